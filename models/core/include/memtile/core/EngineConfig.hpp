@@ -1,0 +1,70 @@
+// Parameters of the numerical in-memory-computing engine. Names follow mPimPy's so its users
+// feel at home; every field documents its unit and default (design.md §3).
+#pragma once
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+namespace memtile::core {
+
+enum class EngineMode { BitSlice, DiffPair, FloatingPoint };
+// ADC reference: mPimPy's worst case (HGS-LGS)*vread*rows, or calibrated to the largest
+// column current the programmed array can produce.
+enum class AdcFullScale { WorstCase, Calibrated };
+
+// How signed weights of the bit-sliced and fp engines map onto unsigned conductances:
+// two's complement (MSB slice negative, one array per slice, LGS reference column
+// subtracted) or differential sign-magnitude (a G+ and a G- array per slice, as mPimPy's
+// published error figures imply; see docs/numerics.md).
+enum class WeightEncoding { TwosComplement, Differential };
+
+std::string to_string(EngineMode m);
+std::string to_string(WeightEncoding e);    // "twos_complement" | "differential"
+WeightEncoding parse_weight_encoding(const std::string& s);  // throws InputError        // "bitslice" | "diffpair" | "fp"
+std::string to_string(AdcFullScale f);      // "worst_case" | "calibrated"
+EngineMode parse_engine_mode(const std::string& s);     // throws InputError
+AdcFullScale parse_adc_full_scale(const std::string& s);  // throws InputError
+
+struct EngineConfig {
+  EngineMode mode = EngineMode::BitSlice;
+  bool software = false;          // quantisation only (mPimPy BitSliceVMM / fpvmm)
+  std::uint64_t seed = 0;         // every random draw derives from it
+
+  double HGS = 1e-5;              // high conductance state, S
+  double LGS = 1e-7;              // low conductance state, S
+  int g_level = 16;               // programmable conductance levels per cell
+  double var = 0.05;              // lognormal sigma of programming variation (drawn once)
+  double vnoise = 0.0;            // read noise: std of additive Gaussian on each row voltage, V
+  double wire_resistance = 0.0;   // ohm per wire segment (rows and columns); 0 = ideal wires
+  int rdac = 256;                 // DAC levels
+  int radc = 1024;                // ADC levels (signed, mid-tread)
+  double vread = 0.1;             // read voltage, V
+  int array_rows = 32;            // crossbar rows (inputs)
+  int array_cols = 32;            // crossbar columns (outputs)
+  std::vector<int> xblk{1, 1, 2, 4};  // input slice widths, MSB first
+  std::vector<int> mblk{1, 1, 2, 4};  // weight slice widths, MSB first
+  int bw_e = 8;                   // exponent bits (fp mode)
+  AdcFullScale adc_full_scale = AdcFullScale::WorstCase;
+  WeightEncoding weight_encoding = WeightEncoding::TwosComplement;
+
+  double stuck_at_lgs = 0.0;      // probability that a cell is stuck at LGS
+  double stuck_at_hgs = 0.0;      // probability that a cell is stuck at HGS
+  double drift_nu = 0.0;          // drift exponent: G(t) = G0 * (t/t0)^-nu
+  double drift_t_s = 1.0;         // time between programming and read, s
+  double drift_t0_s = 1.0;        // drift reference time, s
+
+  // Throws InputError naming the first invalid field.
+  void validate() const;
+
+  int input_bits() const;   // sum(xblk)
+  int weight_bits() const;  // sum(mblk)
+};
+
+// Unknown keys are an error naming the key; `source` (e.g. a file name) prefixes messages.
+void apply_json(EngineConfig& cfg, const nlohmann::json& j, const std::string& source);
+nlohmann::json to_json(const EngineConfig& cfg);
+// Reads a JSON file and applies it (throws InputError naming the file).
+void apply_json_file(EngineConfig& cfg, const std::string& path);
+
+}  // namespace memtile::core

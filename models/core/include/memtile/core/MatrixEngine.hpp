@@ -1,0 +1,136 @@
+// The numerical in-memory-computing engine: a drop-in replacement for a matrix product
+// (mPimPy's dot-product engines, with its defects fixed; design.md §3).
+//
+//   MatrixEngine engine(cfg);                 // validates cfg, owns the seeded RNG
+//   ProgrammedMatrix pm = engine.program(W);  // K x N weights onto crossbars, once
+//   Eigen::MatrixXd Y = pm.multiply(X);       // B x K inputs, as often as wanted
+//
+// Tiling: K is cut into row blocks of array_rows, N into column blocks of array_cols, zero
+// padded. Each (row block, column block, weight slice) is one crossbar. Inputs are scaled per
+// vector per row block, weights per column per row block; row-block partial sums are added
+// digitally.
+//
+// The step functions (encode / read / convert / accumulate) are public so that the SystemC
+// tile can sequence the very same arithmetic in time and stay bit-identical with multiply().
+#pragma once
+#include <Eigen/Dense>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "memtile/core/Converters.hpp"
+#include "memtile/core/CounterRng.hpp"
+#include "memtile/core/CrossbarArray.hpp"
+#include "memtile/core/EngineConfig.hpp"
+#include "memtile/core/Quantiser.hpp"
+
+namespace memtile::core {
+
+// One weight slice of one row block, all column blocks side by side.
+struct ProgrammedSlice {
+  Eigen::MatrixXd diff_s;          // rows x padded_cols: I = V * diff_s (S; reference or G- subtracted)
+  Eigen::MatrixXd row_g_sum_s;     // rows x col_blocks: sum of all cell conductances on each row (energy)
+  Eigen::RowVectorXd fullscale_a;  // padded_cols: ADC full-scale current of each column's array (A)
+};
+
+struct ProgrammedRowBlock {
+  Eigen::VectorXd w_scale;         // padded_cols: weight scale of each column in this row block
+  Eigen::MatrixXd w_int;           // rows x padded_cols integer weights (software form)
+  std::vector<ProgrammedSlice> slices;  // one per weight slice (empty in the software form)
+};
+
+// Input vectors of one row block, quantised and sliced.
+struct EncodedInput {
+  Eigen::VectorXd scale;           // B: per-vector input scale
+  Eigen::MatrixXd q;               // B x rows integers (software form and reference)
+  std::vector<Eigen::MatrixXd> volts;  // per input slice: B x rows DAC voltages (hardware form)
+};
+
+// Operation counts of the reads so far (the SystemC layer turns them into time and energy).
+struct ReadCounters {
+  std::uint64_t vectors = 0;
+  std::uint64_t dac_conversions = 0;   // one per driven row per input slice per array row block
+  std::uint64_t array_reads = 0;       // crossbar activations (one array, one input slice)
+  std::uint64_t adc_conversions = 0;   // one per column per array read
+  double read_energy_per_s_j = 0.0;    // sum over reads of V^2 * G (W); times read time = J
+};
+
+class ProgrammedMatrix {
+ public:
+  Eigen::MatrixXd multiply(const Eigen::MatrixXd& X);
+
+  const EngineConfig& config() const { return cfg_; }
+  Eigen::Index in_features() const { return k_; }
+  Eigen::Index out_features() const { return n_; }
+  int row_blocks() const { return static_cast<int>(blocks_.size()); }
+  int col_blocks() const { return col_blocks_; }
+  const SlicePlan& input_plan() const { return x_plan_; }
+  const SlicePlan& weight_plan() const { return w_plan_; }
+  const ProgrammedRowBlock& block(int kb) const { return blocks_[kb]; }
+  std::uint64_t program_id() const { return program_id_; }
+  bool differential() const { return differential_; }
+  const ReadCounters& counters() const { return counters_; }
+  std::size_t array_count() const;  // physical crossbars (differential pairs count twice)
+
+  // --- the steps of multiply(), in order ---
+  // Quantise and slice X's columns [kb*rows, ...) (B x K input) into DAC voltages.
+  EncodedInput encode(const Eigen::MatrixXd& X, int kb) const;
+  // Column currents of weight slice j for input-slice voltages V (B x rows); read noise keyed
+  // by (input slice i, first_vector + row of V). Returns B x padded_cols.
+  Eigen::MatrixXd read(int kb, int j, int i, const Eigen::MatrixXd& V, std::uint64_t first_vector) const;
+  // ADC: currents -> integer slice products (sum of u_i * v_j per column), B x padded_cols.
+  Eigen::MatrixXd convert(int kb, int j, int i, const Eigen::MatrixXd& I) const;
+  // Shift-add: acc += weight(i) * weight(j) * P.
+  void shift_add(Eigen::MatrixXd& acc, int j, int i, const Eigen::MatrixXd& P) const;
+  // Scale the block's integer accumulator back and add it to Y (B x out_features).
+  void finish_block(Eigen::MatrixXd& Y, int kb, const EncodedInput& in, const Eigen::MatrixXd& acc) const;
+  // Count the reads of one row block of a batch (called by multiply and by the SystemC tile).
+  void count_reads(int kb, const EncodedInput& in);
+  // Close a batch of B vectors: the next batch's read noise continues the vector count.
+  void end_batch(Eigen::Index B);
+  // Vectors read so far: pass it as first_vector to read() for the current batch.
+  std::uint64_t vectors_read() const { return vectors_read_; }
+
+ private:
+  friend class MatrixEngine;
+  ProgrammedMatrix() = default;
+  double input_levels_max(int i) const;
+  double weight_levels_max(int j) const;
+
+  EngineConfig cfg_;
+  CounterRng rng_;
+  bool differential_ = false;  // G+/G- array pairs (diffpair mode or differential encoding)
+  std::uint64_t program_id_ = 0;
+  Eigen::Index k_ = 0, n_ = 0;
+  int col_blocks_ = 0;
+  SlicePlan x_plan_, w_plan_;
+  DacQuantiser dac_;
+  AdcQuantiser adc_;
+  std::vector<ProgrammedRowBlock> blocks_;
+  std::uint64_t vectors_read_ = 0;
+  ReadCounters counters_;
+};
+
+class MatrixEngine {
+ public:
+  explicit MatrixEngine(const EngineConfig& cfg);  // throws InputError on an invalid config
+  const EngineConfig& config() const { return cfg_; }
+
+  // W is K x N (inputs x outputs). Each call programs fresh arrays with fresh variation.
+  ProgrammedMatrix program(const Eigen::MatrixXd& W);
+  // np.dot replacement: program(W).multiply(X).
+  Eigen::MatrixXd dot(const Eigen::MatrixXd& X, const Eigen::MatrixXd& W);
+
+ private:
+  double worst_case_fullscale(bool differential);
+  EngineConfig cfg_;
+  CounterRng rng_;
+  DeviceParams device_;
+  std::uint64_t programs_ = 0;
+  double worst_fs_cache_[2] = {-1.0, -1.0};  // with circuit: solved once per engine
+};
+
+// Relative error ||y - yhat||_2 / ||y||_2 (Frobenius for matrices).
+double relative_error(const Eigen::MatrixXd& y, const Eigen::MatrixXd& yhat);
+
+}  // namespace memtile::core

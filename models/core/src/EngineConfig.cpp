@@ -1,0 +1,176 @@
+#include "memtile/core/EngineConfig.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "memtile/core/Errors.hpp"
+
+namespace memtile::core {
+
+std::string to_string(EngineMode m) {
+  switch (m) {
+    case EngineMode::BitSlice: return "bitslice";
+    case EngineMode::DiffPair: return "diffpair";
+    case EngineMode::FloatingPoint: return "fp";
+  }
+  return "?";
+}
+
+std::string to_string(AdcFullScale f) {
+  return f == AdcFullScale::WorstCase ? "worst_case" : "calibrated";
+}
+
+EngineMode parse_engine_mode(const std::string& s) {
+  if (s == "bitslice") return EngineMode::BitSlice;
+  if (s == "diffpair") return EngineMode::DiffPair;
+  if (s == "fp") return EngineMode::FloatingPoint;
+  throw InputError("mode: '" + s + "' is not one of bitslice, diffpair, fp");
+}
+
+std::string to_string(WeightEncoding e) {
+  return e == WeightEncoding::TwosComplement ? "twos_complement" : "differential";
+}
+
+WeightEncoding parse_weight_encoding(const std::string& s) {
+  if (s == "twos_complement") return WeightEncoding::TwosComplement;
+  if (s == "differential") return WeightEncoding::Differential;
+  throw InputError("weight_encoding: '" + s + "' is not one of twos_complement, differential");
+}
+
+AdcFullScale parse_adc_full_scale(const std::string& s) {
+  if (s == "worst_case") return AdcFullScale::WorstCase;
+  if (s == "calibrated") return AdcFullScale::Calibrated;
+  throw InputError("adc_full_scale: '" + s + "' is not one of worst_case, calibrated");
+}
+
+int EngineConfig::input_bits() const { return std::accumulate(xblk.begin(), xblk.end(), 0); }
+int EngineConfig::weight_bits() const { return std::accumulate(mblk.begin(), mblk.end(), 0); }
+
+namespace {
+void check_finite(double v, const char* name) {
+  require(std::isfinite(v), name, "must be a finite number");
+}
+void check_blk(const std::vector<int>& blk, const char* name) {
+  require(!blk.empty(), name, "needs at least one slice width");
+  for (int w : blk) require(w >= 1 && w <= 16, name, "each slice width must be 1..16 bits, got " + std::to_string(w));
+  const int sum = std::accumulate(blk.begin(), blk.end(), 0);
+  require(sum >= 2 && sum <= 32, name, "slice widths must sum to 2..32 bits, got " + std::to_string(sum));
+}
+}  // namespace
+
+void EngineConfig::validate() const {
+  for (auto [v, n] : {std::pair{HGS, "HGS"}, {LGS, "LGS"}, {var, "var"}, {vnoise, "vnoise"},
+                      {wire_resistance, "wire_resistance"}, {vread, "vread"},
+                      {stuck_at_lgs, "stuck_at_lgs"}, {stuck_at_hgs, "stuck_at_hgs"},
+                      {drift_nu, "drift_nu"}, {drift_t_s, "drift_t_s"}, {drift_t0_s, "drift_t0_s"}})
+    check_finite(v, n);
+  require(LGS > 0, "LGS", "must be > 0 S");
+  require(HGS > LGS, "HGS", "must be greater than LGS (HGS " + std::to_string(HGS) + " <= LGS " + std::to_string(LGS) + ")");
+  require(g_level >= 2, "g_level", "needs at least 2 levels, got " + std::to_string(g_level));
+  require(rdac >= 2, "rdac", "needs at least 2 levels, got " + std::to_string(rdac));
+  require(radc >= 2, "radc", "needs at least 2 levels, got " + std::to_string(radc));
+  require(g_level <= (1 << 30) && rdac <= (1 << 30) && radc <= (1 << 30), "levels", "at most 2^30 levels are supported");
+  require(var >= 0, "var", "programming variation must be >= 0");
+  require(vnoise >= 0, "vnoise", "read noise must be >= 0 V");
+  require(wire_resistance >= 0, "wire_resistance", "must be >= 0 ohm");
+  require(vread > 0, "vread", "must be > 0 V");
+  require(array_rows >= 1 && array_rows <= 4096, "array_size", "rows must be 1..4096");
+  require(array_cols >= 1 && array_cols <= 4096, "array_size", "columns must be 1..4096");
+  check_blk(xblk, "xblk");
+  check_blk(mblk, "mblk");
+  require(bw_e >= 1 && bw_e <= 16, "bw_e", "exponent bits must be 1..16");
+  require(stuck_at_lgs >= 0 && stuck_at_lgs <= 1, "stuck_at_lgs", "must be a probability in [0, 1]");
+  require(stuck_at_hgs >= 0 && stuck_at_hgs <= 1, "stuck_at_hgs", "must be a probability in [0, 1]");
+  require(stuck_at_lgs + stuck_at_hgs <= 1, "stuck_at_hgs", "stuck-at rates sum to more than 1");
+  require(drift_nu >= 0, "drift_nu", "must be >= 0");
+  require(drift_t_s > 0, "drift_t_s", "must be > 0 s");
+  require(drift_t0_s > 0, "drift_t0_s", "must be > 0 s");
+  if (!software && mode != EngineMode::DiffPair) {
+    const int widest = *std::max_element(mblk.begin(), mblk.end());
+    require((1 << widest) <= g_level, "mblk",
+            "a " + std::to_string(widest) + "-bit weight slice needs " + std::to_string(1 << widest) +
+                " conductance levels but g_level is " + std::to_string(g_level));
+  }
+}
+
+void apply_json(EngineConfig& cfg, const nlohmann::json& j, const std::string& source) {
+  require(j.is_object(), source, "configuration must be a JSON object");
+  auto num = [&](const nlohmann::json& v, const std::string& key) {
+    require(v.is_number(), source, "field '" + key + "' must be a number");
+    return v.get<double>();
+  };
+  auto integer = [&](const nlohmann::json& v, const std::string& key) {
+    require(v.is_number_integer(), source, "field '" + key + "' must be an integer");
+    return v.get<long long>();
+  };
+  auto int_list = [&](const nlohmann::json& v, const std::string& key) {
+    require(v.is_array(), source, "field '" + key + "' must be an array of integers");
+    std::vector<int> out;
+    for (const auto& e : v) out.push_back(static_cast<int>(integer(e, key)));
+    return out;
+  };
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    const auto& v = it.value();
+    if (k == "mode") { require(v.is_string(), source, "field 'mode' must be a string"); cfg.mode = parse_engine_mode(v.get<std::string>()); }
+    else if (k == "software") { require(v.is_boolean(), source, "field 'software' must be true or false"); cfg.software = v.get<bool>(); }
+    else if (k == "seed") { require(v.is_number_unsigned() || (v.is_number_integer() && v.get<long long>() >= 0), source, "field 'seed' must be a non-negative integer"); cfg.seed = v.get<std::uint64_t>(); }
+    else if (k == "HGS") cfg.HGS = num(v, k);
+    else if (k == "LGS") cfg.LGS = num(v, k);
+    else if (k == "g_level") cfg.g_level = static_cast<int>(integer(v, k));
+    else if (k == "var") cfg.var = num(v, k);
+    else if (k == "vnoise") cfg.vnoise = num(v, k);
+    else if (k == "wire_resistance") cfg.wire_resistance = num(v, k);
+    else if (k == "rdac") cfg.rdac = static_cast<int>(integer(v, k));
+    else if (k == "radc") cfg.radc = static_cast<int>(integer(v, k));
+    else if (k == "vread") cfg.vread = num(v, k);
+    else if (k == "array_size") {
+      const auto rc = int_list(v, k);
+      require(rc.size() == 2, source, "field 'array_size' must be [rows, cols]");
+      cfg.array_rows = rc[0];
+      cfg.array_cols = rc[1];
+    }
+    else if (k == "xblk") cfg.xblk = int_list(v, k);
+    else if (k == "mblk") cfg.mblk = int_list(v, k);
+    else if (k == "bw_e") cfg.bw_e = static_cast<int>(integer(v, k));
+    else if (k == "adc_full_scale") { require(v.is_string(), source, "field 'adc_full_scale' must be a string"); cfg.adc_full_scale = parse_adc_full_scale(v.get<std::string>()); }
+    else if (k == "weight_encoding") { require(v.is_string(), source, "field 'weight_encoding' must be a string"); cfg.weight_encoding = parse_weight_encoding(v.get<std::string>()); }
+    else if (k == "stuck_at_lgs") cfg.stuck_at_lgs = num(v, k);
+    else if (k == "stuck_at_hgs") cfg.stuck_at_hgs = num(v, k);
+    else if (k == "drift_nu") cfg.drift_nu = num(v, k);
+    else if (k == "drift_t_s") cfg.drift_t_s = num(v, k);
+    else if (k == "drift_t0_s") cfg.drift_t0_s = num(v, k);
+    else throw InputError(source + ": unknown configuration key '" + k + "'");
+  }
+}
+
+nlohmann::json to_json(const EngineConfig& c) {
+  return nlohmann::json{{"mode", to_string(c.mode)}, {"software", c.software}, {"seed", c.seed},
+                        {"HGS", c.HGS}, {"LGS", c.LGS}, {"g_level", c.g_level}, {"var", c.var},
+                        {"vnoise", c.vnoise}, {"wire_resistance", c.wire_resistance},
+                        {"rdac", c.rdac}, {"radc", c.radc}, {"vread", c.vread},
+                        {"array_size", {c.array_rows, c.array_cols}}, {"xblk", c.xblk},
+                        {"mblk", c.mblk}, {"bw_e", c.bw_e},
+                        {"adc_full_scale", to_string(c.adc_full_scale)},
+                        {"weight_encoding", to_string(c.weight_encoding)},
+                        {"stuck_at_lgs", c.stuck_at_lgs}, {"stuck_at_hgs", c.stuck_at_hgs},
+                        {"drift_nu", c.drift_nu}, {"drift_t_s", c.drift_t_s},
+                        {"drift_t0_s", c.drift_t0_s}};
+}
+
+void apply_json_file(EngineConfig& cfg, const std::string& path) {
+  std::ifstream in(path);
+  require(in.good(), path, "cannot open configuration file");
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path + ": invalid JSON: " + e.what());
+  }
+  apply_json(cfg, j, path);
+}
+
+}  // namespace memtile::core

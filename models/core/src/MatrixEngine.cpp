@@ -1,0 +1,319 @@
+#include "memtile/core/MatrixEngine.hpp"
+
+#include <cmath>
+
+#include "memtile/core/Errors.hpp"
+
+namespace memtile::core {
+namespace {
+
+// Keys of the random streams (programming draws and read noise never share a key).
+constexpr std::uint64_t kReadNoiseStream = 0x7265616400000000ULL;
+
+std::uint64_t array_key(std::uint64_t program, int kb, int nb, int slice, int polarity) {
+  return CounterRng::mix(program * 0x100000001b3ULL ^
+                         (static_cast<std::uint64_t>(kb) << 40 | static_cast<std::uint64_t>(nb) << 16 |
+                          static_cast<std::uint64_t>(slice) << 4 | static_cast<std::uint64_t>(polarity)));
+}
+
+// fp slices: sign (-2), one integer bit (1), then the fraction slices.
+std::vector<int> fp_widths(const std::vector<int>& blk) {
+  std::vector<int> widths{1, 1};
+  widths.insert(widths.end(), blk.begin(), blk.end());
+  return widths;
+}
+
+SlicePlan plan_for(const EngineConfig& cfg, const std::vector<int>& blk) {
+  return make_slice_plan(cfg.mode == EngineMode::FloatingPoint ? fp_widths(blk) : blk);
+}
+
+QuantisedBlock quantise(const EngineConfig& cfg, const Eigen::MatrixXd& x, const SlicePlan& plan,
+                        const std::vector<int>& blk, double diffpair_qmax, bool by_rows) {
+  switch (cfg.mode) {
+    case EngineMode::DiffPair: return quantise_int(x, diffpair_qmax, by_rows);
+    case EngineMode::FloatingPoint: {
+      int f = 0;
+      for (int b : blk) f += b;
+      return quantise_fp(x, f, cfg.bw_e, by_rows);
+    }
+    case EngineMode::BitSlice: break;
+  }
+  return quantise_int(x, std::ldexp(1.0, plan.total_bits - 1) - 1, by_rows);
+}
+
+}  // namespace
+
+double relative_error(const Eigen::MatrixXd& y, const Eigen::MatrixXd& yhat) {
+  require(y.rows() == yhat.rows() && y.cols() == yhat.cols(), "relative_error", "shape mismatch");
+  const double n = y.norm();
+  return n > 0 ? (y - yhat).norm() / n : (y - yhat).norm();
+}
+
+// ---------------------------------------------------------------- MatrixEngine
+
+MatrixEngine::MatrixEngine(const EngineConfig& cfg) : cfg_(cfg), rng_(cfg.seed) {
+  cfg_.validate();
+  device_.HGS = cfg_.HGS;
+  device_.LGS = cfg_.LGS;
+  device_.var = cfg_.var;
+  device_.stuck_at_lgs = cfg_.stuck_at_lgs;
+  device_.stuck_at_hgs = cfg_.stuck_at_hgs;
+  device_.drift_nu = cfg_.drift_nu;
+  device_.drift_t_s = cfg_.drift_t_s;
+  device_.drift_t0_s = cfg_.drift_t0_s;
+  device_.row_segment_ohm = cfg_.wire_resistance;
+  device_.col_segment_ohm = cfg_.wire_resistance;
+}
+
+double MatrixEngine::worst_case_fullscale(bool differential) {
+  const int r = cfg_.array_rows;
+  const double ideal = cfg_.vread * (cfg_.HGS - cfg_.LGS) * r;
+  if (device_.ideal_wires()) return ideal;
+  double& cached = worst_fs_cache_[differential ? 1 : 0];
+  if (cached > 0) return cached;
+  // mPimPy computes the ADC reference through the same circuit: every cell at HGS, every row
+  // at vread, minus the reference (LGS) column or the G- array.
+  DeviceParams nominal = device_;
+  nominal.var = 0;
+  nominal.stuck_at_lgs = nominal.stuck_at_hgs = 0;
+  nominal.drift_nu = 0;
+  const Eigen::MatrixXd hgs = Eigen::MatrixXd::Ones(r, cfg_.array_cols);
+  Eigen::MatrixXd diff;
+  if (differential) {
+    const CrossbarArray pos(hgs, 1, nominal, rng_, 0, false);
+    const CrossbarArray neg(Eigen::MatrixXd::Zero(r, cfg_.array_cols), 1, nominal, rng_, 0, false);
+    diff = pos.effective(nominal) - neg.effective(nominal);
+  } else {
+    const CrossbarArray a(hgs, 1, nominal, rng_, 0, true);
+    const Eigen::MatrixXd e = a.effective(nominal);
+    diff = e.leftCols(cfg_.array_cols).colwise() - e.col(cfg_.array_cols);
+  }
+  cached = cfg_.vread * diff.colwise().sum().maxCoeff();
+  return cached;
+}
+
+ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
+  require(W.rows() >= 1 && W.cols() >= 1, "weights", "empty matrix");
+  require(W.allFinite(), "weights", "contain NaN or Inf");
+  ProgrammedMatrix pm;
+  pm.cfg_ = cfg_;
+  pm.rng_ = rng_;
+  pm.program_id_ = programs_++;
+  pm.k_ = W.rows();
+  pm.n_ = W.cols();
+  const int r = cfg_.array_rows, c = cfg_.array_cols;
+  const int kbs = static_cast<int>((pm.k_ + r - 1) / r);
+  pm.col_blocks_ = static_cast<int>((pm.n_ + c - 1) / c);
+  const Eigen::Index npad = static_cast<Eigen::Index>(pm.col_blocks_) * c;
+  const bool diffpair = cfg_.mode == EngineMode::DiffPair;
+  pm.differential_ = diffpair || cfg_.weight_encoding == WeightEncoding::Differential;
+  pm.x_plan_ = plan_for(cfg_, cfg_.xblk);
+  // Quantisation keeps the two's-complement range; differential arrays hold magnitudes.
+  const SlicePlan quant_plan = plan_for(cfg_, cfg_.mblk);
+  pm.w_plan_ = pm.differential_ && !diffpair
+      ? make_magnitude_plan(cfg_.mode == EngineMode::FloatingPoint ? fp_widths(cfg_.mblk) : cfg_.mblk)
+      : quant_plan;
+  pm.dac_ = DacQuantiser{cfg_.rdac, cfg_.vread};
+  pm.adc_ = AdcQuantiser{cfg_.radc};
+
+  pm.blocks_.resize(kbs);
+  for (int kb = 0; kb < kbs; ++kb) {
+    const Eigen::Index k0 = static_cast<Eigen::Index>(kb) * r;
+    const Eigen::Index kr = std::min<Eigen::Index>(r, pm.k_ - k0);
+    Eigen::MatrixXd wb = Eigen::MatrixXd::Zero(r, npad);
+    wb.topLeftCorner(kr, pm.n_) = W.middleRows(k0, kr);
+    QuantisedBlock qw = quantise(cfg_, wb, quant_plan, cfg_.mblk, cfg_.g_level - 1, false);
+    ProgrammedRowBlock& blk = pm.blocks_[kb];
+    blk.w_scale = qw.scale;
+    blk.w_int = std::move(qw.q);
+    if (cfg_.software) continue;
+
+    const int nslices = diffpair ? 1 : static_cast<int>(pm.w_plan_.slices.size());
+    blk.slices.resize(nslices);
+    for (int j = 0; j < nslices; ++j) {
+      ProgrammedSlice& ps = blk.slices[j];
+      ps.diff_s.resize(r, npad);
+      ps.row_g_sum_s.resize(r, pm.col_blocks_);
+      ps.fullscale_a.resize(npad);
+      const int lmax = diffpair ? cfg_.g_level - 1 : pm.w_plan_.slices[j].levels_max();
+      const double worst = worst_case_fullscale(pm.differential_);
+      for (int nb = 0; nb < pm.col_blocks_; ++nb) {
+        const auto wq = blk.w_int.middleCols(static_cast<Eigen::Index>(nb) * c, c);
+        Eigen::MatrixXd diff;
+        if (pm.differential_) {
+          Eigen::MatrixXd lp = wq.cwiseMax(0.0), ln = (-wq).cwiseMax(0.0);
+          if (!diffpair) {
+            const Slice& s = pm.w_plan_.slices[j];
+            auto sv = [&](double q) { return slice_value(q, pm.w_plan_, s); };
+            lp = lp.unaryExpr(sv).eval();
+            ln = ln.unaryExpr(sv).eval();
+          }
+          const CrossbarArray pos(lp, lmax, device_, rng_, array_key(pm.program_id_, kb, nb, j, 0), false);
+          const CrossbarArray neg(ln, lmax, device_, rng_, array_key(pm.program_id_, kb, nb, j, 1), false);
+          diff = pos.effective(device_) - neg.effective(device_);
+          ps.row_g_sum_s.col(nb) = pos.conductance().rowwise().sum() + neg.conductance().rowwise().sum();
+        } else {
+          const Slice& s = pm.w_plan_.slices[j];
+          const Eigen::MatrixXd levels = wq.unaryExpr([&](double q) { return slice_value(q, pm.w_plan_, s); });
+          const CrossbarArray arr(levels, lmax, device_, rng_, array_key(pm.program_id_, kb, nb, j, 0), true);
+          const Eigen::MatrixXd e = arr.effective(device_);
+          diff = e.leftCols(c).colwise() - e.col(c);
+          ps.row_g_sum_s.col(nb) = arr.conductance().rowwise().sum();
+        }
+        double fs = worst;
+        if (cfg_.adc_full_scale == AdcFullScale::Calibrated) {
+          const double cal = cfg_.vread * diff.cwiseAbs().colwise().sum().maxCoeff();
+          if (cal > 0) fs = cal;  // an all-zero array keeps the worst-case reference
+        }
+        ps.diff_s.middleCols(static_cast<Eigen::Index>(nb) * c, c) = diff;
+        ps.fullscale_a.segment(static_cast<Eigen::Index>(nb) * c, c).setConstant(fs);
+      }
+    }
+  }
+  return pm;
+}
+
+Eigen::MatrixXd MatrixEngine::dot(const Eigen::MatrixXd& X, const Eigen::MatrixXd& W) {
+  ProgrammedMatrix pm = program(W);
+  return pm.multiply(X);
+}
+
+// ---------------------------------------------------------------- ProgrammedMatrix
+
+std::size_t ProgrammedMatrix::array_count() const {
+  if (cfg_.software) return 0;
+  const std::size_t slices = cfg_.mode == EngineMode::DiffPair ? 1 : w_plan_.slices.size();
+  return blocks_.size() * static_cast<std::size_t>(col_blocks_) * slices * (differential_ ? 2 : 1);
+}
+
+double ProgrammedMatrix::input_levels_max(int i) const {
+  return cfg_.mode == EngineMode::DiffPair ? dac_.signed_qmax() : x_plan_.slices[i].levels_max();
+}
+
+double ProgrammedMatrix::weight_levels_max(int j) const {
+  return cfg_.mode == EngineMode::DiffPair ? cfg_.g_level - 1 : w_plan_.slices[j].levels_max();
+}
+
+EncodedInput ProgrammedMatrix::encode(const Eigen::MatrixXd& X, int kb) const {
+  const int r = cfg_.array_rows;
+  const Eigen::Index k0 = static_cast<Eigen::Index>(kb) * r;
+  const Eigen::Index kr = std::min<Eigen::Index>(r, k_ - k0);
+  Eigen::MatrixXd xb = Eigen::MatrixXd::Zero(X.rows(), r);
+  xb.leftCols(kr) = X.middleCols(k0, kr);
+  QuantisedBlock qx = quantise(cfg_, xb, x_plan_, cfg_.xblk, dac_.signed_qmax(), true);
+  EncodedInput in;
+  in.scale = std::move(qx.scale);
+  in.q = std::move(qx.q);
+  if (cfg_.software) return in;
+  if (cfg_.mode == EngineMode::DiffPair) {
+    in.volts.push_back(in.q.unaryExpr([this](double u) { return dac_.signed_voltage(u); }));
+    return in;
+  }
+  for (const Slice& s : x_plan_.slices) {
+    const double lmax = s.levels_max();
+    in.volts.push_back(in.q.unaryExpr([&](double q) {
+      return dac_.unsigned_voltage(slice_value(q, x_plan_, s), lmax);
+    }));
+  }
+  return in;
+}
+
+Eigen::MatrixXd ProgrammedMatrix::read(int kb, int j, int i, const Eigen::MatrixXd& V,
+                                       std::uint64_t first_vector) const {
+  const Eigen::MatrixXd& d = blocks_[kb].slices[j].diff_s;
+  if (cfg_.vnoise == 0.0) return V * d;
+  // Read noise: every array has its own row drivers, so each gets its own draw per read.
+  const int c = cfg_.array_cols;
+  Eigen::MatrixXd out(V.rows(), d.cols());
+  Eigen::MatrixXd vn(V.rows(), V.cols());
+  for (int nb = 0; nb < col_blocks_; ++nb) {
+    const std::uint64_t key = kReadNoiseStream ^ CounterRng::mix(program_id_ * 0x9e3779b97f4a7c15ULL ^
+        (static_cast<std::uint64_t>(kb) << 40 | static_cast<std::uint64_t>(nb) << 16 |
+         static_cast<std::uint64_t>(j) << 8 | static_cast<std::uint64_t>(i)));
+    for (Eigen::Index col = 0; col < V.cols(); ++col)
+      for (Eigen::Index b = 0; b < V.rows(); ++b)
+        vn(b, col) = V(b, col) + cfg_.vnoise * rng_.normal(key, first_vector + static_cast<std::uint64_t>(b),
+                                                            static_cast<std::uint64_t>(col));
+    out.middleCols(static_cast<Eigen::Index>(nb) * c, c) = vn * d.middleCols(static_cast<Eigen::Index>(nb) * c, c);
+  }
+  return out;
+}
+
+Eigen::MatrixXd ProgrammedMatrix::convert(int kb, int j, int i, const Eigen::MatrixXd& I) const {
+  const Eigen::RowVectorXd& fs = blocks_[kb].slices[j].fullscale_a;
+  // One code of the ADC is worth fs/half amperes; one unit of sum(u*v) is worth
+  // vread*(HGS-LGS)/(Lx*Lw) amperes.
+  const double per_unit = cfg_.vread * (cfg_.HGS - cfg_.LGS) / (input_levels_max(i) * weight_levels_max(j));
+  const double half = adc_.half();
+  const double lo = -half, hi = adc_.levels - 1 - half;
+  const Eigen::ArrayXd inv_fs = (half / fs.array()).transpose();
+  const Eigen::ArrayXd code_value = (fs.array() / half / per_unit).transpose();
+  Eigen::MatrixXd P(I.rows(), I.cols());
+  for (Eigen::Index col = 0; col < I.cols(); ++col) {
+    const double k = inv_fs(col), u = code_value(col);
+    P.col(col) = I.col(col).unaryExpr([=](double x) {
+      return std::min(hi, std::max(lo, round_even(x * k))) * u;
+    });
+  }
+  return P;
+}
+
+void ProgrammedMatrix::shift_add(Eigen::MatrixXd& acc, int j, int i, const Eigen::MatrixXd& P) const {
+  const double wx = cfg_.mode == EngineMode::DiffPair ? 1.0 : x_plan_.slices[i].weight;
+  const double ww = cfg_.mode == EngineMode::DiffPair ? 1.0 : w_plan_.slices[j].weight;
+  acc.noalias() += (wx * ww) * P;
+}
+
+void ProgrammedMatrix::finish_block(Eigen::MatrixXd& Y, int kb, const EncodedInput& in,
+                                    const Eigen::MatrixXd& acc) const {
+  Y.noalias() += in.scale.asDiagonal() * acc * blocks_[kb].w_scale.asDiagonal();
+}
+
+void ProgrammedMatrix::count_reads(int kb, const EncodedInput& in) {
+  const std::uint64_t b = static_cast<std::uint64_t>(in.q.rows());
+  if (cfg_.software) return;
+  const std::uint64_t nx = in.volts.size();
+  const std::uint64_t nw = blocks_[kb].slices.size();
+  const std::uint64_t per_pair = differential_ ? 2 : 1;  // G+ and G- arrays
+  const std::uint64_t ncb = static_cast<std::uint64_t>(col_blocks_);
+  counters_.dac_conversions += b * static_cast<std::uint64_t>(cfg_.array_rows) * nx * nw * ncb;
+  counters_.array_reads += b * nx * nw * ncb * per_pair;
+  counters_.adc_conversions += b * nx * nw * ncb * static_cast<std::uint64_t>(cfg_.array_cols);
+  for (const Eigen::MatrixXd& v : in.volts) {
+    const Eigen::VectorXd v2 = v.array().square().colwise().sum().transpose();
+    for (const ProgrammedSlice& ps : blocks_[kb].slices)
+      counters_.read_energy_per_s_j += v2.dot(ps.row_g_sum_s.rowwise().sum());
+  }
+}
+
+Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
+  require(X.cols() == k_, "inputs",
+          "have " + std::to_string(X.cols()) + " columns but the programmed matrix has " +
+              std::to_string(k_) + " rows");
+  require(X.allFinite(), "inputs", "contain NaN or Inf");
+  const Eigen::Index npad = static_cast<Eigen::Index>(col_blocks_) * cfg_.array_cols;
+  Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(X.rows(), npad);
+  Eigen::MatrixXd acc(X.rows(), npad);
+  for (int kb = 0; kb < row_blocks(); ++kb) {
+    const EncodedInput in = encode(X, kb);
+    if (cfg_.software) {
+      acc.noalias() = in.q * blocks_[kb].w_int;
+    } else {
+      acc.setZero();
+      for (int i = 0; i < static_cast<int>(in.volts.size()); ++i)
+        for (int j = 0; j < static_cast<int>(blocks_[kb].slices.size()); ++j)
+          shift_add(acc, j, i, convert(kb, j, i, read(kb, j, i, in.volts[i], vectors_read_)));
+    }
+    finish_block(Y, kb, in, acc);
+    count_reads(kb, in);
+  }
+  end_batch(X.rows());
+  return Y.leftCols(n_);
+}
+
+void ProgrammedMatrix::end_batch(Eigen::Index B) {
+  vectors_read_ += static_cast<std::uint64_t>(B);
+  counters_.vectors += static_cast<std::uint64_t>(B);
+}
+
+}  // namespace memtile::core
