@@ -51,3 +51,36 @@ BOOST_AUTO_TEST_CASE(read_noise_is_per_read_and_independent_of_batching) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(step_functions)
+
+// The SystemC tile sequences encode/read/convert/shift_add/finish_block itself: composed by
+// hand they must give multiply()'s bytes exactly.
+BOOST_AUTO_TEST_CASE(composed_steps_equal_multiply_bit_for_bit) {
+  const Eigen::MatrixXd a = memtile::test::randn(5, 70, 9), b = memtile::test::randn(70, 40, 10);
+  for (EngineMode mode : {EngineMode::BitSlice, EngineMode::DiffPair, EngineMode::FloatingPoint}) {
+    EngineConfig c;
+    c.mode = mode;
+    c.vnoise = 0.001;
+    ProgrammedMatrix p1 = MatrixEngine(c).program(b);
+    ProgrammedMatrix p2 = MatrixEngine(c).program(b);
+    const Eigen::MatrixXd y1 = p1.multiply(a);
+    Eigen::MatrixXd y2 = Eigen::MatrixXd::Zero(a.rows(), p2.col_blocks() * c.array_cols);
+    for (int kb = 0; kb < p2.row_blocks(); ++kb) {
+      const EncodedInput in = p2.encode(a, kb);
+      Eigen::MatrixXd acc = Eigen::MatrixXd::Zero(a.rows(), y2.cols());
+      for (int i = 0; i < static_cast<int>(in.volts.size()); ++i)
+        for (int j = 0; j < static_cast<int>(p2.block(kb).slices.size()); ++j)
+          p2.shift_add(acc, j, i, p2.convert(kb, j, i, p2.read(kb, j, i, in.volts[i], p2.vectors_read())));
+      p2.finish_block(y2, kb, in, acc);
+      p2.count_reads(kb, in);
+    }
+    p2.end_batch(a.rows());
+    BOOST_TEST_CONTEXT(to_string(mode)) {
+      BOOST_TEST(same_bytes(y1, Eigen::MatrixXd(y2.leftCols(b.cols()))));
+      BOOST_TEST(p1.counters().adc_conversions == p2.counters().adc_conversions);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -239,29 +239,47 @@ Eigen::MatrixXd ProgrammedMatrix::read(int kb, int j, int i, const Eigen::Matrix
   return out;
 }
 
-Eigen::MatrixXd ProgrammedMatrix::convert(int kb, int j, int i, const Eigen::MatrixXd& I) const {
+namespace {
+// ADC code of every element, times the value of one code: vectorised round-half-even
+// (x + 1.5*2^52 - 1.5*2^52) and clamp, the same operations element by element as
+// AdcQuantiser::code() followed by the scaling.
+template <typename Out>
+void adc_convert(const Eigen::MatrixXd& I, const Eigen::ArrayXd& inv_fs, const Eigen::ArrayXd& code_value,
+                 double lo, double hi, Out&& out) {
+  constexpr double magic = 6755399441055744.0;
+  const auto k = inv_fs.transpose();
+  const auto u = code_value.transpose();
+  out(((((I.array().rowwise() * k) + magic) - magic).max(lo).min(hi)).rowwise() * u);
+}
+}  // namespace
+
+void ProgrammedMatrix::adc_scales(int kb, int j, int i, Eigen::ArrayXd& inv_fs, Eigen::ArrayXd& code_value) const {
   const Eigen::RowVectorXd& fs = blocks_[kb].slices[j].fullscale_a;
   // One code of the ADC is worth fs/half amperes; one unit of sum(u*v) is worth
   // vread*(HGS-LGS)/(Lx*Lw) amperes.
   const double per_unit = cfg_.vread * (cfg_.HGS - cfg_.LGS) / (input_levels_max(i) * weight_levels_max(j));
   const double half = adc_.half();
-  const double lo = -half, hi = adc_.levels - 1 - half;
-  const Eigen::ArrayXd inv_fs = (half / fs.array()).transpose();
-  const Eigen::ArrayXd code_value = (fs.array() / half / per_unit).transpose();
+  inv_fs = (half / fs.array()).transpose();
+  code_value = (fs.array() / half / per_unit).transpose();
+}
+
+Eigen::MatrixXd ProgrammedMatrix::convert(int kb, int j, int i, const Eigen::MatrixXd& I) const {
+  Eigen::ArrayXd inv_fs, code_value;
+  adc_scales(kb, j, i, inv_fs, code_value);
+  const double half = adc_.half();
   Eigen::MatrixXd P(I.rows(), I.cols());
-  for (Eigen::Index col = 0; col < I.cols(); ++col) {
-    const double k = inv_fs(col), u = code_value(col);
-    P.col(col) = I.col(col).unaryExpr([=](double x) {
-      return std::min(hi, std::max(lo, round_even(x * k))) * u;
-    });
-  }
+  adc_convert(I, inv_fs, code_value, -half, adc_.levels - 1 - half, [&](auto&& e) { P.array() = e; });
   return P;
 }
 
-void ProgrammedMatrix::shift_add(Eigen::MatrixXd& acc, int j, int i, const Eigen::MatrixXd& P) const {
+double ProgrammedMatrix::slice_weight(int j, int i) const {
   const double wx = cfg_.mode == EngineMode::DiffPair ? 1.0 : x_plan_.slices[i].weight;
   const double ww = cfg_.mode == EngineMode::DiffPair ? 1.0 : w_plan_.slices[j].weight;
-  acc.noalias() += (wx * ww) * P;
+  return wx * ww;
+}
+
+void ProgrammedMatrix::shift_add(Eigen::MatrixXd& acc, int j, int i, const Eigen::MatrixXd& P) const {
+  acc.array() += slice_weight(j, i) * P.array();
 }
 
 void ProgrammedMatrix::finish_block(Eigen::MatrixXd& Y, int kb, const EncodedInput& in,
@@ -293,16 +311,26 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
   require(X.allFinite(), "inputs", "contain NaN or Inf");
   const Eigen::Index npad = static_cast<Eigen::Index>(col_blocks_) * cfg_.array_cols;
   Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(X.rows(), npad);
-  Eigen::MatrixXd acc(X.rows(), npad);
+  Eigen::MatrixXd acc(X.rows(), npad), I;
+  Eigen::ArrayXd inv_fs, code_value;
+  const double half = adc_.half();
   for (int kb = 0; kb < row_blocks(); ++kb) {
     const EncodedInput in = encode(X, kb);
     if (cfg_.software) {
       acc.noalias() = in.q * blocks_[kb].w_int;
     } else {
       acc.setZero();
-      for (int i = 0; i < static_cast<int>(in.volts.size()); ++i)
-        for (int j = 0; j < static_cast<int>(blocks_[kb].slices.size()); ++j)
-          shift_add(acc, j, i, convert(kb, j, i, read(kb, j, i, in.volts[i], vectors_read_)));
+      for (int i = 0; i < static_cast<int>(in.volts.size()); ++i) {
+        for (int j = 0; j < static_cast<int>(blocks_[kb].slices.size()); ++j) {
+          // Same arithmetic as shift_add(acc, j, i, convert(kb, j, i, read(...))), fused so
+          // that the slice products are never stored.
+          I = read(kb, j, i, in.volts[i], vectors_read_);
+          adc_scales(kb, j, i, inv_fs, code_value);
+          const double w = slice_weight(j, i);
+          adc_convert(I, inv_fs, code_value, -half, adc_.levels - 1 - half,
+                      [&](auto&& p) { acc.array() += w * p; });
+        }
+      }
     }
     finish_block(Y, kb, in, acc);
     count_reads(kb, in);

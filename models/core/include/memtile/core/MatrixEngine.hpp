@@ -95,6 +95,8 @@ class ProgrammedMatrix {
   friend class MatrixEngine;
   ProgrammedMatrix() = default;
   double input_levels_max(int i) const;
+  double slice_weight(int j, int i) const;  // weight(i) * weight(j) of the shift-add
+  void adc_scales(int kb, int j, int i, Eigen::ArrayXd& inv_fs, Eigen::ArrayXd& code_value) const;
   double weight_levels_max(int j) const;
 
   EngineConfig cfg_;
