@@ -10,7 +10,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$here/scripts/setup.sh"
 out=${MEMTILE_OUT:-"$here/out"}
 mkdir -p "$out"
-python3 - "$out" <<'PY'
+/usr/bin/python3 - "$out" <<'PY'
 import sys, numpy as np
 rng = np.random.default_rng(0)
 np.save(f"{sys.argv[1]}/A.npy", rng.standard_normal((256, 256)))

@@ -44,7 +44,6 @@ struct DotOptions {
 
 Runner add_dot_command(CLI::App& app) {
   auto opt = std::make_shared<DotOptions>();
-  const EngineConfig def;
   CLI::App* cmd = app.add_subcommand(
       "dot",
       "C = A . B on simulated memristor crossbars (like np.dot). Prints one JSON object with the\n"
@@ -77,7 +76,6 @@ Runner add_dot_command(CLI::App& app) {
   cmd->add_option("--drift-nu", opt->flags.drift_nu, "Conductance drift exponent nu, G(t) = G0 (t/t0)^-nu [0]");
   cmd->add_option("--drift-t", opt->flags.drift_t_s, "Time from programming to read, s [1]");
   cmd->add_option("--drift-t0", opt->flags.drift_t0_s, "Drift reference time t0, s [1]");
-  (void)def;
 
   return [cmd, opt]() -> int {
     EngineConfig cfg;

@@ -36,7 +36,7 @@ with tempfile.TemporaryDirectory() as d:
     np.save(p("b.npy"), b.astype(np.float32))
 
     # A plain run against numpy's product.
-    r = run("dot", "--a", p("a.npy"), "--b", p("b.npy"), "--out", p("c.npy"), "--var", "0", "--xblk", "4,4,4,4", "--mblk", "4,4,4,4")
+    r = run("dot", "--a", p("a.npy"), "--b", p("b.npy"), "--out", p("c.npy"), "--var", "0", "--radc", "1073741824", "--xblk", "4,4,4,4", "--mblk", "4,4,4,4")
     check(r.returncode == 0, f"dot runs: {r.stderr}")
     out = json.loads(r.stdout)
     c = np.load(p("c.npy"))
