@@ -138,4 +138,23 @@ BOOST_AUTO_TEST_CASE(read_counters_follow_the_schedule) {
   BOOST_TEST(n.read_energy_per_s_j > 0);
 }
 
+BOOST_AUTO_TEST_CASE(wire_resistance_solves_the_circuit_for_every_array) {
+  const Eigen::MatrixXd a = memtile::test::randn(16, 64, 31), b = memtile::test::randn(64, 32, 32);
+  auto re_at = [&](double ohm, EngineMode mode) {
+    EngineConfig c;
+    c.mode = mode;
+    c.var = 0;
+    c.wire_resistance = ohm;
+    return relative_error(a * b, MatrixEngine(c).dot(a, b));
+  };
+  for (EngineMode mode : {EngineMode::BitSlice, EngineMode::DiffPair}) {
+    const double ideal = re_at(0, mode);
+    // A vanishing wire resistance reproduces the ideal read (up to the ADC rounding).
+    BOOST_TEST(std::abs(re_at(1e-9, mode) - ideal) < 1e-6);
+    // IR drop grows with the segment resistance.
+    BOOST_TEST(re_at(50, mode) > re_at(5, mode));
+    BOOST_TEST(re_at(500, mode) > 2 * ideal);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
