@@ -375,12 +375,14 @@ def main():
     p.add_argument("--data-dir", default=DEFAULT_DATA,
                    help="directory with the Fashion-MNIST IDX files (default: %(default)s)")
     p.add_argument("--out-dir", default=DEFAULT_OUT, help="output directory (default: tb/networks)")
-    p.add_argument("--epochs-mlp", type=int, default=12)
-    p.add_argument("--epochs-lenet5", type=int, default=8)
-    p.add_argument("--lr-mlp", type=float, default=3e-3)
-    p.add_argument("--lr-lenet5", type=float, default=2e-3)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--seed", type=int, default=20240601)
+    p.add_argument("--epochs-mlp", type=int, default=8, help="MLP epochs (default %(default)s)")
+    p.add_argument("--epochs-lenet5", type=int, default=6,
+                   help="LeNet-5 epochs (default %(default)s)")
+    p.add_argument("--lr-mlp", type=float, default=3e-3, help="MLP Adam lr (default %(default)s)")
+    p.add_argument("--lr-lenet5", type=float, default=2e-3,
+                   help="LeNet-5 Adam lr (default %(default)s)")
+    p.add_argument("--batch-size", type=int, default=128, help="default %(default)s")
+    p.add_argument("--seed", type=int, default=20240601, help="default %(default)s")
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     args = p.parse_args()
 
