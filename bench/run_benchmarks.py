@@ -35,6 +35,15 @@ def engine_table(build):
             pairs = r[key].get("slice_pairs", 16)
             rows.append(f"| {label} | {n}x{n} . {n}x{n} | {ms(r[key]):.1f} | {gemm:.2f} | "
                         f"{ms(r[key]) / (gemm * pairs):.2f} | <= 4 |")
+    ref = subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "mpimpy_numpy_reference.py"),
+                          "--n", "256", "--repeat", "3"], capture_output=True, text=True, check=True)
+    numpy_ms = json.loads(ref.stdout)["seconds"] * 1e3
+    dot_ms = ms(r["BM_BitsliceHardwareDot/256"])
+    rows.append("")
+    rows.append("| same work, 256x256 bitslice hardware (program + multiply) | time (ms) | speed-up |")
+    rows.append("|---|---|---|")
+    rows.append(f"| numpy, mPimPy's algorithm (bench/mpimpy_numpy_reference.py) | {numpy_ms:.0f} | 1 |")
+    rows.append(f"| memtile MatrixEngine::dot | {dot_ms:.1f} | {numpy_ms / dot_ms:.1f}x |")
     return "\n".join(rows)
 
 
