@@ -21,7 +21,7 @@ packages=(
   build-essential cmake pkg-config git
   libsystemc-dev libeigen3-dev libboost-test-dev
   verilator
-  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
+  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata zlib1g-dev
   nlohmann-json3-dev libcli11-dev libbenchmark-dev
   libsuitesparse-dev
   ngspice

@@ -1,0 +1,201 @@
+#include "memtile/nn/Executor.hpp"
+
+#include <chrono>
+
+#include "Ops.hpp"
+#include "memtile/core/Errors.hpp"
+
+namespace memtile::nn {
+
+using detail::Where;
+
+void IdealBackend::program(const WeightedLayer& layer, const Eigen::MatrixXd& W) {
+  if (layer.id < 0) throw core::InputError("IdealBackend: negative layer id");
+  if (weights_.size() <= static_cast<std::size_t>(layer.id)) weights_.resize(static_cast<std::size_t>(layer.id) + 1);
+  weights_[static_cast<std::size_t>(layer.id)] = W;
+}
+
+Eigen::MatrixXd IdealBackend::multiply(const WeightedLayer& layer, const Eigen::MatrixXd& X) {
+  const std::size_t id = static_cast<std::size_t>(layer.id);
+  if (layer.id < 0 || id >= weights_.size() || weights_[id].size() == 0)
+    throw core::InputError("IdealBackend: layer " + std::to_string(layer.id) + " ('" + layer.node_name +
+                           "') was never programmed");
+  const Eigen::MatrixXd& W = weights_[id];
+  if (X.cols() != W.rows())
+    throw core::InputError("IdealBackend: layer '" + layer.node_name + "' expects " + std::to_string(W.rows()) +
+                           " inputs per vector, got " + std::to_string(X.cols()));
+  Eigen::MatrixXd Y(X.rows(), W.cols());
+  Y.noalias() = X * W;
+  return Y;
+}
+
+Eigen::MatrixXd to_matrix(const Tensor& t) {
+  if (t.rank() == 0) return Eigen::MatrixXd::Constant(1, 1, t.data.empty() ? 0.0 : t.data[0]);
+  const Eigen::Index rows = t.dim(0), cols = rows == 0 ? 0 : t.numel() / rows;
+  return Eigen::Map<const detail::RowMat>(t.data.data(), rows, cols);
+}
+
+Executor::Executor(const Graph& graph, MatMulBackend& backend) : graph_(graph), backend_(backend) {
+  slots_.resize(graph_.values.size());
+  view_.assign(graph_.values.size(), nullptr);
+  for (const WeightedNode& wn : graph_.weighted)
+    for (std::size_t g = 0; g < wn.layers.size(); ++g) backend_.program(graph_.layers[wn.layers[g]], wn.weights[g]);
+  for (const WeightedLayer& l : graph_.layers) {
+    LayerStats s;
+    s.layer_id = l.id;
+    s.node_name = l.node_name;
+    s.op = l.op;
+    s.in_features = l.in_features;
+    s.out_features = l.out_features;
+    layer_stats_.push_back(s);
+  }
+  for (const Node& n : graph_.nodes) {
+    NodeStats s;
+    s.node_name = n.name;
+    s.op = n.op;
+    s.weighted = n.weighted >= 0;
+    node_stats_.push_back(s);
+  }
+}
+
+void Executor::reset_stats() {
+  for (auto& s : layer_stats_) s.calls = s.vectors = s.samples = 0, s.seconds = 0.0;
+  for (auto& s : node_stats_) s.calls = s.output_elements = 0, s.seconds = 0.0;
+}
+
+const Tensor& Executor::run(const Tensor& input) {
+  if (graph_.inputs.size() != 1)
+    throw core::InputError(graph_.source + ": the model has " + std::to_string(graph_.inputs.size()) +
+                           " runtime inputs; use run_all");
+  execute({&input});
+  return *view_[graph_.outputs[0]];
+}
+
+std::vector<Tensor> Executor::run_all(const std::vector<Tensor>& inputs) {
+  std::vector<const Tensor*> ptrs;
+  for (const Tensor& t : inputs) ptrs.push_back(&t);
+  execute(ptrs);
+  std::vector<Tensor> out;
+  for (int o : graph_.outputs) out.push_back(*view_[o]);
+  return out;
+}
+
+void Executor::execute(const std::vector<const Tensor*>& inputs) {
+  if (inputs.size() != graph_.inputs.size())
+    throw core::InputError(graph_.source + ": expected " + std::to_string(graph_.inputs.size()) + " inputs, got " +
+                           std::to_string(inputs.size()));
+  for (std::size_t v = 0; v < graph_.values.size(); ++v)
+    view_[v] = graph_.values[v].constant ? &graph_.values[v].data : &slots_[v];
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Value& v = graph_.values[graph_.inputs[i]];
+    const Tensor& t = *inputs[i];
+    if (static_cast<std::int64_t>(t.data.size()) != shape_numel(t.shape))
+      throw core::InputError(graph_.source + ": input '" + v.name + "' has " + std::to_string(t.data.size()) +
+                             " values for shape " + shape_str(t.shape));
+    if (v.has_declared_shape) {
+      // Dim 0 is the batch and may differ; every other declared dim must match.
+      bool ok = t.shape.size() == v.declared_shape.size();
+      for (std::size_t d = 1; ok && d < t.shape.size(); ++d)
+        ok = v.declared_shape[d] < 0 || v.declared_shape[d] == t.shape[d];
+      if (!ok)
+        throw core::InputError(graph_.source + ": input '" + v.name + "' has shape " + shape_str(t.shape) +
+                               ", the model declares " + shape_str(v.declared_shape) + " (-1: any)");
+    }
+    view_[graph_.inputs[i]] = &t;
+  }
+  for (std::size_t i = 0; i < graph_.nodes.size(); ++i) run_node(i);
+}
+
+void Executor::run_node(std::size_t index) {
+  const Node& n = graph_.nodes[index];
+  const auto t0 = std::chrono::steady_clock::now();
+  if (n.weighted >= 0) {
+    run_weighted(n, graph_.weighted[n.weighted], index);
+  } else {
+    std::vector<const Tensor*> in;
+    for (int v : n.inputs) in.push_back(v >= 0 ? view_[v] : nullptr);
+    std::vector<Tensor*> out;
+    for (int v : n.outputs) out.push_back(v >= 0 ? &slots_[v] : nullptr);
+    detail::run_digital(Where{graph_.source, n}, graph_.opset, in, out, cols_);
+  }
+  NodeStats& s = node_stats_[index];
+  ++s.calls;
+  s.output_elements += static_cast<std::uint64_t>(view_[n.outputs[0]]->numel());
+  s.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+Eigen::MatrixXd Executor::call_backend(const WeightedLayer& layer, const Eigen::MatrixXd& X, Eigen::Index samples) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Eigen::MatrixXd Y = backend_.multiply(layer, X);
+  const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (Y.rows() != X.rows() || Y.cols() != layer.out_features)
+    throw core::InputError("backend returned a " + std::to_string(Y.rows()) + "x" + std::to_string(Y.cols()) +
+                           " matrix for layer '" + layer.node_name + "', expected " + std::to_string(X.rows()) + "x" +
+                           std::to_string(layer.out_features));
+  LayerStats& s = layer_stats_[static_cast<std::size_t>(layer.id)];
+  ++s.calls;
+  s.vectors += static_cast<std::uint64_t>(X.rows());
+  s.samples += static_cast<std::uint64_t>(samples);
+  s.seconds += sec;
+  if (observer_) observer_(LayerCall{&layer, X.rows(), samples, sec});
+  return Y;
+}
+
+void Executor::run_weighted(const Node& n, const WeightedNode& wn, std::size_t) {
+  Where w{graph_.source, n};
+  const Tensor& x = *view_[n.inputs[0]];
+  Tensor& y = slots_[n.outputs[0]];
+  const WeightedLayer& l0 = graph_.layers[wn.layers[0]];
+  switch (n.kind) {
+    case OpKind::Gemm: {
+      w.check(x.rank() == 2, "A must be 2-D, got " + shape_str(x.shape));
+      Eigen::Map<const detail::RowMat> a(x.data.data(), x.dim(0), x.dim(1));
+      if (n.attrs.trans_a) cols_ = a.transpose();
+      else cols_ = a;
+      w.check(cols_.cols() == l0.in_features, "A " + shape_str(x.shape) + (n.attrs.trans_a ? " (transposed)" : "") +
+                                                  " does not match the weight's " + std::to_string(l0.in_features) + " inputs");
+      const Eigen::Index M = cols_.rows(), N = l0.out_features;
+      Eigen::MatrixXd r = call_backend(l0, cols_, M);
+      if (wn.bias.size() > 0) {
+        const Eigen::MatrixXd& b = wn.bias;
+        w.check(b.rows() == 1 || b.rows() == M, "C has " + std::to_string(b.rows()) + " rows, batch has " + std::to_string(M));
+        if (b.rows() == 1 && b.cols() == 1) r.array() += b(0, 0);
+        else if (b.rows() == 1) r.rowwise() += b.row(0);
+        else if (b.cols() == 1) r.colwise() += b.col(0);
+        else r += b;
+      }
+      y.resize({M, N});
+      Eigen::Map<detail::RowMat>(y.data.data(), M, N) = r;
+      break;
+    }
+    case OpKind::MatMul: {
+      w.check(x.rank() >= 1 && x.shape.back() == l0.in_features,
+              "input " + shape_str(x.shape) + " does not end in the weight's " + std::to_string(l0.in_features) + " inputs");
+      const Eigen::Index K = l0.in_features, N = l0.out_features, rows = K == 0 ? 0 : x.numel() / K;
+      cols_ = Eigen::Map<const detail::RowMat>(x.data.data(), rows, K);
+      const Eigen::MatrixXd r = call_backend(l0, cols_, x.rank() >= 2 ? x.dim(0) : 1);
+      Shape os(x.shape.begin(), x.shape.end() - 1);
+      os.push_back(N);
+      y.resize(os);
+      Eigen::Map<detail::RowMat>(y.data.data(), rows, N) = r;
+      break;
+    }
+    case OpKind::Conv: {
+      const Tensor& W = graph_.values[n.inputs[1]].data;
+      w.check(x.rank() == W.rank(), "input " + shape_str(x.shape) + " does not match weight rank " + std::to_string(W.rank()));
+      w.check(x.dim(1) == l0.in_channels, "input has " + std::to_string(x.dim(1)) + " channels, weight expects " +
+                                              std::to_string(l0.in_channels));
+      const detail::Window win = detail::resolve_window(w, n.attrs, x.shape, l0.kernel, false);
+      detail::conv_im2col(
+          win, x, static_cast<std::int64_t>(wn.layers.size()), l0.out_channels,
+          [&](int g, const Eigen::MatrixXd& cols, std::int64_t images) {
+            return call_backend(graph_.layers[wn.layers[static_cast<std::size_t>(g)]], cols, images);
+          },
+          wn.bias.size() > 0 ? wn.bias.data() : nullptr, y, im2col_limit_, cols_);
+      break;
+    }
+    default: w.fail("internal: not a weighted operator");
+  }
+}
+
+}  // namespace memtile::nn
