@@ -1,0 +1,75 @@
+// Wire parasitics derived from the technology (IMAC-Sim's models, design.md §4):
+//  * size-effect resistivity of narrow copper lines (Mayadas-Shatzkes grain-boundary term plus
+//    Fuchs-Sondheimer surface term, as in IMAC-Sim's mapLayer.py);
+//  * segment resistance along input lines rho_eff*W/(w*T), along output lines rho_eff*L/(w*T);
+//  * line capacitance per segment from the Sakurai-Tamaru parallel-plate + fringe formula with
+//    one neighbouring line (IMAC-Sim's form, including its 0.5 factor on the ground term);
+//  * Elmore delay of the row and column RC ladders -> crossbar settle time for the latency model.
+// Not modelled: temperature dependence of rho, via and contact resistance, barrier/liner
+// thickness, line-to-line coupling beyond the nearest neighbour, inductance, and the cells'
+// own capacitance (the cells are >= kOhm and load the lines weakly; ignoring their conductance
+// makes the Elmore delay a slight overestimate).
+#pragma once
+#include "memtile/core/CrossbarSolver.hpp"
+
+namespace memtile::core {
+
+struct WireTechnology {
+  double node_m = 9e-9;                  // technology node
+  double width_factor = 3.0;             // metal width w = width_factor * node
+  double cell_length_factor = 15.0;      // cell L = factor * node (output-line segment length)
+  double cell_width_factor = 12.0;       // cell W = factor * node (input-line segment length)
+  double pair_spacing_factor = 5.0;      // spacing of an output line to its neighbour (I+/I-), D = factor * node
+  double metal_thickness_m = 22e-9;      // T
+  double ild_height_m = 20e-9;           // H, inter-metal (dielectric) spacing to the ground plane
+  double resistivity_ohm_m = 1.9e-8;     // bulk Cu rho
+  double mean_free_path_m = 39e-9;       // lambda, electrons in Cu
+  double specularity = 0.25;             // p, specular fraction of surface scattering
+  double grain_reflection = 0.3;         // R, reflection probability at a grain boundary
+  double permittivity_f_per_m = 20 * 8.854e-12;  // dielectric permittivity (IMAC-Sim default)
+
+  double metal_width_m() const { return width_factor * node_m; }
+  double cell_length_m() const { return cell_length_factor * node_m; }
+  double cell_width_m() const { return cell_width_factor * node_m; }
+  double pair_spacing_m() const { return pair_spacing_factor * node_m; }
+
+  // Throws InputError naming the first non-physical field.
+  void validate() const;
+};
+
+// rho_eff = rho * (0.75 (1-p) lambda / w + [1 - 1.5 a + 3 a^2 - 3 a^3 ln(1 + 1/a)]^-1),
+// a = lambda R / (w (1 - R)).
+double effective_resistivity_ohm_m(const WireTechnology& t);
+double row_segment_ohm(const WireTechnology& t);  // rho_eff * W / (w T)  (9.24 Ohm at the defaults)
+double col_segment_ohm(const WireTechnology& t);  // rho_eff * L / (w T)  (11.55 Ohm at the defaults)
+
+// Capacitance per metre of a line of width w, thickness T at height H over ground with one
+// neighbour at spacing s: eps * (0.5 (1.15 w/H + 2.8 (T/H)^0.222)
+//                                + (0.03 w/H + 0.83 T/H - 0.07 (T/H)^0.222) (H/s)^1.34).
+double line_capacitance_f_per_m(const WireTechnology& t, double spacing_m);
+// Input lines: neighbour at the row pitch L, spacing L - w; segment length W.
+double row_segment_capacitance_f(const WireTechnology& t);
+// Output lines: neighbour is the differential partner at spacing D; segment length L.
+double col_segment_capacitance_f(const WireTechnology& t);
+
+// Wire parameters of the standard topology from the technology (segment resistances only;
+// driver and sense resistances are circuit choices and are passed through).
+WireParams wire_params(const WireTechnology& t, double driver_ohm = 0, double sense_ohm = 0,
+                       bool both_end_drive = false);
+
+// Elmore delays (s) of the RC ladders of an M x N array, lumped capacitance per segment node:
+//   row (far end from the driver):  R_drv*N*C_r + R_r*C_r*N(N+1)/2   (both-end drive: the same
+//     with N -> ceil(N/2), exact by symmetry for even N);
+//   column (row 0, farthest from the sense amp): R_c*C_c*M(M-1)/2 + (R_c + R_sense)*M*C_c.
+struct ElmoreDelay {
+  double row_s = 0;
+  double col_s = 0;
+  double total_s() const { return row_s + col_s; }  // cascaded stages: sum of Elmore delays
+};
+ElmoreDelay elmore_delay(int rows, int cols, const WireParams& w, double row_segment_f, double col_segment_f);
+ElmoreDelay elmore_delay(int rows, int cols, const WireTechnology& t, double driver_ohm = 0, double sense_ohm = 0,
+                         bool both_end_drive = false);
+// Single-pole settling of the outputs to within `accuracy` (e.g. 2^-bits): tau * ln(1/accuracy).
+double settle_time_s(const ElmoreDelay& d, double accuracy);
+
+}  // namespace memtile::core

@@ -1,0 +1,104 @@
+#include "memtile/core/Partitioning.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "memtile/core/Errors.hpp"
+
+namespace memtile::core {
+
+int horizontal_partitions(int n_in, int rows) {
+  require(n_in >= 1 && rows >= 1, "partitioning", "inputs and rows must be >= 1");
+  return (n_in + 1 + rows - 1) / rows;
+}
+
+int vertical_partitions(int n_out, int cols) {
+  require(n_out >= 1 && cols >= 1, "partitioning", "outputs and columns must be >= 1");
+  return (n_out + cols - 1) / cols;
+}
+
+std::vector<Block> balanced_blocks(int total, int parts) {
+  require(total >= 1 && parts >= 1 && parts <= total, "partitioning", "need 1 <= parts <= total");
+  std::vector<Block> out(static_cast<std::size_t>(parts));
+  const int base = total / parts, extra = total % parts;
+  int first = 0;
+  for (int p = 0; p < parts; ++p) {
+    out[std::size_t(p)] = Block{first, base + (p < extra ? 1 : 0)};
+    first += out[std::size_t(p)].count;
+  }
+  return out;
+}
+
+double crossbar_area_m2(int crossbars, int rows, int cols, const WireTechnology& tech) {
+  tech.validate();
+  require(crossbars >= 0 && rows >= 1 && cols >= 1, "partitioning", "bad crossbar count or size");
+  const double periphery_m2_per_line = 0.56e-12;  // IMAC-Sim: 0.56 um^2 per row/column line
+  return tech.cell_width_m() * tech.cell_length_m() * double(rows) * double(cols) * crossbars +
+         periphery_m2_per_line * crossbars * double(rows + cols);
+}
+
+NetworkPartitioning partition_network(const std::vector<int>& layer_sizes, int rows, int cols,
+                                      const WireTechnology& tech) {
+  require(layer_sizes.size() >= 2, "partitioning", "need at least an input and an output layer");
+  NetworkPartitioning p;
+  for (std::size_t l = 0; l + 1 < layer_sizes.size(); ++l) {
+    p.hpar.push_back(horizontal_partitions(layer_sizes[l], rows));
+    p.vpar.push_back(vertical_partitions(layer_sizes[l + 1], cols));
+    p.crossbars += p.hpar.back() * p.vpar.back();
+  }
+  p.area_m2 = crossbar_area_m2(p.crossbars, rows, cols, tech);
+  return p;
+}
+
+PartitionedLayer::PartitionedLayer(const Eigen::MatrixXd& g_pos, const Eigen::MatrixXd& g_neg, int rows, int cols,
+                                   const WireParams& wire) {
+  require(g_pos.rows() >= 2 && g_pos.cols() >= 1, "layer", "g_pos must be (n_in + 1) x n_out with n_in >= 1");
+  require(g_neg.rows() == g_pos.rows() && g_neg.cols() == g_pos.cols(), "layer",
+          "g_pos and g_neg must have the same shape");
+  n_in_ = int(g_pos.rows()) - 1;
+  n_out_ = int(g_pos.cols());
+  row_blocks_ = balanced_blocks(n_in_ + 1, horizontal_partitions(n_in_, rows));
+  out_blocks_ = balanced_blocks(n_out_, vertical_partitions(n_out_, cols));
+  for (const Block& h : row_blocks_) {
+    for (const Block& v : out_blocks_) {
+      Eigen::MatrixXd g(h.count, 2 * v.count);
+      for (int k = 0; k < v.count; ++k) {
+        g.col(2 * k) = g_pos.block(h.first, v.first + k, h.count, 1);
+        g.col(2 * k + 1) = g_neg.block(h.first, v.first + k, h.count, 1);
+      }
+      solvers_.emplace_back(g, wire);  // validates the conductances
+      g_.push_back(std::move(g));
+    }
+  }
+}
+
+const Eigen::MatrixXd& PartitionedLayer::partition_conductance(int h, int v) const {
+  require(h >= 0 && h < hpar() && v >= 0 && v < vpar(), "layer", "partition index out of range");
+  return g_[std::size_t(h * vpar() + v)];
+}
+
+const CrossbarSolver& PartitionedLayer::partition_solver(int h, int v) const {
+  require(h >= 0 && h < hpar() && v >= 0 && v < vpar(), "layer", "partition index out of range");
+  return solvers_[std::size_t(h * vpar() + v)];
+}
+
+Eigen::MatrixXd PartitionedLayer::differential_currents(const Eigen::MatrixXd& inputs, double bias_v) const {
+  require(inputs.cols() == n_in_, "layer",
+          "inputs have " + std::to_string(inputs.cols()) + " columns, the layer has " + std::to_string(n_in_));
+  require(inputs.allFinite() && std::isfinite(bias_v), "layer", "input voltages must be finite");
+  Eigen::MatrixXd full(inputs.rows(), n_in_ + 1);
+  full.leftCols(n_in_) = inputs;
+  full.col(n_in_).setConstant(bias_v);
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(inputs.rows(), n_out_);
+  for (int h = 0; h < hpar(); ++h) {
+    const Block& rb = row_blocks_[std::size_t(h)];
+    for (int v = 0; v < vpar(); ++v) {
+      const Block& ob = out_blocks_[std::size_t(v)];
+      const Eigen::MatrixXd I = full.middleCols(rb.first, rb.count) * partition_solver(h, v).effective_conductance();
+      for (int k = 0; k < ob.count; ++k) out.col(ob.first + k) += I.col(2 * k) - I.col(2 * k + 1);
+    }
+  }
+  return out;
+}
+
+}  // namespace memtile::core

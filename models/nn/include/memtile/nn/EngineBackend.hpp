@@ -1,0 +1,29 @@
+// Runs every weighted layer of a network on the numerical crossbar engine (models/core):
+// each layer's K x N matrix is programmed once onto its own arrays, then read for every
+// batch. Per-layer operation counters feed the latency/energy reports.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "memtile/core/MatrixEngine.hpp"
+#include "memtile/nn/Backend.hpp"
+
+namespace memtile::nn {
+
+class EngineBackend : public MatMulBackend {
+ public:
+  explicit EngineBackend(const core::EngineConfig& cfg) : engine_(cfg) {}
+
+  void program(const WeightedLayer& layer, const Eigen::MatrixXd& W) override;
+  Eigen::MatrixXd multiply(const WeightedLayer& layer, const Eigen::MatrixXd& X) override;
+
+  const core::EngineConfig& config() const { return engine_.config(); }
+  // Programmed matrices indexed by WeightedLayer::id (null where not yet programmed).
+  const std::vector<std::unique_ptr<core::ProgrammedMatrix>>& layers() const { return layers_; }
+
+ private:
+  core::MatrixEngine engine_;
+  std::vector<std::unique_ptr<core::ProgrammedMatrix>> layers_;
+};
+
+}  // namespace memtile::nn
