@@ -1,0 +1,94 @@
+// High-level entry point: map a list of layers (a DNN) onto tiles, elaborate once, then run
+// batches through the SystemC simulation and read back outputs, time and energy.
+//
+//   AcceleratorModel m(tile_cfg, energy_table, trace_cfg);
+//   m.add_layer("fc1", W1, engine_cfg1, {NeuronKind::Relu});
+//   m.add_layer("fc2", W2, engine_cfg2);
+//   RunResult r = m.run(X);          // first call elaborates and programs the arrays
+//   m.write_summary_json("out/summary.json");
+//   m.close_traces();
+//
+// SystemC allows one elaboration per process: all layers must be added before the first run
+// (modules cannot be created after sc_start) and simulated time never goes back; a second
+// model after a first one has run is rejected with an InputError. Each run() injects the batch
+// (optionally cut into chunks of chunk_rows vectors, which then pipeline through the layers),
+// calls sc_start() until the simulation is idle and returns the outputs in order.
+//
+// Numerics: layer l's output equals core ProgrammedMatrix::multiply on the same programmed
+// matrix, batch by batch (chunk by chunk), bit for bit, followed by the layer's neuron.
+// add_layer(name, W, cfg) programs with a fresh MatrixEngine(cfg): the same variation draws as
+// MatrixEngine(cfg).program(W); give layers distinct seeds (or pass matrices programmed by one
+// engine) for independent draws.
+#pragma once
+#include <Eigen/Dense>
+#include <map>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "memtile/sc/EnergyTable.hpp"
+#include "memtile/sc/Tile.hpp"
+#include "memtile/sc/TileConfig.hpp"
+#include "memtile/sc/Trace.hpp"
+
+namespace memtile::sc {
+
+struct RunResult {
+  Eigen::MatrixXd y;          // B x out_features of the last layer
+  double start_ns = 0;        // simulated time the batch entered the first tile
+  double end_ns = 0;          // simulated time the last output left the last tile
+  double energy_pj = 0;       // inference energy of this run, all layers (programming excluded)
+};
+
+class AcceleratorModel {
+ public:
+  explicit AcceleratorModel(const TileConfig& tile = {}, const EnergyTable& energy = {}, const TraceConfig& trace = {});
+  ~AcceleratorModel();
+  AcceleratorModel(const AcceleratorModel&) = delete;
+  AcceleratorModel& operator=(const AcceleratorModel&) = delete;
+
+  // Returns the layer index. Throws InputError on bad shapes/configs or after elaboration.
+  int add_layer(const std::string& name, const Eigen::MatrixXd& W, const core::EngineConfig& cfg,
+                const NeuronConfig& neuron = {});
+  int add_layer(const std::string& name, core::ProgrammedMatrix pm, const NeuronConfig& neuron = {});
+
+  // Builds the modules and simulates the programming of every array (time starts at 0).
+  // Called by the first run() if not called before.
+  void elaborate();
+  RunResult run(const Eigen::MatrixXd& X, Eigen::Index chunk_rows = 0);
+
+  int layers() const { return static_cast<int>(specs_.size()); }
+  const Tile& tile(int layer) const;
+  const std::string& layer_name(int layer) const { return specs_.at(layer).name; }
+  double now_ns() const;
+
+  // Summary with stable keys (docs/tile.md): per layer and total latency, energy by component,
+  // area, TOPS/W, operation counts.
+  nlohmann::json summary() const;
+  void write_summary_json(const std::string& path) const;
+  void write_summary_csv(const std::string& path) const;
+  // Writes the Perfetto JSON and closes the VCD (also done by the destructor).
+  void close_traces();
+
+ private:
+  struct Spec {
+    std::string name;
+    std::shared_ptr<core::ProgrammedMatrix> pm;
+    NeuronConfig neuron;
+  };
+  class Source;
+  class Sink;
+  TileConfig tile_cfg_;
+  EnergyTable energy_;
+  TraceConfig trace_cfg_;
+  std::vector<Spec> specs_;
+  std::unique_ptr<TraceHub> trace_;
+  std::vector<std::unique_ptr<Tile>> tiles_;
+  std::unique_ptr<Source> source_;
+  std::unique_ptr<Sink> sink_;
+  bool elaborated_ = false;
+  std::uint64_t next_job_ = 0;
+};
+
+}  // namespace memtile::sc

@@ -1,0 +1,45 @@
+// The ADCs of one row partition: each array has array_cols / adc_mux ADCs, each shared by
+// adc_mux columns through a multiplexer, so one array's columns convert in adc_mux serial
+// conversions. SAR: one clock per bit; flash: one clock (+ adc_extra_cycles either way).
+// A differential pair's I+ - I- is formed before the ADC (one conversion per column pair),
+// as the core's ReadCounters count.
+//   Convert (i, j): the core's ProgrammedMatrix::convert of the whole batch.
+//     Latency = adc_mux x t_conversion. Energy = conversions x (E_adc(bits) + E_S&H).
+// Not modelled: ADC offset/INL/DNL (the core's quantiser is ideal), comparator metastability.
+#pragma once
+#include "memtile/sc/Component.hpp"
+#include "memtile/sc/EnergyTable.hpp"
+#include "memtile/sc/Geometry.hpp"
+#include "memtile/sc/TileConfig.hpp"
+
+namespace memtile::sc {
+
+class Adc : public Component {
+ public:
+  Adc(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb, const TileConfig& tile,
+      const EnergyTable& energy);
+  int bits() const { return bits_; }
+  sc_core::sc_time conversion_time() const { return t_conv_; }   // one conversion
+  sc_core::sc_time batch_latency() const { return t_batch_; }    // adc_mux conversions
+  int adcs() const;                                               // ADCs in this partition
+  double sample_hold_energy_pj() const { return sh_energy_pj_; }  // the S&H share of energy_pj()
+  double area_um2() const override;
+  double sample_hold_area_um2() const;
+  // ADC code of column `col` for every vector of the batch, from currents I, exactly as
+  // ProgrammedMatrix::convert computes it (for the VCD trace).
+  Eigen::VectorXd codes(int j, const Eigen::MatrixXd& I, int col) const;
+
+ protected:
+  bool execute(MvmExtension& ext, sc_core::sc_time& delay) override;
+
+ private:
+  const core::ProgrammedMatrix& pm_;
+  int kb_;
+  TileGeometry geo_;
+  const EnergyTable& energy_;
+  int bits_ = 0, mux_ = 1;
+  sc_core::sc_time t_conv_, t_batch_;
+  double e_conv_pj_ = 0, sh_energy_pj_ = 0;
+};
+
+}  // namespace memtile::sc

@@ -1,0 +1,76 @@
+// Energy and area of the tile's components, one number a field, each with its unit and its
+// source (design.md §5). The defaults are ISAAC's 32 nm table (Shafiee et al., ISCA 2016,
+// Table 2) turned into per-operation energies; configs/energy/isaac32nm.json holds the same
+// numbers with the derivation of each. Users override any field with a JSON file of the same
+// shape (unknown keys are an error naming the key).
+#pragma once
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
+namespace memtile::sc {
+
+enum class CrossbarEnergyModel {
+  Physics,  // sum over the actual reads of V^2 * G * t_read (ReadCounters::read_energy_per_s_j)
+  Table     // table power of a ref_rows x ref_cols array, scaled by cells, times t_read
+};
+
+struct EnergyTable {
+  std::string name = "isaac32nm";
+
+  // ADC: energy per conversion at ref_bits. Other resolutions scale as 2^bits (Walden): with
+  // walden_fom_fj_per_step > 0, E = FOM * 2^bits; with 0, E = adc_energy_pj * 2^(bits-ref_bits)
+  // (i.e. the FOM implied by the reference point). SAR and flash use the same FOM.
+  double adc_energy_pj = 1.5625;          // pJ / conversion: 2 mW / 1.28 GS/s (ISAAC, 8 bit)
+  int adc_ref_bits = 8;                   // bits of the reference point
+  double adc_walden_fom_fj_per_step = 0;  // fJ / conversion step; 0 = derive from the reference
+  double adc_area_um2 = 1200;             // um^2 per ADC at ref_bits (ISAAC), scaled as 2^bits
+
+  // DAC: a b-bit DAC slice costs (2^b - 1) unit (1-bit) conversions (unit-element DAC).
+  double dac_energy_1bit_pj = 0.39;       // pJ / 1-bit conversion: 3.9 uW x 100 ns ISAAC read cycle
+  double dac_area_1bit_um2 = 0.17;        // um^2 per 1-bit DAC (ISAAC)
+
+  double sample_hold_energy_pj = 0.00097; // pJ / sample: 9.7 nW x 100 ns (ISAAC)
+  double sample_hold_area_um2 = 0.039;    // um^2 per S&H: 0.00004 mm^2 / 1024 (ISAAC)
+
+  CrossbarEnergyModel crossbar_model = CrossbarEnergyModel::Physics;
+  double crossbar_power_mw = 0.3;         // mW of one ref_rows x ref_cols array reading (ISAAC)
+  int crossbar_ref_rows = 128;
+  int crossbar_ref_cols = 128;
+  double crossbar_area_um2 = 25;          // um^2 of the reference array, scaled by cell count
+
+  double shift_add_energy_pj = 0.0390625; // pJ / add: 0.05 mW / 1.28 G adds/s (ISAAC S+A)
+  double shift_add_area_um2 = 60;         // um^2 per unit: 0.00024 mm^2 / 4 (ISAAC)
+
+  // Digital activation (ReLU/tanh/sigmoid/identity): an estimate, one shift-add-unit operation.
+  // The analog IMAC neuron's energy comes from its resistor network instead (Neuron.hpp).
+  double neuron_digital_energy_pj = 0.0390625;  // pJ / activation
+
+  // Programming: one write pulse of write_voltage_v for write_pulse_ns per cell and pulse;
+  // energy V^2 * G_target * t per pulse (first order: the device is taken as linear).
+  double write_voltage_v = 2.0;           // V (NeuroSim default writeVoltage)
+  double write_pulse_ns = 10.0;           // ns (NeuroSim RRAM write pulse width)
+  int write_pulses_per_cell = 1;          // program-and-verify iterations (1 = single shot)
+
+  std::map<std::string, std::string> sources;  // group -> source text, carried into reports
+
+  // Throws InputError naming the first invalid field ("energy.<group>.<field>: ...").
+  void validate() const;
+
+  // Energy of one conversion of a `bits`-bit ADC (pJ) and its area (um^2).
+  double adc_conversion_pj(int bits) const;
+  double adc_area_at_um2(int bits) const;
+  // Energy of one b-bit DAC conversion (pJ) and area of one b-bit DAC (um^2).
+  double dac_conversion_pj(int bits) const;
+  double dac_area_at_um2(int bits) const;
+  // Area of one rows x cols crossbar (um^2), scaled from the reference by cell count.
+  double crossbar_area_at_um2(int rows, int cols) const;
+};
+
+// Unknown keys are an error naming the key; `source` prefixes messages. The JSON groups are
+// adc, dac, sample_hold, crossbar, shift_add, neuron, programming (see configs/energy/).
+void apply_json(EnergyTable& t, const nlohmann::json& j, const std::string& source);
+nlohmann::json to_json(const EnergyTable& t);
+void apply_json_file(EnergyTable& t, const std::string& path);
+
+}  // namespace memtile::sc

@@ -1,0 +1,95 @@
+// What travels over the tile's TLM-2.0 sockets.
+//
+// Inside a tile, a partition controller drives its components (Dac, Crossbar, Adc, ShiftAdd)
+// and the tile drives its reducer (a ShiftAdd) and its Neuron through
+// tlm_utils::simple_initiator_socket -> simple_target_socket pairs with a generic payload:
+//   command  TLM_WRITE_COMMAND, address 0, no data pointer, length 0;
+//   extension MvmExtension: the operation, its indices and pointers to heap-held Eigen operands
+//            (the payload never copies vectors; SystemC thread stacks stay small).
+// The target performs the operation on a whole batch of B vectors at once (so the numbers are
+// exactly the core engine's: same functions, same shapes, same order), adds its energy for all
+// B vectors to `energy_pj`, and annotates on `delay` the latency of ONE unit operation for ONE
+// vector (e.g. one ADC batch: adc_mux conversions). The partition controller composes these
+// latencies into the pipelined per-vector schedule (Schedule.hpp).
+// Response status: TLM_OK_RESPONSE, or TLM_COMMAND_ERROR_RESPONSE if the extension is missing
+// or the operation is not one the target implements (a wiring error; never a guest's input).
+//
+// Between tiles (and from/to the AcceleratorModel's source and sink) a JobExtension carries one
+// batch of input or output vectors.
+#pragma once
+#include <Eigen/Dense>
+#include <cstdint>
+#include <memory>
+#include <systemc>
+#include <tlm>
+#include <vector>
+
+#include "memtile/core/MatrixEngine.hpp"
+
+namespace memtile::sc {
+
+// Working data of one row partition for one batch (owned by the tile, on the heap).
+struct PartitionData {
+  core::EncodedInput in;  // encode() of this row block
+  Eigen::MatrixXd acc;    // B x padded_cols integer accumulator (shift-add output)
+  Eigen::MatrixXd I;      // B x padded_cols column currents of the current read (A)
+  Eigen::MatrixXd P;      // B x padded_cols ADC output (integer slice products)
+};
+
+enum class MvmOp : std::uint8_t {
+  Encode,        // Dac: part->in = pm.encode(*x, kb)               (input registers; no time)
+  Drive,         // Dac: drive input slice i onto the rows           (DAC settle)
+  Read,          // Crossbar: part->I = pm.read(kb, j, i, volts[i])  (settle + S&H sample)
+  ReadSoftware,  // Crossbar: part->acc = in.q * w_int (software form; no time, no energy)
+  Convert,       // Adc: part->P = pm.convert(kb, j, i, part->I)     (adc_mux conversions)
+  Accumulate,    // ShiftAdd: pm.shift_add(part->acc, j, i, part->P)
+  Reduce,        // ShiftAdd (tile reducer): finish_block for kb = 0..hpar-1 into *y
+  Activate       // Neuron: *y = f(*y) element-wise
+};
+
+struct MvmExtension : tlm::tlm_extension<MvmExtension> {
+  MvmOp op = MvmOp::Encode;
+  int kb = 0, i = 0, j = 0;             // row block, input slice, weight slice
+  Eigen::Index batch = 0;               // B vectors
+  std::uint64_t first_vector = 0;       // read-noise key of the batch's first vector
+  bool numerics = true;                 // false: account time and energy only (software form)
+  const Eigen::MatrixXd* x = nullptr;   // Encode: B x K inputs
+  PartitionData* part = nullptr;        // per-partition operands
+  std::vector<PartitionData>* parts = nullptr;  // Reduce: all partitions, kb ascending
+  Eigen::MatrixXd* y = nullptr;         // Reduce/Activate: B x padded_cols (Reduce) / B x N (Activate)
+  double energy_pj = 0;                 // out: energy of this operation, all B vectors
+
+  tlm::tlm_extension_base* clone() const override { return new MvmExtension(*this); }
+  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const MvmExtension&>(e); }
+};
+
+// One batch travelling between tiles. `data` is B x features.
+struct JobExtension : tlm::tlm_extension<JobExtension> {
+  std::shared_ptr<Eigen::MatrixXd> data;
+  std::uint64_t job = 0;                // sequence number of the batch in the run
+  tlm::tlm_extension_base* clone() const override { return new JobExtension(*this); }
+  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const JobExtension&>(e); }
+};
+
+// Sends `ext` through `socket` as a blocking transport; returns the annotated delay added.
+// Throws std::logic_error if the target answers with an error (a wiring bug).
+template <class Socket>
+sc_core::sc_time mvm_transport(Socket& socket, tlm::tlm_generic_payload& tx, MvmExtension& ext) {
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  tx.set_command(tlm::TLM_WRITE_COMMAND);
+  tx.set_address(0);
+  tx.set_data_ptr(nullptr);
+  tx.set_data_length(0);
+  tx.set_streaming_width(0);
+  tx.set_byte_enable_ptr(nullptr);
+  tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  ext.energy_pj = 0;
+  tx.set_extension(&ext);
+  socket->b_transport(tx, delay);
+  tx.clear_extension(&ext);
+  if (tx.get_response_status() != tlm::TLM_OK_RESPONSE)
+    throw std::logic_error("memtile::sc: component rejected operation " + std::to_string(static_cast<int>(ext.op)));
+  return delay;
+}
+
+}  // namespace memtile::sc

@@ -1,0 +1,38 @@
+// Digital shift-and-add. Two roles:
+//  * per row partition: acc += 2^(shift_i + shift_j) * P for every ADC output (the core's
+//    ProgrammedMatrix::shift_add). Latency shift_add_cycles clocks per input slice (the
+//    weight slices' units work in parallel); energy one op per column per (i, j) per vector.
+//  * per tile (reducer): the adder tree over the hpar row partitions plus the input/weight
+//    scaling (the core's finish_block, kb ascending, so the sum order is the engine's).
+//    Latency (ceil(log2 hpar) x reduce_cycles_per_level + scale_cycles) clocks per vector;
+//    energy one op per column per row partition per vector.
+// Area: one unit per (row partition, column partition); the reducer's adder tree is not
+// counted (not in the ISAAC table).
+#pragma once
+#include "memtile/sc/Component.hpp"
+#include "memtile/sc/EnergyTable.hpp"
+#include "memtile/sc/Geometry.hpp"
+#include "memtile/sc/TileConfig.hpp"
+
+namespace memtile::sc {
+
+class ShiftAdd : public Component {
+ public:
+  enum class Role { Partition, Reducer };
+  ShiftAdd(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, Role role, const TileConfig& tile,
+           const EnergyTable& energy);
+  sc_core::sc_time latency() const { return latency_; }
+  double area_um2() const override;
+
+ protected:
+  bool execute(MvmExtension& ext, sc_core::sc_time& delay) override;
+
+ private:
+  const core::ProgrammedMatrix& pm_;
+  Role role_;
+  TileGeometry geo_;
+  const EnergyTable& energy_;
+  sc_core::sc_time latency_;
+};
+
+}  // namespace memtile::sc

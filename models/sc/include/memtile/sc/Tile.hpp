@@ -1,0 +1,152 @@
+// A tile executes one layer: a core::ProgrammedMatrix mapped onto hpar x vpar partitions
+// (row blocks x column blocks; see Geometry.hpp), each row partition with its own Dac,
+// Crossbar, Adc and ShiftAdd modules (a module stands for the vpar column-block arrays of its
+// row block and their weight slices, which work in parallel with identical timing), one
+// reducer (ShiftAdd) for the adder tree across row partitions, and an optional Neuron.
+//
+// Sockets: `in` receives batches (JobExtension, B x in_features) from the previous tile or the
+// model's source; `out` sends the results (B x out_features, after the neuron) onwards.
+//
+// Processes (all SC_THREADs with 8 MiB stacks, because Eigen works on them):
+//   control: at time 0 programs the arrays (programming time and energy), then per batch:
+//     1. wakes the row partitions, which run encode / drive / read / convert / shift-add for
+//        the whole batch through their TLM sockets (zero time: the numbers);
+//     2. count_reads (kb ascending), Reduce (finish_block, kb ascending), Activate, end_batch
+//        -- the very calls and order of ProgrammedMatrix::multiply, so outputs are
+//        bit-identical to the core engine;
+//     3. builds the batch's PipelineSchedule from the latencies the components annotated,
+//        lets the partitions walk their part of it (traced vectors: every stage boundary is a
+//        real wait so VCD changes land at the right time; otherwise one quantum-keeper step),
+//        and forwards the output when the last vector leaves the neuron.
+// Programming: all arrays in parallel, row by row (all columns of a row at once):
+//   time = array_rows x pulses_per_cell x write_pulse_ns;
+//   energy = write_voltage^2 x write_pulse x pulses x sum of programmed conductances.
+// The software form (EngineConfig::software) computes in.q * w_int and runs the same
+// hardware schedule for time and DAC/ADC/shift-add energy; it has no conductances, so its
+// crossbar read and programming energies are 0.
+#pragma once
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "memtile/sc/Adc.hpp"
+#include "memtile/sc/Crossbar.hpp"
+#include "memtile/sc/Dac.hpp"
+#include "memtile/sc/EnergyTable.hpp"
+#include "memtile/sc/Geometry.hpp"
+#include "memtile/sc/Neuron.hpp"
+#include "memtile/sc/Payload.hpp"
+#include "memtile/sc/Schedule.hpp"
+#include "memtile/sc/ShiftAdd.hpp"
+#include "memtile/sc/TileConfig.hpp"
+#include "memtile/sc/Trace.hpp"
+
+namespace memtile::sc {
+
+// Energy by component (pJ), cumulative.
+struct EnergyBreakdown {
+  double dac_pj = 0, crossbar_pj = 0, adc_pj = 0, sample_hold_pj = 0, shift_add_pj = 0, reduce_pj = 0,
+         neuron_pj = 0, program_pj = 0;
+  double inference_pj() const { return dac_pj + crossbar_pj + adc_pj + sample_hold_pj + shift_add_pj + reduce_pj + neuron_pj; }
+  double total_pj() const { return inference_pj() + program_pj; }
+};
+struct AreaBreakdown {
+  double dac_um2 = 0, crossbar_um2 = 0, adc_um2 = 0, sample_hold_um2 = 0, shift_add_um2 = 0;
+  double total_um2() const { return dac_um2 + crossbar_um2 + adc_um2 + sample_hold_um2 + shift_add_um2; }
+};
+struct TileStats {
+  std::uint64_t batches = 0, vectors = 0;
+  std::uint64_t dac_conversions = 0, array_reads = 0, adc_conversions = 0, shift_add_ops = 0, neuron_ops = 0;
+  EnergyBreakdown energy;
+  double program_time_ns = 0;
+  double busy_time_ns = 0;         // sum of batch times (first input to last output)
+  double mvm_latency_ns = 0;       // one vector, input to output, from the first batch's schedule
+  double last_batch_time_ns = 0;
+};
+
+class Tile : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<Tile> in;
+  tlm_utils::simple_initiator_socket<Tile> out;
+
+  // Throws InputError (field named) on invalid configs. `trace` may be null.
+  Tile(sc_core::sc_module_name name, std::shared_ptr<core::ProgrammedMatrix> pm, const TileConfig& tile,
+       const NeuronConfig& neuron, const EnergyTable& energy, TraceHub* trace);
+  ~Tile() override;
+
+  const TileGeometry& geometry() const { return geo_; }
+  const core::ProgrammedMatrix& matrix() const { return *pm_; }
+  const TileConfig& config() const { return cfg_; }
+  const StageLatencies& latencies() const { return lat_; }  // static unit-operation latencies
+  const CrossbarTiming& crossbar_timing() const;
+  int adc_bits() const;
+  TileStats stats() const;
+  AreaBreakdown area() const;
+  bool idle() const { return queue_.empty() && !running_; }
+
+ private:
+  class Partition;
+  friend class Partition;
+  struct Job {
+    std::shared_ptr<Eigen::MatrixXd> x;
+    std::uint64_t id = 0;
+  };
+
+  void in_b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
+  void control();
+  void program_arrays();
+  void run_batch(const Job& job);
+  void walk_tail(const std::vector<VectorTimes>& traced, sc_core::sc_time base);
+  void publish_energy();
+
+  std::shared_ptr<core::ProgrammedMatrix> pm_;
+  TileConfig cfg_;
+  NeuronConfig neuron_cfg_;
+  const EnergyTable& energy_;
+  TraceHub* trace_;
+  TileGeometry geo_;
+
+  std::vector<std::unique_ptr<Partition>> partitions_;
+  std::vector<PartitionData> parts_;
+  std::unique_ptr<ShiftAdd> reducer_;
+  std::unique_ptr<Neuron> neuron_;
+  bool has_neuron_ = false;
+  tlm_utils::simple_initiator_socket<Tile> reduce_socket_;
+  tlm_utils::simple_initiator_socket<Tile> neuron_socket_;
+  tlm::tlm_generic_payload tx_;
+  tlm_utils::tlm_quantumkeeper qk_;
+
+  // Batch in flight, shared with the partitions.
+  std::deque<Job> queue_;
+  bool running_ = false;
+  const Eigen::MatrixXd* batch_x_ = nullptr;
+  Eigen::Index batch_rows_ = 0;
+  std::uint64_t batch_first_vector_ = 0;
+  std::uint64_t batch_traced_ = 0;           // vectors of this batch that are traced
+  std::vector<ItemTimes> traced_items_;      // schedule of the traced items
+  sc_core::sc_time items_end_;               // last shift-add of the batch
+  int numerics_done_ = 0, partitions_done_ = 0;
+  sc_core::sc_event job_ev_, start_ev_, go_ev_, numerics_done_ev_, partitions_done_ev_;
+  StageLatencies lat_;
+  double batch_stage_energy_pj_ = 0;         // partitions' energy of this batch (power counter)
+
+  TileStats stats_;
+  // Traced variables (VCD).
+  bool vcd_busy_ = false;
+  unsigned vcd_phase_ = 0;                   // 0 idle, 1 programming, 2 partitions computing, 3 draining (reduce/neuron)
+  unsigned vcd_batches_ = 0;                 // batches started
+  unsigned vcd_reduce_ops_ = 0, vcd_neuron_ops_ = 0;
+  double vcd_e_dac_pj_ = 0, vcd_e_xbar_pj_ = 0, vcd_e_adc_pj_ = 0, vcd_e_sa_pj_ = 0, vcd_e_reduce_pj_ = 0,
+         vcd_e_neuron_pj_ = 0, vcd_e_program_pj_ = 0;
+  int vcd_adc_code_ = 0;
+  int tid_control_ = 0;
+  std::vector<Eigen::VectorXd> traced_codes_;  // per input slice: codes of the traced column
+};
+
+}  // namespace memtile::sc

@@ -1,0 +1,50 @@
+#include "memtile/sc/Adc.hpp"
+
+#include <algorithm>
+
+#include "memtile/core/Quantiser.hpp"
+
+namespace memtile::sc {
+
+Adc::Adc(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb, const TileConfig& tile,
+         const EnergyTable& energy)
+    : Component(name), pm_(pm), kb_(kb), geo_(TileGeometry::of(pm)), energy_(energy),
+      bits_(tile.resolved_adc_bits(pm.config())), mux_(tile.adc_mux) {
+  const int cycles = (tile.adc_kind == AdcKind::Sar ? bits_ : 1) + tile.adc_extra_cycles;
+  t_conv_ = sc_core::sc_time(cycles * tile.clock_ns(), sc_core::SC_NS);
+  t_batch_ = t_conv_ * static_cast<double>(mux_);
+  e_conv_pj_ = energy.adc_conversion_pj(bits_);
+}
+
+int Adc::adcs() const { return geo_.vpar * geo_.weight_slices * (geo_.cols / mux_); }
+
+double Adc::area_um2() const { return adcs() * energy_.adc_area_at_um2(bits_) + sample_hold_area_um2(); }
+
+double Adc::sample_hold_area_um2() const {
+  return static_cast<double>(geo_.vpar) * geo_.weight_slices * geo_.cols * energy_.sample_hold_area_um2;
+}
+
+Eigen::VectorXd Adc::codes(int j, const Eigen::MatrixXd& I, int col) const {
+  // Same expression as ProgrammedMatrix::convert: round_even(I * (half / fs)) clipped.
+  const double fs = pm_.block(kb_).slices[j].fullscale_a(col);
+  const int levels = pm_.config().radc, half = levels / 2;
+  const double k = half / fs;
+  Eigen::VectorXd c(I.rows());
+  for (Eigen::Index b = 0; b < I.rows(); ++b)
+    c(b) = std::min<double>(levels - 1 - half, std::max<double>(-half, core::round_even(I(b, col) * k)));
+  return c;
+}
+
+bool Adc::execute(MvmExtension& ext, sc_core::sc_time& delay) {
+  if (ext.op != MvmOp::Convert) return false;
+  const std::uint64_t n = static_cast<std::uint64_t>(ext.batch) * static_cast<std::uint64_t>(geo_.padded_cols);
+  ops_ += n;
+  const double sh = static_cast<double>(n) * energy_.sample_hold_energy_pj;
+  sh_energy_pj_ += sh;
+  ext.energy_pj = static_cast<double>(n) * e_conv_pj_ + sh;
+  if (ext.numerics) ext.part->P = pm_.convert(kb_, ext.j, ext.i, ext.part->I);
+  delay += t_batch_;
+  return true;
+}
+
+}  // namespace memtile::sc

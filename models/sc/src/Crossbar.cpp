@@ -1,0 +1,80 @@
+#include "memtile/sc/Crossbar.hpp"
+
+#include <cmath>
+
+namespace memtile::sc {
+
+CrossbarTiming CrossbarTiming::of(const TileConfig& tile, const core::EngineConfig& engine, int adc_bits) {
+  CrossbarTiming t;
+  const bool engine_wires = engine.wire_resistance > 0;
+  t.row_segment_ohm = engine_wires ? engine.wire_resistance : tile.wire.row_segment_ohm();
+  t.col_segment_ohm = engine_wires ? engine.wire_resistance : tile.wire.col_segment_ohm();
+  t.row_segment_f = tile.wire.row_segment_f();
+  t.col_segment_f = tile.wire.col_segment_f();
+  // A row line crosses array_cols cells from its driver; a column line runs past array_rows
+  // cells to the sense amplifier. The cells (>= 1/HGS ohm) decouple the two lines, so their
+  // delays add (an upper bound of the coupled network's Elmore delay up to the cell RC).
+  t.elmore_row_s = elmore_delay_s(engine.array_cols, t.row_segment_ohm, t.row_segment_f, tile.wire.driver_ohm);
+  t.elmore_col_s = elmore_delay_s(engine.array_rows, t.col_segment_ohm, t.col_segment_f, 0.0);
+  // Settling to half an LSB of a b-bit ADC takes ln(2^(b+1)) time constants.
+  t.settle_factor = tile.settle_factor > 0 ? tile.settle_factor : (adc_bits + 1) * std::log(2.0);
+  t.settle_ns = t.settle_factor * (t.elmore_row_s + t.elmore_col_s) * 1e9;
+  return t;
+}
+
+Crossbar::Crossbar(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb, const TileConfig& tile,
+                   const EnergyTable& energy)
+    : Component(name), pm_(pm), kb_(kb), geo_(TileGeometry::of(pm)), energy_(energy),
+      timing_(CrossbarTiming::of(tile, pm.config(), tile.resolved_adc_bits(pm.config()))) {
+  const double sample_ns = tile.sample_cycles * tile.clock_ns();
+  read_latency_ = sc_core::sc_time(timing_.settle_ns + sample_ns, sc_core::SC_NS);
+  drive_s_ = (tile.dac_settle_ns + timing_.settle_ns + sample_ns) * 1e-9;
+  if (!geo_.software)
+    for (const core::ProgrammedSlice& s : pm.block(kb).slices) g_row_sum_.push_back(s.row_g_sum_s.rowwise().sum());
+}
+
+double Crossbar::total_conductance_s() const {
+  double g = 0;
+  for (const Eigen::VectorXd& v : g_row_sum_) g += v.sum();
+  return g;
+}
+
+double Crossbar::area_um2() const {
+  // The bit-sliced two's-complement arrays carry one reference column each (see the core).
+  const int cols = geo_.cols + (geo_.polarity == 1 && pm_.config().mode != core::EngineMode::DiffPair ? 1 : 0);
+  return geo_.arrays_per_partition() * energy_.crossbar_area_at_um2(geo_.rows, cols);
+}
+
+bool Crossbar::execute(MvmExtension& ext, sc_core::sc_time& delay) {
+  switch (ext.op) {
+    case MvmOp::ReadSoftware:
+      ext.part->acc.noalias() = ext.part->in.q * pm_.block(kb_).w_int;
+      return true;
+    case MvmOp::Read: {
+      const std::uint64_t reads = static_cast<std::uint64_t>(ext.batch) * geo_.vpar * geo_.polarity;
+      ops_ += reads;
+      if (energy_.crossbar_model == CrossbarEnergyModel::Table) {
+        const double cells = static_cast<double>(geo_.rows) * geo_.cols;
+        const double ref = static_cast<double>(energy_.crossbar_ref_rows) * energy_.crossbar_ref_cols;
+        ext.energy_pj = static_cast<double>(reads) * energy_.crossbar_power_mw * 1e-3 * (cells / ref) * drive_s_ * 1e12;
+      } else if (!geo_.software) {
+        // sum_b sum_r V^2 * (sum of the conductances on row r over all arrays of slice j).
+        // sum_b V_br^2 is the same for every weight slice of input slice i: computed once.
+        const CacheKey key{ext.first_vector, ext.batch, ext.i};
+        if (!(key == v2_key_)) {
+          v2_ = ext.part->in.volts[ext.i].array().square().colwise().sum().transpose();
+          v2_key_ = key;
+        }
+        const double p_w = v2_.dot(g_row_sum_[ext.j]);
+        ext.energy_pj = p_w * drive_s_ * 1e12;
+      }  // software form: no conductances exist, no physical read energy
+      if (ext.numerics) ext.part->I = pm_.read(kb_, ext.j, ext.i, ext.part->in.volts[ext.i], ext.first_vector);
+      delay += read_latency_;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+}  // namespace memtile::sc

@@ -1,0 +1,122 @@
+// Invalid configurations are rejected at construction/elaboration with an InputError naming
+// the field; the shipped energy table equals the built-in defaults; JSON round trips.
+#define BOOST_TEST_MODULE memtile sc config
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include "Harness.hpp"
+#include "memtile/core/Errors.hpp"
+#include "memtile/sc/Accelerator.hpp"
+
+using namespace memtile;
+
+using memtile::test::NoSystemCWarnings;
+BOOST_TEST_GLOBAL_FIXTURE(NoSystemCWarnings);
+
+namespace {
+// Passes if f throws InputError whose message contains `field`.
+template <class F>
+void expect_field(F f, const std::string& field) {
+  try {
+    f();
+  } catch (const core::InputError& e) {
+    BOOST_TEST_INFO("message: " << e.what());
+    BOOST_TEST(std::string(e.what()).find(field) != std::string::npos);
+    return;
+  }
+  BOOST_ERROR("no InputError for " + field);
+}
+std::string source_dir() {
+  const char* s = std::getenv("MEMTILE_SOURCE_DIR");
+  return s ? s : MEMTILE_TEST_SOURCE_DIR;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(tile_config_fields_are_validated) {
+  core::EngineConfig e;  // 32x32, radc 1024
+  auto bad = [&](auto mutate, const std::string& field) {
+    sc::TileConfig t;
+    mutate(t);
+    expect_field([&] { t.validate(e); }, field);
+  };
+  bad([](sc::TileConfig& t) { t.clock_ghz = 0; }, "tile.clock_ghz");
+  bad([](sc::TileConfig& t) { t.clock_ghz = -1; }, "tile.clock_ghz");
+  bad([](sc::TileConfig& t) { t.adc_bits = 0; }, "tile.adc_bits");
+  bad([](sc::TileConfig& t) { t.adc_bits = 17; }, "tile.adc_bits");
+  bad([](sc::TileConfig& t) { t.adc_bits = 8; }, "tile.adc_bits");  // cannot resolve radc 1024
+  bad([](sc::TileConfig& t) { t.adc_mux = 3; }, "tile.adc_mux");    // does not divide 32
+  bad([](sc::TileConfig& t) { t.adc_mux = 0; }, "tile.adc_mux");
+  bad([](sc::TileConfig& t) { t.dac_settle_ns = -1; }, "tile.dac_settle_ns");
+  bad([](sc::TileConfig& t) { t.quantum_ns = 0; }, "tile.quantum_ns");
+  bad([](sc::TileConfig& t) { t.wire.node_nm = 0; }, "tile.wire.node_nm");
+  core::EngineConfig big = e;
+  big.radc = 1 << 17;
+  expect_field([&] { sc::TileConfig().validate(big); }, "tile.adc_bits");
+  sc::TileConfig ok;
+  ok.adc_mux = 32;
+  BOOST_CHECK_NO_THROW(ok.validate(e));
+}
+
+BOOST_AUTO_TEST_CASE(energy_and_neuron_fields_are_validated) {
+  sc::EnergyTable t;
+  t.adc_energy_pj = -1;
+  expect_field([&] { t.validate(); }, "energy.adc.energy_per_conversion_pj");
+  sc::EnergyTable u;
+  expect_field([&] { sc::apply_json(u, nlohmann::json::parse(R"({"dac":{"area_1bit_um2":-0.1}})"), ""); },
+               "energy.dac.area_1bit_um2");
+  expect_field([&] { sc::apply_json(u, nlohmann::json::parse(R"({"adc":{"energy_pj":1}})"), ""); }, "energy.adc.energy_pj");
+  expect_field([&] { sc::apply_json(u, nlohmann::json::parse(R"({"crossbar":{"read_energy_model":"magic"}})"), ""); },
+               "read_energy_model");
+  sc::NeuronConfig n;
+  n.kind = sc::NeuronKind::ImacSigmoid;
+  n.vdd_v = -1;
+  expect_field([&] { n.validate(); }, "neuron.vdd_v");
+  expect_field([] { sc::parse_neuron_kind("softmax"); }, "neuron.kind");
+  sc::TileConfig tc;
+  expect_field([&] { sc::apply_json(tc, nlohmann::json::parse(R"({"clock_ghz":0})"), ""); }, "tile.clock_ghz");
+  expect_field([&] { sc::apply_json(tc, nlohmann::json::parse(R"({"clockk":1})"), ""); }, "tile.clockk");
+  expect_field([&] { sc::apply_json(tc, nlohmann::json::parse(R"({"wire":{"node":9}})"), ""); }, "tile.wire.node");
+}
+
+BOOST_AUTO_TEST_CASE(shipped_energy_table_equals_the_defaults) {
+  sc::EnergyTable file;
+  sc::apply_json_file(file, source_dir() + "/configs/energy/isaac32nm.json");
+  nlohmann::json a = sc::to_json(file), b = sc::to_json(sc::EnergyTable{});
+  for (auto* j : {&a, &b})
+    for (auto& [k, v] : j->items())
+      if (v.is_object()) v.erase("source");
+  BOOST_TEST(a == b, a.dump() << " vs " << b.dump());
+  BOOST_TEST(file.sources.size() == 7u);
+  // Round trip of the tile config.
+  sc::TileConfig t;
+  t.adc_kind = sc::AdcKind::Flash;
+  t.adc_mux = 4;
+  sc::TileConfig u;
+  sc::apply_json(u, sc::to_json(t), "");
+  BOOST_TEST(sc::to_json(u) == sc::to_json(t));
+}
+
+BOOST_AUTO_TEST_CASE(model_rejects_bad_layers_before_elaboration_then_runs) {
+  sc::TileConfig t;
+  t.adc_mux = 5;
+  sc::AcceleratorModel bad_model(t);
+  core::EngineConfig e;
+  expect_field([&] { bad_model.add_layer("l0", Eigen::MatrixXd::Ones(8, 8), e); }, "tile.adc_mux");
+  expect_field([] { sc::TileConfig z; z.clock_ghz = 0; sc::AcceleratorModel m(z); }, "tile.clock_ghz");
+
+  sc::AcceleratorModel model;
+  model.add_layer("l0", Eigen::MatrixXd::Ones(8, 6), e);
+  expect_field([&] { model.add_layer("l1", Eigen::MatrixXd::Ones(5, 3), e); }, "layer l1");
+  expect_field([&] { model.add_layer("l0", Eigen::MatrixXd::Ones(6, 3), e); }, "layer l0");
+  expect_field([&] { model.run(Eigen::MatrixXd::Ones(2, 7)); }, "inputs");
+  Eigen::MatrixXd nan = Eigen::MatrixXd::Ones(2, 8);
+  nan(0, 0) = std::nan("");
+  expect_field([&] { model.run(nan); }, "inputs");
+  const sc::RunResult r = model.run(Eigen::MatrixXd::Ones(2, 8));
+  BOOST_TEST(r.y.rows() == 2);
+  expect_field([&] { model.add_layer("late", Eigen::MatrixXd::Ones(6, 2), e); }, "before the model is elaborated");
+  // A second model in the same process is refused (one elaboration per process).
+  sc::AcceleratorModel second;
+  second.add_layer("x", Eigen::MatrixXd::Ones(4, 4), e);
+  expect_field([&] { second.run(Eigen::MatrixXd::Ones(1, 4)); }, "one elaboration per process");
+}
