@@ -25,7 +25,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libbenchmark-dev
   libsuitesparse-dev
   ngspice
-  python3 python3-numpy
+  python3 python3-numpy python3-matplotlib
   dataset-fashion-mnist
 )
 

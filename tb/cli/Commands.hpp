@@ -10,5 +10,6 @@ using Runner = std::function<int()>;
 
 Runner add_dot_command(CLI::App& app);   // DotCommand.cpp
 Runner add_xbar_command(CLI::App& app);  // XbarCommand.cpp
+Runner add_run_command(CLI::App& app);   // RunCommand.cpp
 
 }  // namespace memtile::cli

@@ -2,21 +2,37 @@
 // naming the file/field and exits with code 2; nothing is half-written.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <cstdlib>
 #include <map>
+#include <systemc>
 
 #include "Commands.hpp"
 #include "memtile/core/Errors.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+// Keep stdout for our JSON and summaries: libsystemc prints its banner before sc_main runs,
+// so the switch must be set during static initialisation.
+const bool kNoSystemcBanner = [] {
+  ::setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
+  return true;
+}();
+}  // namespace
+
+// The entry point is sc_main: libsystemc owns main() and calls it after its own set-up.
+int sc_main(int argc, char** argv) {
   CLI::App app{
       "memtile: a SystemC/TLM-2.0 model of a memristor in-memory-computing accelerator.\n"
-      "Subcommands simulate matrix products on memristor crossbars (dot) and solve crossbar\n"
-      "circuits with wire parasitics (xbar). `memtile <subcommand> --help` lists every flag."};
+      "Subcommands: run (a DNN testbench on the accelerator model), dot (np.dot on simulated\n"
+      "crossbars), xbar (crossbar circuit solve with wire parasitics). `memtile <subcommand>\n"
+      "--help` lists every flag."};
   app.require_subcommand(1);
+  // SystemC's informational reports (e.g. the VCD timescale) would clutter the summaries.
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   std::map<CLI::App*, memtile::cli::Runner> runners;
   auto add = [&](memtile::cli::Runner r) { runners[app.get_subcommands({}).back()] = std::move(r); };
   add(memtile::cli::add_dot_command(app));
   add(memtile::cli::add_xbar_command(app));
+  add(memtile::cli::add_run_command(app));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

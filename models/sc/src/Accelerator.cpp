@@ -53,8 +53,9 @@ class AcceleratorModel::Sink : public sc_core::sc_module {
   }
 };
 
-AcceleratorModel::AcceleratorModel(const TileConfig& tile, const EnergyTable& energy, const TraceConfig& trace)
-    : tile_cfg_(tile), energy_(energy), trace_cfg_(trace) {
+AcceleratorModel::AcceleratorModel(const TileConfig& tile, const EnergyTable& energy, const TraceConfig& trace,
+                                   Topology topology)
+    : tile_cfg_(tile), energy_(energy), trace_cfg_(trace), topology_(topology) {
   tile_cfg_.validate();
   energy_.validate();
   trace_cfg_.validate();
@@ -79,7 +80,7 @@ int AcceleratorModel::add_layer(const std::string& name, core::ProgrammedMatrix 
   for (const Spec& s : specs_) require(s.name != name, "layer " + name, "name used twice");
   tile_cfg_.validate(pm.config());  // fail here, naming the field, rather than at elaboration
   neuron.validate();
-  if (!specs_.empty())
+  if (topology_ == Topology::Chained && !specs_.empty())
     require(specs_.back().pm->out_features() == pm.in_features(), "layer " + name,
             "has " + std::to_string(pm.in_features()) + " inputs but the previous layer has " +
                 std::to_string(specs_.back().pm->out_features()) + " outputs");
@@ -96,29 +97,54 @@ void AcceleratorModel::elaborate() {
   trace_ = std::make_unique<TraceHub>(trace_cfg_);
   for (const Spec& s : specs_)
     tiles_.push_back(std::make_unique<Tile>(s.name.c_str(), s.pm, tile_cfg_, s.neuron, energy_, trace_.get()));
-  source_ = std::make_unique<Source>("host_source");
-  sink_ = std::make_unique<Sink>("host_sink");
-  source_->socket.bind(tiles_.front()->in);
-  for (std::size_t l = 0; l + 1 < tiles_.size(); ++l) tiles_[l]->out.bind(tiles_[l + 1]->in);
-  tiles_.back()->out.bind(sink_->socket);
+  if (topology_ == Topology::Chained) {
+    sources_.push_back(std::make_unique<Source>("host_source"));
+    sinks_.push_back(std::make_unique<Sink>("host_sink"));
+    sources_.front()->socket.bind(tiles_.front()->in);
+    for (std::size_t l = 0; l + 1 < tiles_.size(); ++l) tiles_[l]->out.bind(tiles_[l + 1]->in);
+    tiles_.back()->out.bind(sinks_.front()->socket);
+  } else {
+    for (std::size_t l = 0; l < tiles_.size(); ++l) {
+      sources_.push_back(std::make_unique<Source>(("host_source_" + std::to_string(l)).c_str()));
+      sinks_.push_back(std::make_unique<Sink>(("host_sink_" + std::to_string(l)).c_str()));
+      sources_[l]->socket.bind(tiles_[l]->in);
+      tiles_[l]->out.bind(sinks_[l]->socket);
+    }
+  }
   elaborated_ = true;
   sc_core::sc_start();  // programs every tile; returns when all are idle
 }
 
 RunResult AcceleratorModel::run(const Eigen::MatrixXd& X, Eigen::Index chunk_rows) {
   require(!specs_.empty(), "model", "has no layers");
-  const Eigen::Index k = specs_.front().pm->in_features();
+  require(topology_ == Topology::Chained, "model", "run() drives a chained model; use run_layer()");
+  return inject(0, specs_.size() - 1, X, chunk_rows);
+}
+
+RunResult AcceleratorModel::run_layer(int layer, const Eigen::MatrixXd& X, Eigen::Index chunk_rows) {
+  require(topology_ == Topology::Independent, "model", "run_layer() drives an independent-topology model");
+  require(layer >= 0 && layer < layers(), "layer", "index " + std::to_string(layer) + " out of range");
+  return inject(static_cast<std::size_t>(layer), static_cast<std::size_t>(layer), X, chunk_rows);
+}
+
+RunResult AcceleratorModel::inject(std::size_t first, std::size_t last, const Eigen::MatrixXd& X,
+                                   Eigen::Index chunk_rows) {
+  const Eigen::Index k = specs_[first].pm->in_features();
   require(X.rows() >= 1, "inputs", "empty batch");
   require(X.cols() == k, "inputs",
-          "have " + std::to_string(X.cols()) + " columns but the first layer has " + std::to_string(k) + " inputs");
+          "have " + std::to_string(X.cols()) + " columns but layer '" + specs_[first].name + "' has " +
+              std::to_string(k) + " inputs");
   require(X.allFinite(), "inputs", "contain NaN or Inf");
   require(chunk_rows >= 0, "chunk_rows", "must be >= 0");
   elaborate();
-  const double e0 = [&] {
+  Source& source = *sources_[topology_ == Topology::Chained ? 0 : first];
+  Sink& sink = *sinks_[topology_ == Topology::Chained ? 0 : last];
+  const auto energy_now = [&] {
     double e = 0;
-    for (const auto& t : tiles_) e += t->stats().energy.inference_pj();
+    for (std::size_t l = first; l <= last; ++l) e += tiles_[l]->stats().energy.inference_pj();
     return e;
-  }();
+  };
+  const double e0 = energy_now();
   RunResult r;
   r.start_ns = now_ns();
   const Eigen::Index chunk = chunk_rows > 0 ? chunk_rows : X.rows();
@@ -126,23 +152,21 @@ RunResult AcceleratorModel::run(const Eigen::MatrixXd& X, Eigen::Index chunk_row
   for (Eigen::Index r0 = 0; r0 < X.rows(); r0 += chunk) {
     const Eigen::Index n = std::min(chunk, X.rows() - r0);
     ids.push_back(next_job_);
-    source_->send(std::make_shared<Eigen::MatrixXd>(X.middleRows(r0, n)), next_job_++);
+    source.send(std::make_shared<Eigen::MatrixXd>(X.middleRows(r0, n)), next_job_++);
   }
   sc_core::sc_start();
-  r.y.resize(X.rows(), specs_.back().pm->out_features());
+  r.y.resize(X.rows(), specs_[last].pm->out_features());
   Eigen::Index row = 0;
   for (std::uint64_t id : ids) {
-    auto it = sink_->results.find(id);
-    if (it == sink_->results.end()) throw std::logic_error("memtile::sc: a batch did not come out of the last tile");
+    auto it = sink.results.find(id);
+    if (it == sink.results.end()) throw std::logic_error("memtile::sc: a batch did not come out of the last tile");
     r.y.middleRows(row, it->second->rows()) = *it->second;
     row += it->second->rows();
-    r.end_ns = std::max(r.end_ns, sink_->arrival_ns[id]);
-    sink_->results.erase(it);
-    sink_->arrival_ns.erase(id);
+    r.end_ns = std::max(r.end_ns, sink.arrival_ns[id]);
+    sink.results.erase(it);
+    sink.arrival_ns.erase(id);
   }
-  double e1 = 0;
-  for (const auto& t : tiles_) e1 += t->stats().energy.inference_pj();
-  r.energy_pj = e1 - e0;
+  r.energy_pj = energy_now() - e0;
   return r;
 }
 

@@ -43,7 +43,13 @@ struct RunResult {
 
 class AcceleratorModel {
  public:
-  explicit AcceleratorModel(const TileConfig& tile = {}, const EnergyTable& energy = {}, const TraceConfig& trace = {});
+  // Chained: layer l's output feeds layer l+1 (an MLP pipeline), run() drives the chain.
+  // Independent: every tile has its own host source and sink, run_layer() drives one layer
+  // (a DNN whose digital operations between layers run outside, e.g. in the nn executor).
+  enum class Topology { Chained, Independent };
+
+  explicit AcceleratorModel(const TileConfig& tile = {}, const EnergyTable& energy = {}, const TraceConfig& trace = {},
+                            Topology topology = Topology::Chained);
   ~AcceleratorModel();
   AcceleratorModel(const AcceleratorModel&) = delete;
   AcceleratorModel& operator=(const AcceleratorModel&) = delete;
@@ -57,6 +63,9 @@ class AcceleratorModel {
   // Called by the first run() if not called before.
   void elaborate();
   RunResult run(const Eigen::MatrixXd& X, Eigen::Index chunk_rows = 0);
+  // Independent topology: X (B x in_features of `layer`) through that layer's tile alone.
+  RunResult run_layer(int layer, const Eigen::MatrixXd& X, Eigen::Index chunk_rows = 0);
+  Topology topology() const { return topology_; }
 
   int layers() const { return static_cast<int>(specs_.size()); }
   const Tile& tile(int layer) const;
@@ -85,8 +94,10 @@ class AcceleratorModel {
   std::vector<Spec> specs_;
   std::unique_ptr<TraceHub> trace_;
   std::vector<std::unique_ptr<Tile>> tiles_;
-  std::unique_ptr<Source> source_;
-  std::unique_ptr<Sink> sink_;
+  RunResult inject(std::size_t first, std::size_t last, const Eigen::MatrixXd& X, Eigen::Index chunk_rows);
+  Topology topology_;
+  std::vector<std::unique_ptr<Source>> sources_;  // one (chained) or one per tile (independent)
+  std::vector<std::unique_ptr<Sink>> sinks_;
   bool elaborated_ = false;
   std::uint64_t next_job_ = 0;
 };

@@ -1,0 +1,263 @@
+// `memtile run`: a trained network on a real dataset through the simulated accelerator, with
+// accuracy next to the float model, latency, energy, power and area from the same run.
+//
+// Every weighted layer (Gemm, MatMul, Conv via im2col) is one SystemC tile of the
+// accelerator model (models/sc), programmed once; the digital operations between layers
+// (bias, pooling, activations, reshapes) run in the nn executor. `--ideal` replaces the
+// accelerator by exact float64 products (no SystemC), for checking the import.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "Commands.hpp"
+#include "memtile/core/Errors.hpp"
+#include "memtile/core/Npy.hpp"
+#include "memtile/nn/Dataset.hpp"
+#include "memtile/nn/Executor.hpp"
+#include "memtile/nn/Graph.hpp"
+#include "memtile/sc/AcceleratorBackend.hpp"
+
+#ifndef MEMTILE_NETWORKS_DIR
+#define MEMTILE_NETWORKS_DIR "tb/networks"
+#endif
+
+namespace memtile::cli {
+namespace {
+
+using core::InputError;
+using nlohmann::json;
+
+struct RunOptions {
+  std::string model = std::string(MEMTILE_NETWORKS_DIR) + "/lenet5_fmnist.onnx";
+  std::string dataset = "fashion-mnist";
+  std::string config, report, csv, vcd, trace;
+  std::int64_t limit = 1000;
+  std::int64_t batch = 16;
+  std::uint64_t seed = 0;
+  std::uint64_t trace_vectors = 0;
+  bool ideal = false;
+  bool quiet = false;
+};
+
+// Run configuration file: {"engine": {...}, "tile": {...}, "energy": {...}, "trace": {...}}.
+struct RunConfig {
+  core::EngineConfig engine;
+  sc::TileConfig tile;
+  sc::EnergyTable energy;
+  sc::TraceConfig trace;
+};
+
+RunConfig load_config(const std::string& path) {
+  RunConfig rc;
+  if (path.empty()) return rc;
+  std::ifstream in(path);
+  core::require(in.good(), path, "cannot open configuration file");
+  json j;
+  try {
+    in >> j;
+  } catch (const json::exception& e) {
+    throw InputError(path + ": invalid JSON: " + e.what());
+  }
+  core::require(j.is_object(), path, "configuration must be a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    if (k == "engine") core::apply_json(rc.engine, it.value(), path + ": engine");
+    else if (k == "tile") sc::apply_json(rc.tile, it.value(), path + ": tile");
+    else if (k == "energy") sc::apply_json(rc.energy, it.value(), path + ": energy");
+    else if (k == "trace") {
+      core::require(it.value().is_object(), path, "field 'trace' must be an object");
+      for (auto t = it.value().begin(); t != it.value().end(); ++t) {
+        if (t.key() == "trace_vectors" && t.value().is_number_unsigned()) rc.trace.trace_vectors = t.value().get<std::uint64_t>();
+        else if (t.key() == "adc_trace_column" && t.value().is_number_integer()) rc.trace.adc_trace_column = t.value().get<int>();
+        else throw InputError(path + ": trace: unknown or mistyped key '" + t.key() + "'");
+      }
+    } else if (k == "description") {
+      // free text, for presets
+    } else {
+      throw InputError(path + ": unknown configuration key '" + k + "' (expected engine, tile, energy, trace, description)");
+    }
+  }
+  return rc;
+}
+
+int argmax(const Eigen::MatrixXd& y, Eigen::Index row) {
+  Eigen::Index best = 0;
+  y.row(row).maxCoeff(&best);
+  return static_cast<int>(best);
+}
+
+class Progress {
+ public:
+  Progress(std::int64_t total, bool enabled) : total_(total), enabled_(enabled && ::isatty(2)) {}
+  void update(std::int64_t done, double accuracy) {
+    if (!enabled_) return;
+    const int width = 30;
+    const int filled = static_cast<int>(width * done / std::max<std::int64_t>(1, total_));
+    std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << done << "/"
+              << total_ << "  accuracy " << std::fixed << std::setprecision(4) << accuracy << std::flush;
+  }
+  void finish() {
+    if (enabled_) std::cerr << "\n";
+  }
+
+ private:
+  std::int64_t total_;
+  bool enabled_;
+};
+
+void check_output_path(const std::string& path, const char* what) {
+  if (path.empty()) return;
+  // Refuse early, before hours of simulation, if the folder does not exist.
+  const auto slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  core::require(::access(dir.c_str(), W_OK) == 0, path, std::string("cannot write the ") + what + " here (no such folder or no permission)");
+}
+
+}  // namespace
+
+Runner add_run_command(CLI::App& app) {
+  auto o = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "Run a trained network (ONNX) on a dataset through the simulated accelerator: accuracy\n"
+      "next to the float model, latency, energy, power and area; JSON report, VCD and trace.");
+  cmd->add_option("--model", o->model, "ONNX model (Gemm, MatMul, Conv, Relu, Sigmoid, Tanh, pools, BatchNorm, ...)")
+      ->capture_default_str();
+  cmd->add_option("--dataset", o->dataset,
+                  "fashion-mnist (Debian package test set), fashion-mnist-train, an IDX images path or X_images.npy")
+      ->capture_default_str();
+  cmd->add_option("--limit", o->limit, "Number of images (0 = all)")->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Images per simulated batch")->capture_default_str();
+  cmd->add_option("--config", o->config, "Run configuration JSON: {engine, tile, energy, trace} (see configs/)");
+  cmd->add_option("--seed", o->seed, "Seed of every random draw; layer l uses seed + l [0]");
+  cmd->add_option("--report", o->report, "Write the JSON report here (written only at the end of a successful run)");
+  cmd->add_option("--csv", o->csv, "Write the per-layer table as CSV here");
+  cmd->add_option("--vcd", o->vcd, "Write a VCD waveform (per-tile phases, cumulative energies, ADC codes)");
+  cmd->add_option("--trace", o->trace, "Write a Perfetto/Chrome trace JSON (load it in ui.perfetto.dev)");
+  cmd->add_option("--trace-vectors", o->trace_vectors, "Trace the first N input vectors per tile [config or 16]");
+  cmd->add_flag("--ideal", o->ideal, "Exact float64 products instead of the accelerator (checks the import)");
+  cmd->add_flag("--quiet", o->quiet, "No progress bar");
+
+  return [cmd, o]() -> int {
+    core::require(o->limit >= 0, "--limit", "must be >= 0");
+    core::require(o->batch >= 1, "--batch", "must be >= 1");
+    RunConfig rc = load_config(o->config);
+    if (cmd->count("--seed")) rc.engine.seed = o->seed;
+    rc.engine.validate();
+    rc.tile.validate(rc.engine);
+    rc.energy.validate();
+    for (auto [p, w] : {std::pair{&o->report, "report"}, {&o->csv, "CSV"}, {&o->vcd, "VCD"}, {&o->trace, "trace"}})
+      check_output_path(*p, w);
+    if (!o->vcd.empty()) {
+      core::require(o->vcd.size() > 4 && o->vcd.substr(o->vcd.size() - 4) == ".vcd", o->vcd, "VCD file name must end in .vcd");
+      rc.trace.vcd_path = o->vcd.substr(0, o->vcd.size() - 4);
+    }
+    rc.trace.perfetto_path = o->trace;
+    if (cmd->count("--trace-vectors")) rc.trace.trace_vectors = o->trace_vectors;
+
+    const nn::Graph graph = nn::load_onnx(o->model);
+    const nn::Dataset data = nn::open_dataset(o->dataset);
+    const std::int64_t n = o->limit == 0 ? data.size() : std::min<std::int64_t>(o->limit, data.size());
+    core::require(n >= 1, o->dataset, "has no images");
+
+    nn::IdealBackend float_backend;
+    nn::Executor float_exec(graph, float_backend);
+    std::unique_ptr<sc::AcceleratorBackend> accel;
+    std::unique_ptr<nn::Executor> accel_exec;
+    if (!o->ideal) {
+      accel = std::make_unique<sc::AcceleratorBackend>(rc.engine, rc.tile, rc.energy, rc.trace);
+      accel_exec = std::make_unique<nn::Executor>(graph, *accel);
+    }
+
+    std::int64_t correct = 0, float_correct = 0, agree = 0;
+    double first_image_ns = 0;  // the first image runs alone: its simulated latency
+    Progress progress(n, !o->quiet);
+    nn::Tensor images;
+    std::vector<int> labels;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::int64_t b0 = 0, count = 0; b0 < n; b0 += count) {
+      count = b0 == 0 ? 1 : std::min(o->batch, n - b0);
+      data.batch(b0, count, images, labels);
+      const Eigen::MatrixXd yf = nn::to_matrix(float_exec.run(images));
+      core::require(yf.cols() >= data.num_classes(), o->model,
+                    "has " + std::to_string(yf.cols()) + " outputs but the dataset has " +
+                        std::to_string(data.num_classes()) + " classes");
+      const Eigen::MatrixXd ya = o->ideal ? yf : nn::to_matrix(accel_exec->run(images));
+      for (std::int64_t i = 0; i < count; ++i) {
+        const int pa = argmax(ya, i), pf = argmax(yf, i);
+        correct += pa == labels[i];
+        float_correct += pf == labels[i];
+        agree += pa == pf;
+      }
+      if (b0 == 0 && accel) first_image_ns = accel->simulated_inference_ns();
+      progress.update(b0 + count, static_cast<double>(correct) / static_cast<double>(b0 + count));
+    }
+    progress.finish();
+    const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    json report{{"model", o->model},
+                {"dataset", data.name()},
+                {"images", n},
+                {"accuracy", static_cast<double>(correct) / n},
+                {"float_accuracy", static_cast<double>(float_correct) / n},
+                {"argmax_agreement_with_float", static_cast<double>(agree) / n},
+                {"images_per_second", n / wall_s},
+                {"wall_seconds", wall_s},
+                {"ideal", o->ideal}};
+    json config{{"engine", core::to_json(rc.engine)}};
+    if (accel) {
+      accel->model().close_traces();
+      const json s = accel->model().summary();
+      const auto per_image = [&](double total) { return total / static_cast<double>(n); };
+      const double energy_pj = s.at("total").at("inference_energy_pj").get<double>();
+      const double sim_ns = accel->simulated_inference_ns();
+      report["latency_ns_per_image"] = first_image_ns;
+      report["simulated_ns_per_image"] = per_image(sim_ns);
+      report["energy_pj_per_image"] = per_image(energy_pj);
+      json breakdown = json::object();
+      double program_pj = 0;
+      for (const json& layer : s.at("layers")) {
+        for (const auto& [k, v] : layer.at("energy_pj").items()) {
+          if (k == "program") program_pj += v.get<double>();
+          if (k == "total" || k == "inference" || k == "program") continue;
+          breakdown[k] = breakdown.value(k, 0.0) + per_image(v.get<double>());
+        }
+      }
+      report["energy_breakdown_pj"] = breakdown;
+      report["programming_energy_pj"] = program_pj;
+      report["power_mw"] = sim_ns > 0 ? energy_pj / sim_ns : 0.0;  // pJ/ns = mW
+      report["area_um2"] = s.at("total").at("area_um2");
+      report["tops_per_w"] = s.at("total").at("tops_per_w");
+      report["layers"] = s.at("layers");
+      config["tile"] = sc::to_json(rc.tile);
+      config["energy"] = sc::to_json(rc.energy);
+      if (!o->csv.empty()) accel->model().write_summary_csv(o->csv);
+    }
+    report["configuration"] = config;
+    if (!o->report.empty()) core::write_file_atomic(o->report, report.dump(2) + "\n");
+
+    std::cout << "model      " << o->model << "\n"
+              << "images     " << n << " of " << data.name() << "\n"
+              << "accuracy   " << report["accuracy"].get<double>() << "  (float "
+              << report["float_accuracy"].get<double>() << ")\n";
+    if (accel) {
+      std::cout << "latency    " << report["latency_ns_per_image"].get<double>() << " ns per image\n"
+                << "energy     " << report["energy_pj_per_image"].get<double>() << " pJ per image\n"
+                << "power      " << report["power_mw"].get<double>() << " mW\n"
+                << "area       " << report["area_um2"].get<double>() << " um^2\n"
+                << "TOPS/W     " << report["tops_per_w"].get<double>() << "\n";
+    }
+    std::cout << "simulation " << report["images_per_second"].get<double>() << " images/s\n";
+    for (auto [p, w] : {std::pair{&o->report, "report"}, {&o->csv, "CSV"}, {&o->vcd, "VCD"}, {&o->trace, "trace"}})
+      if (!p->empty() && !(o->ideal && (std::string(w) == "VCD" || std::string(w) == "trace" || std::string(w) == "CSV")))
+        std::cout << w << std::string(11 - std::string(w).size(), ' ') << *p << "\n";
+    return 0;
+  };
+}
+
+}  // namespace memtile::cli
