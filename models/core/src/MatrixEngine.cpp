@@ -168,7 +168,15 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
         ps.diff_s.middleCols(static_cast<Eigen::Index>(nb) * c, c) = diff;
         ps.fullscale_a.segment(static_cast<Eigen::Index>(nb) * c, c).setConstant(fs);
       }
+      // Padded columns exist in the arrays (and in the energy counts) but their outputs are
+      // never observed: keep only the used ones, so reads compute no discarded columns.
+      ps.diff_s.conservativeResize(Eigen::NoChange, pm.n_);
+      ps.fullscale_a.conservativeResize(pm.n_);
     }
+  }
+  for (ProgrammedRowBlock& blk : pm.blocks_) {
+    blk.w_scale.conservativeResize(pm.n_);
+    blk.w_int.conservativeResize(Eigen::NoChange, pm.n_);
   }
   return pm;
 }
@@ -209,11 +217,21 @@ EncodedInput ProgrammedMatrix::encode(const Eigen::MatrixXd& X, int kb) const {
     in.volts.push_back(in.q.unaryExpr([this](double u) { return dac_.signed_voltage(u); }));
     return in;
   }
+  // Two's-complement word of every input once, then each slice through a DAC lookup table.
+  const int n = x_plan_.total_bits;
+  const std::int64_t word_mask = (std::int64_t{1} << n) - 1;
+  const Eigen::Array<std::int64_t, Eigen::Dynamic, Eigen::Dynamic> words =
+      in.q.array().cast<std::int64_t>().unaryExpr([word_mask](std::int64_t v) { return v & word_mask; });
+  std::vector<double> lut;
   for (const Slice& s : x_plan_.slices) {
-    const double lmax = s.levels_max();
-    in.volts.push_back(in.q.unaryExpr([&](double q) {
-      return dac_.unsigned_voltage(slice_value(q, x_plan_, s), lmax);
-    }));
+    const int shift = s.sign ? n - 1 : s.shift;  // the sign slice is the word's top bit
+    const std::int64_t mask = (std::int64_t{1} << s.bits) - 1;
+    lut.resize(static_cast<std::size_t>(mask) + 1);
+    for (std::int64_t u = 0; u <= mask; ++u)
+      lut[static_cast<std::size_t>(u)] = dac_.unsigned_voltage(static_cast<double>(u), static_cast<double>(s.levels_max()));
+    Eigen::MatrixXd v(in.q.rows(), in.q.cols());
+    v.array() = words.unaryExpr([&](std::int64_t w) { return lut[static_cast<std::size_t>((w >> shift) & mask)]; });
+    in.volts.push_back(std::move(v));
   }
   return in;
 }
@@ -221,12 +239,18 @@ EncodedInput ProgrammedMatrix::encode(const Eigen::MatrixXd& X, int kb) const {
 Eigen::MatrixXd ProgrammedMatrix::read(int kb, int j, int i, const Eigen::MatrixXd& V,
                                        std::uint64_t first_vector) const {
   const Eigen::MatrixXd& d = blocks_[kb].slices[j].diff_s;
-  if (cfg_.vnoise == 0.0) return V * d;
+  if (cfg_.vnoise == 0.0) {
+    // Padded rows are driven at exactly 0 V: they add nothing, so they are not computed.
+    const Eigen::Index used = std::min<Eigen::Index>(cfg_.array_rows, k_ - static_cast<Eigen::Index>(kb) * cfg_.array_rows);
+    return V.leftCols(used) * d.topRows(used);
+  }
   // Read noise: every array has its own row drivers, so each gets its own draw per read.
   const int c = cfg_.array_cols;
   Eigen::MatrixXd out(V.rows(), d.cols());
   Eigen::MatrixXd vn(V.rows(), V.cols());
   for (int nb = 0; nb < col_blocks_; ++nb) {
+    const Eigen::Index c0 = static_cast<Eigen::Index>(nb) * c;
+    const Eigen::Index width = std::min<Eigen::Index>(c, n_ - c0);
     const std::uint64_t key = kReadNoiseStream ^ CounterRng::mix(program_id_ * 0x9e3779b97f4a7c15ULL ^
         (static_cast<std::uint64_t>(kb) << 40 | static_cast<std::uint64_t>(nb) << 16 |
          static_cast<std::uint64_t>(j) << 8 | static_cast<std::uint64_t>(i)));
@@ -234,7 +258,7 @@ Eigen::MatrixXd ProgrammedMatrix::read(int kb, int j, int i, const Eigen::Matrix
       for (Eigen::Index b = 0; b < V.rows(); ++b)
         vn(b, col) = V(b, col) + cfg_.vnoise * rng_.normal(key, first_vector + static_cast<std::uint64_t>(b),
                                                             static_cast<std::uint64_t>(col));
-    out.middleCols(static_cast<Eigen::Index>(nb) * c, c) = vn * d.middleCols(static_cast<Eigen::Index>(nb) * c, c);
+    out.middleCols(c0, width) = vn * d.middleCols(c0, width);
   }
   return out;
 }
@@ -309,9 +333,8 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
           "have " + std::to_string(X.cols()) + " columns but the programmed matrix has " +
               std::to_string(k_) + " rows");
   require(X.allFinite(), "inputs", "contain NaN or Inf");
-  const Eigen::Index npad = static_cast<Eigen::Index>(col_blocks_) * cfg_.array_cols;
-  Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(X.rows(), npad);
-  Eigen::MatrixXd acc(X.rows(), npad), I;
+  Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(X.rows(), n_);
+  Eigen::MatrixXd acc(X.rows(), n_), I;
   Eigen::ArrayXd inv_fs, code_value;
   const double half = adc_.half();
   for (int kb = 0; kb < row_blocks(); ++kb) {
@@ -336,7 +359,7 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
     count_reads(kb, in);
   }
   end_batch(X.rows());
-  return Y.leftCols(n_);
+  return Y;
 }
 
 void ProgrammedMatrix::end_batch(Eigen::Index B) {

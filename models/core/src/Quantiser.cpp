@@ -53,54 +53,56 @@ SlicePlan make_magnitude_plan(const std::vector<int>& widths) {
   return plan;
 }
 
+namespace {
+// Per-vector scale application, rounding (half to even) and clamping, vectorised.
+// `inv` holds 1/scale per vector (0 for all-zero vectors). Clamping before rounding equals
+// rounding before clamping because the bounds are integers, and keeps round_even in range.
+void scale_round_clamp(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::VectorXd& inv, double lo,
+                       double hi, bool by_rows, Eigen::MatrixXd& q) {
+  constexpr double magic = 6755399441055744.0;
+  if (by_rows)
+    q.array() = (((x.array().colwise() * inv.array()).max(lo).min(hi)) + magic) - magic;
+  else
+    q.array() = (((x.array().rowwise() * inv.transpose().array()).max(lo).min(hi)) + magic) - magic;
+}
+
+Eigen::VectorXd max_abs(const Eigen::Ref<const Eigen::MatrixXd>& x, bool by_rows) {
+  if (by_rows) return x.cwiseAbs().rowwise().maxCoeff();
+  return x.cwiseAbs().colwise().maxCoeff().transpose();
+}
+}  // namespace
+
 QuantisedBlock quantise_int(const Eigen::Ref<const Eigen::MatrixXd>& x, double qmax, bool by_rows) {
   QuantisedBlock out;
-  const Eigen::Index n = by_rows ? x.rows() : x.cols();
-  out.scale.resize(n);
+  const Eigen::VectorXd m = max_abs(x, by_rows);
+  out.scale = (m.array() > 0).select(m.array() / qmax, 0.0);
+  const Eigen::VectorXd inv = (out.scale.array() > 0).select(1.0 / out.scale.array(), 0.0);
   out.q.resize(x.rows(), x.cols());
-  for (Eigen::Index v = 0; v < n; ++v) {
-    const double m = by_rows ? x.row(v).cwiseAbs().maxCoeff() : x.col(v).cwiseAbs().maxCoeff();
-    const double s = m > 0 ? m / qmax : 0.0;
-    out.scale(v) = s;
-    const double inv = s > 0 ? 1.0 / s : 0.0;
-    if (by_rows) {
-      out.q.row(v) = (x.row(v) * inv).unaryExpr([qmax](double t) {
-        return std::min(qmax, std::max(-qmax, std::nearbyint(t)));
-      });
-    } else {
-      out.q.col(v) = (x.col(v) * inv).unaryExpr([qmax](double t) {
-        return std::min(qmax, std::max(-qmax, std::nearbyint(t)));
-      });
-    }
-  }
+  scale_round_clamp(x, inv, -qmax, qmax, by_rows, out.q);
   return out;
 }
 
 QuantisedBlock quantise_fp(const Eigen::Ref<const Eigen::MatrixXd>& x, int fraction_bits, int bw_e,
                            bool by_rows) {
   QuantisedBlock out;
-  const Eigen::Index n = by_rows ? x.rows() : x.cols();
-  out.scale.resize(n);
-  out.q.resize(x.rows(), x.cols());
   const int emax = (1 << (bw_e - 1)) - 1;
   const int emin = -(1 << (bw_e - 1));
   const double qhi = std::ldexp(1.0, fraction_bits + 1) - 1;
-  const double qlo = -qhi;  // symmetric, so a magnitude fits in F+1 bits
-  for (Eigen::Index v = 0; v < n; ++v) {
-    const double m = by_rows ? x.row(v).cwiseAbs().maxCoeff() : x.col(v).cwiseAbs().maxCoeff();
-    if (!(m > 0)) {
+  const Eigen::VectorXd m = max_abs(x, by_rows);
+  out.scale.resize(m.size());
+  Eigen::VectorXd up(m.size());
+  for (Eigen::Index v = 0; v < m.size(); ++v) {
+    if (!(m(v) > 0)) {
       out.scale(v) = 0.0;
-      if (by_rows) out.q.row(v).setZero(); else out.q.col(v).setZero();
+      up(v) = 0.0;
       continue;
     }
-    int e = static_cast<int>(std::floor(std::log2(m)));
-    e = std::min(emax, std::max(emin, e));
-    const double up = std::ldexp(1.0, fraction_bits - e);
+    const int e = std::min(emax, std::max(emin, static_cast<int>(std::floor(std::log2(m(v))))));
+    up(v) = std::ldexp(1.0, fraction_bits - e);
     out.scale(v) = std::ldexp(1.0, e - fraction_bits);
-    auto f = [=](double t) { return std::min(qhi, std::max(qlo, std::nearbyint(t * up))); };
-    if (by_rows) out.q.row(v) = x.row(v).unaryExpr(f);
-    else out.q.col(v) = x.col(v).unaryExpr(f);
   }
+  out.q.resize(x.rows(), x.cols());
+  scale_round_clamp(x, up, -qhi, qhi, by_rows, out.q);  // symmetric, so a magnitude fits in F+1 bits
   return out;
 }
 

@@ -87,13 +87,13 @@ class Tile::Partition : public sc_core::sc_module {
       ext.op = MvmOp::ReadSoftware;
       mvm_transport(crossbar_socket, tx_, ext);
     } else {
-      d.acc.setZero(tile_.batch_rows_, g.padded_cols);
+      d.acc.setZero(tile_.batch_rows_, g.out_features);
     }
     ext.numerics = !g.software;
     energy_.fill(0.0);
     sc_time lat[4];
     const bool trace_codes = kb_ == 0 && !g.software && tile_.batch_traced_ > 0 && tile_.trace_ && tile_.trace_->vcd() &&
-                             tile_.trace_->config().adc_trace_column < g.padded_cols;
+                             tile_.trace_->config().adc_trace_column < g.out_features;
     for (int i = 0; i < g.input_slices; ++i) {
       ext.i = i;
       ext.op = MvmOp::Drive;
@@ -332,7 +332,7 @@ void Tile::run_batch(const Job& job) {
 
   // 2. Reduction and neuron, in multiply()'s order.
   for (int kb = 0; kb < geo_.hpar; ++kb) pm_->count_reads(kb, parts_[kb].in);
-  Eigen::MatrixXd y = Eigen::MatrixXd::Zero(B, geo_.padded_cols);
+  Eigen::MatrixXd y = Eigen::MatrixXd::Zero(B, geo_.out_features);
   MvmExtension ext;
   ext.batch = B;
   ext.parts = &parts_;
@@ -340,7 +340,7 @@ void Tile::run_batch(const Job& job) {
   ext.op = MvmOp::Reduce;
   lat_.reduce = mvm_transport(reduce_socket_, tx_, ext);
   const double e_reduce = ext.energy_pj;
-  auto result = std::make_shared<Eigen::MatrixXd>(y.leftCols(geo_.out_features));
+  auto result = std::make_shared<Eigen::MatrixXd>(std::move(y));
   double e_neuron = 0;
   if (has_neuron_) {
     ext.op = MvmOp::Activate;

@@ -6,7 +6,9 @@
 //   Eigen::MatrixXd Y = pm.multiply(X);       // B x K inputs, as often as wanted
 //
 // Tiling: K is cut into row blocks of array_rows, N into column blocks of array_cols, zero
-// padded. Each (row block, column block, weight slice) is one crossbar. Inputs are scaled per
+// padded. Each (row block, column block, weight slice) is one crossbar. The padded columns
+// are programmed and counted like the others, but only the out_features used columns are
+// stored and computed (nobody observes the rest). Inputs are scaled per
 // vector per row block, weights per column per row block; row-block partial sums are added
 // digitally.
 //
@@ -28,14 +30,14 @@ namespace memtile::core {
 
 // One weight slice of one row block, all column blocks side by side.
 struct ProgrammedSlice {
-  Eigen::MatrixXd diff_s;          // rows x padded_cols: I = V * diff_s (S; reference or G- subtracted)
+  Eigen::MatrixXd diff_s;          // rows x out_features: I = V * diff_s (S; reference or G- subtracted)
   Eigen::MatrixXd row_g_sum_s;     // rows x col_blocks: sum of all cell conductances on each row (energy)
-  Eigen::RowVectorXd fullscale_a;  // padded_cols: ADC full-scale current of each column's array (A)
+  Eigen::RowVectorXd fullscale_a;  // out_features: ADC full-scale current of each column's array (A)
 };
 
 struct ProgrammedRowBlock {
-  Eigen::VectorXd w_scale;         // padded_cols: weight scale of each column in this row block
-  Eigen::MatrixXd w_int;           // rows x padded_cols integer weights (software form)
+  Eigen::VectorXd w_scale;         // out_features: weight scale of each column in this row block
+  Eigen::MatrixXd w_int;           // rows x out_features integer weights (software form)
   std::vector<ProgrammedSlice> slices;  // one per weight slice (empty in the software form)
 };
 
@@ -76,9 +78,9 @@ class ProgrammedMatrix {
   // Quantise and slice X's columns [kb*rows, ...) (B x K input) into DAC voltages.
   EncodedInput encode(const Eigen::MatrixXd& X, int kb) const;
   // Column currents of weight slice j for input-slice voltages V (B x rows); read noise keyed
-  // by (input slice i, first_vector + row of V). Returns B x padded_cols.
+  // by (input slice i, first_vector + row of V). Returns B x out_features.
   Eigen::MatrixXd read(int kb, int j, int i, const Eigen::MatrixXd& V, std::uint64_t first_vector) const;
-  // ADC: currents -> integer slice products (sum of u_i * v_j per column), B x padded_cols.
+  // ADC: currents -> integer slice products (sum of u_i * v_j per column), B x out_features.
   Eigen::MatrixXd convert(int kb, int j, int i, const Eigen::MatrixXd& I) const;
   // Shift-add: acc += weight(i) * weight(j) * P.
   void shift_add(Eigen::MatrixXd& acc, int j, int i, const Eigen::MatrixXd& P) const;
