@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Black-box tests of `memtile run`: report keys, traces, --ideal against the float model and
+PyTorch's recorded accuracy, determinism, and bad input (exit 2, no report written).
+
+  test_cli_run.py MEMTILE SOURCE_DIR [--long]
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+MEMTILE, SRC = sys.argv[1], sys.argv[2]
+LONG = "--long" in sys.argv
+NETS = os.path.join(SRC, "tb", "networks")
+failures, passed = [], 0
+
+
+def check(cond, what):
+    global passed
+    if cond:
+        passed += 1
+    else:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(*args):
+    return subprocess.run([MEMTILE, "run", "--quiet", *args], capture_output=True, text=True)
+
+
+def vcd_vars_and_changes(path):
+    """Independent minimal VCD reader: declared variables and value-change count."""
+    names, changes, in_header = {}, 0, True
+    with open(path) as f:
+        for line in f:
+            tok = line.split()
+            if not tok:
+                continue
+            if in_header:
+                if tok[0] == "$var":
+                    names[tok[3]] = tok[4]
+                elif tok[0] == "$enddefinitions":
+                    in_header = False
+            elif tok[0][0] in "01xzbr" and not tok[0].startswith("#"):
+                changes += 1
+    return names, changes
+
+
+with open(os.path.join(NETS, "networks.json")) as f:
+    networks = json.load(f)
+
+with tempfile.TemporaryDirectory() as d:
+    p = lambda n: os.path.join(d, n)
+
+    # The default job: LeNet-5 on Fashion-MNIST through the accelerator, with every output.
+    r = run("--limit", "24", "--batch", "8", "--report", p("r.json"), "--vcd", p("w.vcd"), "--trace", p("t.json"),
+            "--csv", p("layers.csv"), "--seed", "3")
+    check(r.returncode == 0, f"default run: {r.stderr}")
+    rep = json.load(open(p("r.json")))
+    for key in ("accuracy", "float_accuracy", "images", "latency_ns_per_image", "energy_pj_per_image",
+                "energy_breakdown_pj", "power_mw", "area_um2", "tops_per_w", "images_per_second", "configuration", "layers"):
+        check(key in rep, f"report has {key}")
+    check(rep["images"] == 24, "images counted")
+    check(0.5 <= rep["accuracy"] <= 1.0, f"accuracy plausible ({rep['accuracy']})")
+    check(rep["latency_ns_per_image"] > 0 and rep["energy_pj_per_image"] > 0, "latency and energy positive")
+    check(abs(sum(rep["energy_breakdown_pj"].values()) - rep["energy_pj_per_image"]) < 1e-6 * rep["energy_pj_per_image"],
+          "energy breakdown sums to the total per image")
+    check(len(rep["layers"]) == 5, "LeNet-5 has 5 weighted layers (2 conv + 3 fc)")
+    check("accuracy" in r.stdout and "latency" in r.stdout and "energy" in r.stdout, "stdout summary")
+    names, changes = vcd_vars_and_changes(p("w.vcd"))
+    check(len(names) > 5 and changes > 100, f"VCD has variables ({len(names)}) and changes ({changes})")
+    trace = json.load(open(p("t.json")))
+    phases = {e["ph"] for e in trace["traceEvents"]}
+    check({"X", "C", "M"} <= phases and trace.get("displayTimeUnit") == "ns", "Perfetto trace has X, C, M events")
+    check(open(p("layers.csv")).readline().count(",") >= 3, "CSV table written")
+
+    # Determinism: the same seed gives the same numbers and the same trace.
+    r2 = run("--limit", "24", "--batch", "8", "--report", p("r2.json"), "--trace", p("t2.json"), "--seed", "3")
+    rep2 = json.load(open(p("r2.json")))
+    for key in ("accuracy", "energy_pj_per_image", "latency_ns_per_image", "energy_breakdown_pj"):
+        check(rep[key] == rep2[key], f"same seed, same {key}")
+    check(open(p("t.json")).read() == open(p("t2.json")).read(), "same seed, same trace bytes")
+    r3 = run("--limit", "24", "--batch", "8", "--report", p("r3.json"), "--seed", "4", "--config",
+             os.path.join(SRC, "configs", "presets", "mpimpy.json"))
+    check(r3.returncode == 0, f"preset config runs: {r3.stderr}")
+
+    # --ideal reproduces the float model (argmax on every image) and, on the whole test set,
+    # PyTorch's recorded accuracy.
+    limit = "0" if LONG else "2000"
+    for model in ("lenet5", "mlp"):
+        r = run("--model", os.path.join(NETS, f"{model}_fmnist.onnx"), "--ideal", "--limit", limit, "--batch", "250",
+                "--report", p(f"ideal_{model}.json"))
+        check(r.returncode == 0, f"--ideal {model}: {r.stderr}")
+        ideal = json.load(open(p(f"ideal_{model}.json")))
+        check(ideal["argmax_agreement_with_float"] == 1.0, f"--ideal {model}: argmax equals the float model")
+        if LONG:
+            torch_acc = networks["models"][model]["float_test_accuracy"]
+            check(abs(ideal["accuracy"] - torch_acc) <= 0.001, f"--ideal {model}: accuracy {ideal['accuracy']} equals PyTorch's {torch_acc}")
+    if LONG:
+        r = run("--limit", "0", "--batch", "32", "--report", p("full.json"))
+        full = json.load(open(p("full.json")))
+        check(full["accuracy"] >= full["float_accuracy"] - 0.02, f"default accelerator within 2 points of float ({full['accuracy']})")
+
+    # Bad input: exit 2, one line naming the culprit, no report.
+    with open(os.path.join(NETS, "lenet5_fmnist.onnx"), "rb") as f:
+        blob = f.read()
+    with open(p("truncated.onnx"), "wb") as f:
+        f.write(blob[: len(blob) // 2])
+    with open(p("bad.json"), "w") as f:
+        json.dump({"engine": {"var": 0.1}, "bogus": 1}, f)
+    with open(p("badtile.json"), "w") as f:
+        json.dump({"tile": {"clock_ghz": 0}}, f)
+    np.save(p("X_images.npy"), np.zeros((5, 10), dtype=np.float32))
+    np.save(p("X_labels.npy"), np.zeros(5, dtype=np.float32))
+    np.save(p("Y_images.npy"), np.zeros((5, 784), dtype=np.float32))
+    np.save(p("Y_labels.npy"), np.zeros(4, dtype=np.float32))
+    bad = [
+        (["--model", p("missing.onnx")], "missing.onnx"),
+        (["--model", p("truncated.onnx")], "truncated.onnx"),
+        (["--dataset", p("nothing_images.npy")], "nothing"),
+        (["--dataset", p("X_images.npy")], ""),
+        (["--dataset", p("Y_images.npy")], ""),
+        (["--config", p("bad.json")], "bogus"),
+        (["--config", p("badtile.json")], "clock_ghz"),
+        (["--limit", "-1"], "--limit"),
+        (["--vcd", p("no_such_dir/w.vcd")], "no_such_dir"),
+    ]
+    for args, needle in bad:
+        out = p("never.json")
+        r = run("--limit", "4", "--report", out, *args)
+        what = " ".join(a.replace(d, "") for a in args)
+        check(r.returncode == 2, f"{what}: exit 2 (got {r.returncode}, {r.stderr.strip()[:200]})")
+        lines = r.stderr.strip().splitlines()
+        check(len(lines) == 1 and needle in lines[0], f"{what}: one line naming '{needle}': {r.stderr!r}")
+        check(not os.path.exists(out), f"{what}: no report written")
+
+print(f"{passed} passed, {len(failures)} failed")
+sys.exit(1 if failures else 0)
