@@ -18,6 +18,7 @@
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/Npy.hpp"
 #include "memtile/nn/Dataset.hpp"
+#include "memtile/nn/EngineBackend.hpp"
 #include "memtile/nn/Executor.hpp"
 #include "memtile/nn/Graph.hpp"
 #include "memtile/sc/AcceleratorBackend.hpp"
@@ -41,6 +42,7 @@ struct RunOptions {
   std::uint64_t seed = 0;
   std::uint64_t trace_vectors = 0;
   bool ideal = false;
+  bool engine_only = false;
   bool quiet = false;
 };
 
@@ -141,6 +143,8 @@ Runner add_run_command(CLI::App& app) {
   cmd->add_option("--trace", o->trace, "Write a Perfetto/Chrome trace JSON (load it in ui.perfetto.dev)");
   cmd->add_option("--trace-vectors", o->trace_vectors, "Trace the first N input vectors per tile [config or 16]");
   cmd->add_flag("--ideal", o->ideal, "Exact float64 products instead of the accelerator (checks the import)");
+  cmd->add_flag("--engine-only", o->engine_only,
+                "Numerical engine alone, no SystemC: accuracy only (no latency, energy or traces); fast sweeps");
   cmd->add_flag("--quiet", o->quiet, "No progress bar");
 
   return [cmd, o]() -> int {
@@ -167,9 +171,16 @@ Runner add_run_command(CLI::App& app) {
 
     nn::IdealBackend float_backend;
     nn::Executor float_exec(graph, float_backend);
+    core::require(!(o->ideal && o->engine_only), "--ideal", "and --engine-only exclude each other");
+    core::require(!o->engine_only || (o->vcd.empty() && o->trace.empty() && o->csv.empty()), "--engine-only",
+                  "has no SystemC model: no VCD, trace or CSV");
     std::unique_ptr<sc::AcceleratorBackend> accel;
+    std::unique_ptr<nn::EngineBackend> engine;
     std::unique_ptr<nn::Executor> accel_exec;
-    if (!o->ideal) {
+    if (o->engine_only) {
+      engine = std::make_unique<nn::EngineBackend>(rc.engine);
+      accel_exec = std::make_unique<nn::Executor>(graph, *engine);
+    } else if (!o->ideal) {
       accel = std::make_unique<sc::AcceleratorBackend>(rc.engine, rc.tile, rc.energy, rc.trace);
       accel_exec = std::make_unique<nn::Executor>(graph, *accel);
     }
@@ -208,7 +219,8 @@ Runner add_run_command(CLI::App& app) {
                 {"argmax_agreement_with_float", static_cast<double>(agree) / n},
                 {"images_per_second", n / wall_s},
                 {"wall_seconds", wall_s},
-                {"ideal", o->ideal}};
+                {"ideal", o->ideal},
+                {"engine_only", o->engine_only}};
     json config{{"engine", core::to_json(rc.engine)}};
     if (accel) {
       accel->model().close_traces();

@@ -288,12 +288,17 @@ void ProgrammedMatrix::adc_scales(int kb, int j, int i, Eigen::ArrayXd& inv_fs, 
 }
 
 Eigen::MatrixXd ProgrammedMatrix::convert(int kb, int j, int i, const Eigen::MatrixXd& I) const {
+  Eigen::MatrixXd P;
+  convert_into(kb, j, i, I, P);
+  return P;
+}
+
+void ProgrammedMatrix::convert_into(int kb, int j, int i, const Eigen::MatrixXd& I, Eigen::MatrixXd& P) const {
   Eigen::ArrayXd inv_fs, code_value;
   adc_scales(kb, j, i, inv_fs, code_value);
   const double half = adc_.half();
-  Eigen::MatrixXd P(I.rows(), I.cols());
+  P.resize(I.rows(), I.cols());
   adc_convert(I, inv_fs, code_value, -half, adc_.levels - 1 - half, [&](auto&& e) { P.array() = e; });
-  return P;
 }
 
 double ProgrammedMatrix::slice_weight(int j, int i) const {
@@ -334,9 +339,7 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
               std::to_string(k_) + " rows");
   require(X.allFinite(), "inputs", "contain NaN or Inf");
   Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(X.rows(), n_);
-  Eigen::MatrixXd acc(X.rows(), n_), I;
-  Eigen::ArrayXd inv_fs, code_value;
-  const double half = adc_.half();
+  Eigen::MatrixXd acc(X.rows(), n_), I, P;
   for (int kb = 0; kb < row_blocks(); ++kb) {
     const EncodedInput in = encode(X, kb);
     if (cfg_.software) {
@@ -345,13 +348,9 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
       acc.setZero();
       for (int i = 0; i < static_cast<int>(in.volts.size()); ++i) {
         for (int j = 0; j < static_cast<int>(blocks_[kb].slices.size()); ++j) {
-          // Same arithmetic as shift_add(acc, j, i, convert(kb, j, i, read(...))), fused so
-          // that the slice products are never stored.
           I = read(kb, j, i, in.volts[i], vectors_read_);
-          adc_scales(kb, j, i, inv_fs, code_value);
-          const double w = slice_weight(j, i);
-          adc_convert(I, inv_fs, code_value, -half, adc_.levels - 1 - half,
-                      [&](auto&& p) { acc.array() += w * p; });
+          convert_into(kb, j, i, I, P);
+          shift_add(acc, j, i, P);
         }
       }
     }

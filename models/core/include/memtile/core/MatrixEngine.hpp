@@ -82,6 +82,8 @@ class ProgrammedMatrix {
   Eigen::MatrixXd read(int kb, int j, int i, const Eigen::MatrixXd& V, std::uint64_t first_vector) const;
   // ADC: currents -> integer slice products (sum of u_i * v_j per column), B x out_features.
   Eigen::MatrixXd convert(int kb, int j, int i, const Eigen::MatrixXd& I) const;
+  // The same into a caller's buffer (no allocation when P already has the shape).
+  void convert_into(int kb, int j, int i, const Eigen::MatrixXd& I, Eigen::MatrixXd& P) const;
   // Shift-add: acc += weight(i) * weight(j) * P.
   void shift_add(Eigen::MatrixXd& acc, int j, int i, const Eigen::MatrixXd& P) const;
   // Scale the block's integer accumulator back and add it to Y (B x out_features).
