@@ -9,11 +9,15 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 
 def run(binary, extra=()):
-    out = subprocess.run([binary, "--benchmark_format=json", *extra], capture_output=True, text=True, check=True)
-    return {b["name"]: b for b in json.loads(out.stdout)["benchmarks"] if b.get("run_type", "iteration") == "iteration"}
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run([binary, f"--benchmark_out={out.name}", "--benchmark_out_format=json", *extra],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        data = json.load(open(out.name))
+    return {b["name"]: b for b in data["benchmarks"] if b.get("run_type", "iteration") == "iteration"}
 
 
 def ms(b):
@@ -47,12 +51,64 @@ def engine_table(build):
     return "\n".join(rows)
 
 
+def circuit_table(build):
+    r = run(os.path.join(build, "bench", "bench_circuit"), ["--benchmark_min_time=0.1"])
+    pick = lambda prefix, n: next(v for k, v in r.items() if k.startswith(f"{prefix}/{n}"))
+    rows = ["| array | factor (ms) | solve, batched, per vector (ms) | effective matrix (ms) | read via Geff / ideal V.G | targets (128x128) |",
+            "|---|---|---|---|---|---|"]
+    for n in (64, 128, 256):
+        per_vec = pick("BM_SolveBatched", n)["s_per_vector"] * 1e3
+        rows.append(f"| {n}x{n} | {ms(pick('BM_Factor', n)):.1f} | {per_vec:.4f} | {ms(pick('BM_EffectiveMatrix', n)):.2f} | "
+                    f"{ms(pick('BM_ReadThroughGeff', n)) / ms(pick('BM_ReadIdeal', n)):.2f} | "
+                    f"{'factor <= 200 ms, <= 0.5 ms/vector, Geff <= 500 ms, read <= 1.5x' if n == 128 else ''} |")
+    return "\n".join(rows)
+
+
+def tile_table(build):
+    r = run(os.path.join(build, "bench", "bench_tile"), ["--benchmark_min_time=0.2"])
+    rows = ["| batch (vectors) | core engine (us) | SystemC tile (us) | tile / core | target |", "|---|---|---|---|---|"]
+    for b in (1, 16):
+        core, tile = r[f"BM_core/{b}"], r[f"BM_tile/{b}"]
+        rows.append(f"| {b} | {core['cpu_time']:.0f} | {tile['cpu_time']:.0f} | {tile['cpu_time'] / core['cpu_time']:.3f} | <= 1.25 |")
+    return "\n".join(rows)
+
+
+def run_table(build, limit=1000):
+    memtile = os.path.join(build, "tb", "memtile")
+    rows = ["| LeNet-5, 1000 Fashion-MNIST images | images/s | accuracy | target |", "|---|---|---|---|"]
+    results = {}
+    with tempfile.TemporaryDirectory() as d:
+        wire = os.path.join(d, "wire.json")
+        with open(wire, "w") as f:
+            json.dump({"engine": {"wire_resistance": 2.93}}, f)
+        for label, args in (("SystemC accelerator, ideal wires", []), ("core engine only, ideal wires", ["--engine-only"]),
+                            ("SystemC accelerator, exact IR drop (2.93 ohm segments)", ["--config", wire]),
+                            ("core engine only, exact IR drop", ["--engine-only", "--config", wire])):
+            rep = os.path.join(d, "r.json")
+            subprocess.run([memtile, "run", "--quiet", "--limit", str(limit), "--report", rep, *args], check=True,
+                           stdout=subprocess.DEVNULL)
+            with open(rep) as f:
+                results[label] = json.load(f)
+    for label, rep in results.items():
+        target = ">= 500" if label.startswith("SystemC accelerator, ideal") else (">= 300" if label.startswith("SystemC accelerator, exact") else "")
+        rows.append(f"| {label} | {rep['images_per_second']:.0f} | {rep['accuracy']:.3f} | {target} |")
+    sc, core = results["SystemC accelerator, ideal wires"], results["core engine only, ideal wires"]
+    rows.append(f"| TLM overhead (core images/s / SystemC images/s - 1) | {core['images_per_second'] / sc['images_per_second'] - 1:+.1%} | | <= 25 % |")
+    return "\n".join(rows)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--build", default="build")
     args = ap.parse_args()
     print("### Numerical engine (32x32 arrays, xblk = mblk = [1,1,2,4]: 16 slice pairs)\n")
     print(engine_table(args.build))
+    print("\n### Crossbar circuit solver (factor once, effective transfer matrix)\n")
+    print(circuit_table(args.build))
+    print("\n### SystemC tile vs core engine (128x128, 8-bit operands in 1-bit slices)\n")
+    print(tile_table(args.build))
+    print("\n### DNN testbench (`memtile run`)\n")
+    print(run_table(args.build))
 
 
 if __name__ == "__main__":

@@ -78,11 +78,17 @@ with tempfile.TemporaryDirectory() as d:
     check(open(p("layers.csv")).readline().count(",") >= 3, "CSV table written")
 
     # Determinism: the same seed gives the same numbers and the same trace.
-    r2 = run("--limit", "24", "--batch", "8", "--report", p("r2.json"), "--trace", p("t2.json"), "--seed", "3")
+    r2 = run("--limit", "24", "--batch", "8", "--report", p("r2.json"), "--vcd", p("w2.vcd"), "--trace", p("t2.json"),
+             "--csv", p("layers2.csv"), "--seed", "3")
     rep2 = json.load(open(p("r2.json")))
     for key in ("accuracy", "energy_pj_per_image", "latency_ns_per_image", "energy_breakdown_pj"):
         check(rep[key] == rep2[key], f"same seed, same {key}")
     check(open(p("t.json")).read() == open(p("t2.json")).read(), "same seed, same trace bytes")
+    vcd1, vcd2 = open(p("w.vcd")).read().split("$enddefinitions")[1], open(p("w2.vcd")).read().split("$enddefinitions")[1]
+    check(vcd1 == vcd2, "same seed, same VCD value changes")
+    r_eng = run("--limit", "24", "--batch", "8", "--report", p("eng.json"), "--seed", "3", "--engine-only")
+    check(r_eng.returncode == 0 and json.load(open(p("eng.json")))["accuracy"] == rep["accuracy"],
+          "--engine-only gives the SystemC model's numbers")
     r3 = run("--limit", "24", "--batch", "8", "--report", p("r3.json"), "--seed", "4", "--config",
              os.path.join(SRC, "configs", "presets", "mpimpy.json"))
     check(r3.returncode == 0, f"preset config runs: {r3.stderr}")

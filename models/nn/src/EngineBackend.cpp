@@ -6,7 +6,9 @@ namespace memtile::nn {
 
 void EngineBackend::program(const WeightedLayer& layer, const Eigen::MatrixXd& W) {
   if (layers_.size() <= static_cast<std::size_t>(layer.id)) layers_.resize(layer.id + 1);
-  layers_[layer.id] = std::make_unique<core::ProgrammedMatrix>(engine_.program(W));
+  core::EngineConfig cfg = cfg_;
+  cfg.seed = cfg_.seed + static_cast<std::uint64_t>(layer.id);
+  layers_[layer.id] = std::make_unique<core::ProgrammedMatrix>(core::MatrixEngine(cfg).program(W));
 }
 
 Eigen::MatrixXd EngineBackend::multiply(const WeightedLayer& layer, const Eigen::MatrixXd& X) {

@@ -1,6 +1,7 @@
 // Runs every weighted layer of a network on the numerical crossbar engine (models/core):
 // each layer's K x N matrix is programmed once onto its own arrays, then read for every
-// batch. Per-layer operation counters feed the latency/energy reports.
+// batch. Layer l is programmed by MatrixEngine with seed cfg.seed + l, as the SystemC
+// accelerator backend does, so both give the same numbers.
 #pragma once
 #include <memory>
 #include <vector>
@@ -12,17 +13,17 @@ namespace memtile::nn {
 
 class EngineBackend : public MatMulBackend {
  public:
-  explicit EngineBackend(const core::EngineConfig& cfg) : engine_(cfg) {}
+  explicit EngineBackend(const core::EngineConfig& cfg) : cfg_(cfg) { cfg_.validate(); }
 
   void program(const WeightedLayer& layer, const Eigen::MatrixXd& W) override;
   Eigen::MatrixXd multiply(const WeightedLayer& layer, const Eigen::MatrixXd& X) override;
 
-  const core::EngineConfig& config() const { return engine_.config(); }
+  const core::EngineConfig& config() const { return cfg_; }
   // Programmed matrices indexed by WeightedLayer::id (null where not yet programmed).
   const std::vector<std::unique_ptr<core::ProgrammedMatrix>>& layers() const { return layers_; }
 
  private:
-  core::MatrixEngine engine_;
+  core::EngineConfig cfg_;
   std::vector<std::unique_ptr<core::ProgrammedMatrix>> layers_;
 };
 
