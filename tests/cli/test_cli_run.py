@@ -110,6 +110,13 @@ with tempfile.TemporaryDirectory() as d:
         full = json.load(open(p("full.json")))
         check(full["accuracy"] >= full["float_accuracy"] - 0.02, f"default accelerator within 2 points of float ({full['accuracy']})")
 
+    # The plot scripts draw from these reports (matplotlib).
+    plot = os.path.join(SRC, "scripts", "plot_reports.py")
+    for kind, args in (("energy", [p("r.json")]), ("layers", [p("r.json")]), ("sweep", [p("r.json"), p("r3.json")])):
+        png = p(f"{kind}.png")
+        r = subprocess.run([sys.executable, plot, kind, "--out", png, *args], capture_output=True, text=True)
+        check(r.returncode == 0 and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n", f"plot_reports.py {kind}: {r.stderr[-300:]}")
+
     # Bad input: exit 2, one line naming the culprit, no report.
     with open(os.path.join(NETS, "lenet5_fmnist.onnx"), "rb") as f:
         blob = f.read()
