@@ -1,0 +1,210 @@
+// memtile_vp: an example SoC virtual platform around the accelerator (issue 6).
+//   cpu (driver code in an SC_THREAD, LT + quantum keeper, DMI into memory)
+//     -> bus (memtile::sc::Router) -> system memory  @ 0x8000_0000 (DMI)
+//                                  -> accelerator CSRs @ 0x4000_0000
+//   accelerator DMA -> bus;  accelerator irq -> sc_signal<bool> -> cpu
+// The driver writes a K x N layer and a batch of inputs to memory, writes the layer
+// descriptor, programs DESC_ADDR, sets CTRL = IRQ_EN | START, sleeps until the interrupt,
+// checks STATUS, reads the results and the performance counters and prints results against
+// the exact product, latency and energy. --vcd / --perfetto write traces.
+#include <CLI/CLI.hpp>
+#include <Eigen/Dense>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+#include <systemc>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "memtile/sc/AcceleratorTop.hpp"
+#include "memtile/sc/Memory.hpp"
+#include "memtile/sc/Router.hpp"
+
+using namespace memtile;
+using sc_core::sc_time;
+using sc_core::SC_NS;
+
+namespace {
+constexpr std::uint64_t kCsrBase = 0x40000000ull;
+constexpr std::uint64_t kMemBase = 0x80000000ull;
+constexpr std::uint64_t kMemSize = 16u << 20;
+
+struct Options {
+  unsigned k = 100, n = 50, batch = 8;
+  bool relu = false;
+  std::uint64_t seed = 1;
+  double quantum_ns = 1000;
+  std::string vcd, perfetto;
+};
+
+class Cpu : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<Cpu, 32> socket;
+  sc_core::sc_in<bool> irq;
+  int exit_code = 1;
+
+  SC_HAS_PROCESS(Cpu);
+  Cpu(sc_core::sc_module_name n, const Options& o) : sc_core::sc_module(n), socket("socket"), irq("irq"), o_(o) {
+    SC_THREAD(driver);
+    set_stack_size(8u << 20);
+  }
+
+ private:
+  // ---- bus helpers (LT, temporal decoupling)
+  std::uint32_t csr_read(std::uint32_t off) { return access(tlm::TLM_READ_COMMAND, kCsrBase + off, 0); }
+  void csr_write(std::uint32_t off, std::uint32_t v) { access(tlm::TLM_WRITE_COMMAND, kCsrBase + off, v); }
+  std::uint32_t access(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t v) {
+    tlm::tlm_generic_payload tx;
+    tx.set_command(cmd);
+    tx.set_address(addr);
+    tx.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
+    tx.set_data_length(4);
+    tx.set_streaming_width(4);
+    tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_time delay = qk_.get_local_time();
+    socket->b_transport(tx, delay);
+    qk_.set(delay);
+    if (qk_.need_sync()) qk_.sync();
+    if (tx.get_response_status() != tlm::TLM_OK_RESPONSE)
+      SC_REPORT_FATAL("memtile_vp/cpu", ("bus error at 0x" + to_hex(addr)).c_str());
+    return v;
+  }
+  static std::string to_hex(std::uint64_t a) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(a));
+    return b;
+  }
+  // Memory through DMI (granted by the memory, forwarded and translated by the bus).
+  unsigned char* mem(std::uint64_t addr) {
+    if (!dmi_ok_) {
+      tlm::tlm_generic_payload tx;
+      tx.set_address(kMemBase);
+      tx.set_command(tlm::TLM_WRITE_COMMAND);
+      dmi_ok_ = socket->get_direct_mem_ptr(tx, dmi_) && dmi_.is_read_write_allowed();
+      if (!dmi_ok_) SC_REPORT_FATAL("memtile_vp/cpu", "memory refused DMI");
+    }
+    return dmi_.get_dmi_ptr() + (addr - dmi_.get_start_address());
+  }
+  void put_floats(std::uint64_t addr, const Eigen::MatrixXd& m) {
+    for (Eigen::Index r = 0; r < m.rows(); ++r)
+      for (Eigen::Index c = 0; c < m.cols(); ++c) {
+        const float f = static_cast<float>(m(r, c));
+        std::memcpy(mem(addr) + 4 * (r * m.cols() + c), &f, 4);
+      }
+    qk_.inc(dmi_.get_write_latency() * static_cast<double>(m.size()));
+  }
+
+  void driver() {
+    // The "firmware": data, descriptor, start, sleep until the interrupt, results.
+    std::srand(static_cast<unsigned>(o_.seed));
+    const Eigen::MatrixXd W = Eigen::MatrixXd::Random(o_.k, o_.n).cast<float>().cast<double>();
+    const Eigen::MatrixXd X = Eigen::MatrixXd::Random(o_.batch, o_.k).cast<float>().cast<double>();
+    const std::uint64_t desc = kMemBase, wa = kMemBase + 0x1000;
+    const std::uint64_t xa = wa + 4ull * o_.k * o_.n + 64, ya = xa + 4ull * o_.batch * o_.k + 64;
+    put_floats(wa, W);
+    put_floats(xa, X);
+    sc::LayerDescriptor d;
+    d.k = o_.k, d.n = o_.n, d.batch = o_.batch, d.activation = o_.relu ? d.Relu : d.None;
+    d.weights_addr = wa, d.input_addr = xa, d.output_addr = ya;
+    d.to_bytes(mem(desc));
+
+    if (csr_read(sc::reg::ID) != sc::AcceleratorTop::kId) SC_REPORT_FATAL("memtile_vp/cpu", "no accelerator at the CSR base");
+    std::printf("accelerator: %u tiles of %u x %u weights, arrays %u x %u\n", csr_read(sc::reg::NUM_TILES), csr_read(sc::reg::TILE_IN),
+                csr_read(sc::reg::TILE_OUT), csr_read(sc::reg::ARRAY_SIZE) >> 16, csr_read(sc::reg::ARRAY_SIZE) & 0xFFFF);
+    csr_write(sc::reg::PERF_CLEAR, 1);
+    csr_write(sc::reg::DESC_ADDR_LO, static_cast<std::uint32_t>(desc));
+    csr_write(sc::reg::DESC_ADDR_HI, static_cast<std::uint32_t>(desc >> 32));
+    csr_write(sc::reg::CTRL, 4u | 1u);  // IRQ_EN | START
+    qk_.sync();
+    const sc_time t_start = sc_core::sc_time_stamp();
+    if (!irq.read()) sc_core::wait(irq.posedge_event());
+    const sc_time t_irq = sc_core::sc_time_stamp();
+    qk_.reset();
+    const std::uint32_t status = csr_read(sc::reg::STATUS);
+    csr_write(sc::reg::INT_STATUS, 3u);
+    if ((status & 4u) != 0) {
+      std::printf("job failed: STATUS 0x%08x, error code %u\n", status, (status >> 8) & 0xFF);
+      exit_code = 2;
+      return;
+    }
+    Eigen::MatrixXd Y(o_.batch, o_.n);
+    for (unsigned b = 0; b < o_.batch; ++b)
+      for (unsigned j = 0; j < o_.n; ++j) {
+        float f;
+        std::memcpy(&f, mem(ya) + 4 * (static_cast<std::size_t>(b) * o_.n + j), 4);
+        Y(b, j) = f;
+      }
+    Eigen::MatrixXd exact = X * W;
+    if (o_.relu) exact = exact.cwiseMax(0.0);
+    const double re = (Y - exact).norm() / exact.norm();
+    const std::uint64_t fj = static_cast<std::uint64_t>(csr_read(sc::reg::ENERGY_FJ_HI)) << 32 | csr_read(sc::reg::ENERGY_FJ_LO);
+    const unsigned tiles = csr_read(sc::reg::NUM_TILES), tin = csr_read(sc::reg::TILE_IN), tout = csr_read(sc::reg::TILE_OUT);
+    const unsigned rb = (o_.k + tin - 1) / tin, cb = (o_.n + tout - 1) / tout;
+    std::printf("layer %u x %u: %u x %u blocks in %u round(s) of %u tiles, batch %u, activation %s\n", o_.k, o_.n, rb, cb,
+                (rb * cb + tiles - 1) / tiles, tiles, o_.batch, o_.relu ? "relu" : "none");
+    std::printf("first outputs (accelerator / exact):");
+    for (unsigned j = 0; j < std::min(4u, o_.n); ++j) std::printf(" %.4f/%.4f", Y(0, j), exact(0, j));
+    std::printf("\nrelative error vs exact product: %.5f\n", re);
+    std::printf("latency START -> IRQ: %.1f ns (%u accelerator cycles)\n", (t_irq - t_start).to_seconds() * 1e9,
+                csr_read(sc::reg::LAST_JOB_CYCLES));
+    std::printf("energy: %.3f nJ for %u MVMs (%.2f pJ/MVM)\n", fj * 1e-6, csr_read(sc::reg::MVMS_LO),
+                fj * 1e-3 / std::max(1u, csr_read(sc::reg::MVMS_LO)));
+    exit_code = re < 0.25 ? 0 : 3;
+  }
+
+  Options o_;
+  tlm_utils::tlm_quantumkeeper qk_;
+  tlm::tlm_dmi dmi_;
+  bool dmi_ok_ = false;
+};
+
+}  // namespace
+
+int sc_main(int argc, char* argv[]) {
+  CLI::App app{"memtile example virtual platform: CPU + bus + memory + accelerator"};
+  Options o;
+  bool registers = false;
+  app.add_flag("--registers", registers, "print docs/registers.md (the register map) and exit");
+  app.add_option("-k", o.k, "layer inputs K");
+  app.add_option("-n", o.n, "layer outputs N");
+  app.add_option("--batch", o.batch, "vectors");
+  app.add_flag("--relu", o.relu, "ReLU activation");
+  app.add_option("--seed", o.seed, "data seed");
+  app.add_option("--quantum-ns", o.quantum_ns, "global quantum of the temporal decoupling");
+  app.add_option("--vcd", o.vcd, "VCD file (without .vcd)");
+  app.add_option("--perfetto", o.perfetto, "Perfetto / Chrome trace JSON");
+  CLI11_PARSE(app, argc, argv);
+  if (registers) {
+    std::cout << sc::AcceleratorTop::registers_markdown();
+    return 0;
+  }
+  sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DISPLAY | sc_core::SC_STOP);
+  tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(o.quantum_ns, SC_NS));
+  sc::TraceConfig tc;
+  tc.vcd_path = o.vcd;
+  tc.perfetto_path = o.perfetto;
+  sc::TraceHub trace(tc);
+  sc::AcceleratorTopConfig ac;  // 4 tiles of 64 x 64 on 32 x 32 arrays, INT8 bit slicing
+  Cpu cpu("cpu", o);
+  sc::Router bus("bus", sc_time(1, SC_NS));
+  sc::Memory memory("memory", kMemSize);
+  sc::AcceleratorTop accel("accel", ac, trace.any() ? &trace : nullptr);
+  sc_core::sc_signal<bool> irq("irq");
+  cpu.socket.bind(bus.target);
+  accel.dma.bind(bus.target);
+  bus.map("memory", kMemBase, kMemSize);
+  bus.initiator.bind(memory.socket);
+  bus.map("accel", kCsrBase, sc::AcceleratorTop::kCsrBytes);
+  bus.initiator.bind(accel.csr);
+  accel.irq.bind(irq);
+  cpu.irq.bind(irq);
+  if (trace.vcd()) sc_core::sc_trace(trace.vcd(), irq, "irq");
+  sc_core::sc_start();
+  trace.close();
+  std::printf("simulated %.1f ns, bus transactions %llu\n", sc_core::sc_time_stamp().to_seconds() * 1e9,
+              static_cast<unsigned long long>(bus.transactions()));
+  const int w = sc_core::sc_report_handler::get_count(sc_core::SC_WARNING) +
+                sc_core::sc_report_handler::get_count(sc_core::SC_ERROR);
+  return w > 0 ? 4 : cpu.exit_code;
+}
