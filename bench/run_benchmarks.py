@@ -83,7 +83,8 @@ def run_table(build, limit=1000):
             json.dump({"engine": {"wire_resistance": 2.93}}, f)
         for label, args in (("SystemC accelerator, ideal wires", []), ("core engine only, ideal wires", ["--engine-only"]),
                             ("SystemC accelerator, exact IR drop (2.93 ohm segments)", ["--config", wire]),
-                            ("core engine only, exact IR drop", ["--engine-only", "--config", wire])):
+                            ("core engine only, exact IR drop", ["--engine-only", "--config", wire]),
+                            ("SoC virtual platform (--platform vp: CSR + DMA + IRQ jobs), ideal wires", ["--platform", "vp"])):
             rep = os.path.join(d, "r.json")
             subprocess.run([memtile, "run", "--quiet", "--limit", str(limit), "--report", rep, *args], check=True,
                            stdout=subprocess.DEVNULL)

@@ -22,6 +22,7 @@
 #include "memtile/nn/Executor.hpp"
 #include "memtile/nn/Graph.hpp"
 #include "memtile/sc/AcceleratorBackend.hpp"
+#include "memtile/sc/PlatformBackend.hpp"
 
 #ifndef MEMTILE_NETWORKS_DIR
 #define MEMTILE_NETWORKS_DIR "tb/networks"
@@ -44,6 +45,7 @@ struct RunOptions {
   bool ideal = false;
   bool engine_only = false;
   bool quiet = false;
+  std::string platform = "tiles";
 };
 
 // Run configuration file: {"engine": {...}, "tile": {...}, "energy": {...}, "trace": {...}}.
@@ -146,6 +148,12 @@ Runner add_run_command(CLI::App& app) {
   cmd->add_flag("--engine-only", o->engine_only,
                 "Numerical engine alone, no SystemC: accuracy only (no latency, energy or traces); fast sweeps");
   cmd->add_flag("--quiet", o->quiet, "No progress bar");
+  cmd->add_option("--platform", o->platform,
+                  "tiles: one SystemC tile per weighted layer, driven directly; vp: the SoC virtual platform\n"
+                  "(driver CPU, bus, memory, AcceleratorTop with CSRs, DMA and IRQ; every layer resident on\n"
+                  "its own tiles)")
+      ->check(CLI::IsMember({"tiles", "vp"}))
+      ->capture_default_str();
 
   return [cmd, o]() -> int {
     core::require(o->limit >= 0, "--limit", "must be >= 0");
@@ -174,16 +182,24 @@ Runner add_run_command(CLI::App& app) {
     core::require(!(o->ideal && o->engine_only), "--ideal", "and --engine-only exclude each other");
     core::require(!o->engine_only || (o->vcd.empty() && o->trace.empty() && o->csv.empty()), "--engine-only",
                   "has no SystemC model: no VCD, trace or CSV");
+    const bool vp = o->platform == "vp";
+    core::require(!vp || (!o->ideal && !o->engine_only), "--platform", "vp runs the accelerator: not with --ideal or --engine-only");
+    core::require(!vp || o->csv.empty(), "--csv", "the per-layer CSV is written by --platform tiles only");
     std::unique_ptr<sc::AcceleratorBackend> accel;
+    std::unique_ptr<sc::PlatformBackend> platform;
     std::unique_ptr<nn::EngineBackend> engine;
     std::unique_ptr<nn::Executor> accel_exec;
     if (o->engine_only) {
       engine = std::make_unique<nn::EngineBackend>(rc.engine);
       accel_exec = std::make_unique<nn::Executor>(graph, *engine);
+    } else if (vp) {
+      platform = std::make_unique<sc::PlatformBackend>(rc.engine, rc.tile, rc.energy, rc.trace);
+      accel_exec = std::make_unique<nn::Executor>(graph, *platform);
     } else if (!o->ideal) {
       accel = std::make_unique<sc::AcceleratorBackend>(rc.engine, rc.tile, rc.energy, rc.trace);
       accel_exec = std::make_unique<nn::Executor>(graph, *accel);
     }
+    const auto simulated_ns = [&] { return accel ? accel->simulated_inference_ns() : platform->simulated_ns(); };
 
     std::int64_t correct = 0, float_correct = 0, agree = 0;
     double first_image_ns = 0;  // the first image runs alone: its simulated latency
@@ -205,7 +221,7 @@ Runner add_run_command(CLI::App& app) {
         float_correct += pf == labels[i];
         agree += pa == pf;
       }
-      if (b0 == 0 && accel) first_image_ns = accel->simulated_inference_ns();
+      if (b0 == 0 && (accel || platform)) first_image_ns = simulated_ns();
       progress.update(b0 + count, static_cast<double>(correct) / static_cast<double>(b0 + count));
     }
     progress.finish();
@@ -220,7 +236,8 @@ Runner add_run_command(CLI::App& app) {
                 {"images_per_second", n / wall_s},
                 {"wall_seconds", wall_s},
                 {"ideal", o->ideal},
-                {"engine_only", o->engine_only}};
+                {"engine_only", o->engine_only},
+                {"platform", o->engine_only || o->ideal ? "none" : o->platform}};
     json config{{"engine", core::to_json(rc.engine)}};
     if (accel) {
       accel->model().close_traces();
@@ -249,6 +266,29 @@ Runner add_run_command(CLI::App& app) {
       config["tile"] = sc::to_json(rc.tile);
       config["energy"] = sc::to_json(rc.energy);
       if (!o->csv.empty()) accel->model().write_summary_csv(o->csv);
+    } else if (platform) {
+      // Programming happened at boot (PROGRAM_ONLY jobs): the first image's jobs are inference only.
+      platform->close_traces();
+      const json s = platform->summary();
+      const auto per_image = [&](double total) { return total / static_cast<double>(n); };
+      const double energy_pj = s.at("inference_energy_pj").get<double>();
+      const double sim_ns = simulated_ns();
+      report["latency_ns_per_image"] = first_image_ns;
+      report["simulated_ns_per_image"] = per_image(sim_ns);
+      report["energy_pj_per_image"] = per_image(energy_pj);
+      json breakdown = json::object();
+      for (const auto& [k, v] : s.at("energy_breakdown_pj").items()) breakdown[k] = per_image(v.get<double>());
+      report["energy_breakdown_pj"] = breakdown;
+      report["programming_energy_pj"] = s.at("programming_energy_pj");
+      report["programming_ns"] = s.at("programming_ns");
+      report["power_mw"] = sim_ns > 0 ? energy_pj / sim_ns : 0.0;  // pJ/ns = mW (programming excluded)
+      report["area_um2"] = s.at("area_um2");
+      report["tops_per_w"] = s.at("tops_per_w");
+      report["layers"] = s.at("layers");
+      report["platform_summary"] = {{"tiles", s.at("tiles")}, {"jobs", s.at("jobs")}, {"mvms", s.at("mvms")},
+                                    {"busy_cycles", s.at("busy_cycles")}};
+      config["tile"] = sc::to_json(rc.tile);
+      config["energy"] = sc::to_json(rc.energy);
     }
     report["configuration"] = config;
     if (!o->report.empty()) core::write_file_atomic(o->report, report.dump(2) + "\n");
@@ -257,7 +297,7 @@ Runner add_run_command(CLI::App& app) {
               << "images     " << n << " of " << data.name() << "\n"
               << "accuracy   " << report["accuracy"].get<double>() << "  (float "
               << report["float_accuracy"].get<double>() << ")\n";
-    if (accel) {
+    if (accel || platform) {
       std::cout << "latency    " << report["latency_ns_per_image"].get<double>() << " ns per image\n"
                 << "energy     " << report["energy_pj_per_image"].get<double>() << " pJ per image\n"
                 << "power      " << report["power_mw"].get<double>() << " mW\n"

@@ -89,6 +89,34 @@ with tempfile.TemporaryDirectory() as d:
     r_eng = run("--limit", "24", "--batch", "8", "--report", p("eng.json"), "--seed", "3", "--engine-only")
     check(r_eng.returncode == 0 and json.load(open(p("eng.json")))["accuracy"] == rep["accuracy"],
           "--engine-only gives the SystemC model's numbers")
+    # The same network through the SoC virtual platform (driver, bus, memory, CSRs, DMA, IRQ):
+    # same tile models and energy table, so energy per image within a few percent (the top uses
+    # the table crossbar model and adds its partial-sum reduction); latency adds DMA and CSR time.
+    r_vp = run("--limit", "24", "--batch", "8", "--report", p("vp.json"), "--vcd", p("vp.vcd"), "--trace", p("vp_t.json"),
+               "--seed", "3", "--platform", "vp")
+    check(r_vp.returncode == 0, f"--platform vp: {r_vp.stderr}")
+    vp = json.load(open(p("vp.json")))
+    check(vp["platform"] == "vp" and rep["platform"] == "tiles", "report names the platform")
+    for key in ("accuracy", "latency_ns_per_image", "energy_pj_per_image", "energy_breakdown_pj", "power_mw", "area_um2",
+                "tops_per_w", "programming_energy_pj", "programming_ns", "layers", "platform_summary"):
+        check(key in vp, f"vp report has {key}")
+    check(abs(vp["accuracy"] - rep["accuracy"]) <= 0.1, f"vp accuracy {vp['accuracy']} close to tiles {rep['accuracy']}")
+    check(abs(vp["energy_pj_per_image"] / rep["energy_pj_per_image"] - 1) < 0.05,
+          f"vp energy {vp['energy_pj_per_image']} within 5 % of tiles {rep['energy_pj_per_image']}")
+    check(vp["latency_ns_per_image"] > rep["latency_ns_per_image"], "vp latency adds DMA and CSR time")
+    check(abs(sum(vp["energy_breakdown_pj"].values()) - vp["energy_pj_per_image"]) < 1e-6 * vp["energy_pj_per_image"],
+          "vp energy breakdown sums to the total per image")
+    check(vp["programming_ns"] > 0 and vp["programming_energy_pj"] > 0, "vp programs every layer once at boot")
+    ps = vp["platform_summary"]
+    check(ps["jobs"] == 5 + sum(l["jobs"] for l in vp["layers"]) and min(l["jobs"] for l in vp["layers"]) == 4,
+          f"one boot job per layer + at least one job per layer per batch ({ps['jobs']})")
+    check(ps["tiles"] == sum(l["tiles"] for l in vp["layers"]), "every layer on its own tiles")
+    names, changes = vcd_vars_and_changes(p("vp.vcd"))
+    check(any("irq" in n for n in names.values()) and changes > 100, "vp VCD has the interrupt and changes")
+    check(any(e["ph"] == "X" for e in json.load(open(p("vp_t.json")))["traceEvents"]), "vp Perfetto trace has events")
+    r_vp2 = run("--limit", "24", "--batch", "8", "--report", p("vp2.json"), "--seed", "3", "--platform", "vp")
+    vp2 = json.load(open(p("vp2.json")))
+    check(all(vp[k] == vp2[k] for k in ("accuracy", "energy_pj_per_image", "latency_ns_per_image")), "vp deterministic")
     r3 = run("--limit", "24", "--batch", "8", "--report", p("r3.json"), "--seed", "4", "--config",
              os.path.join(SRC, "configs", "presets", "mpimpy.json"))
     check(r3.returncode == 0, f"preset config runs: {r3.stderr}")
@@ -140,6 +168,8 @@ with tempfile.TemporaryDirectory() as d:
         (["--config", p("badtile.json")], "clock_ghz"),
         (["--limit", "-1"], "--limit"),
         (["--vcd", p("no_such_dir/w.vcd")], "no_such_dir"),
+        (["--platform", "vp", "--ideal"], "--platform"),
+        (["--platform", "fpga"], "--platform"),
     ]
     for args, needle in bad:
         out = p("never.json")

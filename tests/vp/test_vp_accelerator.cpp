@@ -158,7 +158,8 @@ std::string source_dir() {
 }
 
 // Reference: the core engine on the same padded blocks and seeds, partial sums ascending.
-Eigen::MatrixXd reference(const Eigen::MatrixXd& W, const Eigen::MatrixXd& X, bool relu) {
+// Block b of a round runs on tile tile_base + b mod (tiles - tile_base), seeded engine seed + tile.
+Eigen::MatrixXd reference(const Eigen::MatrixXd& W, const Eigen::MatrixXd& X, bool relu, int tile_base = 0) {
   const sc::AcceleratorTopConfig c = accel_config();
   const sc::LayerMapping m = sc::LayerMapping::of(W.rows(), W.cols(), c.tile_in, c.tile_out);
   Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(X.rows(), W.cols());
@@ -172,7 +173,7 @@ Eigen::MatrixXd reference(const Eigen::MatrixXd& W, const Eigen::MatrixXd& X, bo
       Eigen::MatrixXd Xp = Eigen::MatrixXd::Zero(X.rows(), c.tile_in);
       Xp.leftCols(kr) = X.middleCols(k0, kr);
       core::EngineConfig e = c.engine;
-      e.seed = c.engine.seed + static_cast<std::uint64_t>((r * m.col_blocks + cb) % c.tiles);  // block b on tile b mod tiles
+      e.seed = c.engine.seed + static_cast<std::uint64_t>(tile_base + (r * m.col_blocks + cb) % (c.tiles - tile_base));
       core::ProgrammedMatrix pm = core::MatrixEngine(e).program(Wp);
       Y.middleCols(n0, nc) += pm.multiply(Xp).leftCols(nc);
     }
@@ -495,6 +496,12 @@ BOOST_AUTO_TEST_CASE(bad_jobs_fail_with_an_error_code_and_an_interrupt) {
       {"inputs unmapped", [](sc::LayerDescriptor& d, std::uint64_t&) { d.input_addr = kMemBase + kMemSize - 4; }, 6},
       {"outputs unmapped", [](sc::LayerDescriptor& d, std::uint64_t&) { d.output_addr = 0x2000; }, 7},
       {"no weights of this shape", [](sc::LayerDescriptor& d, std::uint64_t&) { d.flags = 0; d.k = 63; }, 8},
+      {"tile base beyond the tiles", [](sc::LayerDescriptor& d, std::uint64_t&) { d.tile_base = 4; }, 4},
+      {"program-only without load", [](sc::LayerDescriptor& d, std::uint64_t&) { d.flags = sc::LayerDescriptor::ProgramOnly; }, 3},
+      {"program-only of a layer needing two rounds", [](sc::LayerDescriptor& d, std::uint64_t&) {
+         d.flags = sc::LayerDescriptor::LoadWeights | sc::LayerDescriptor::ProgramOnly; d.k = 129; d.n = 64; }, 4},
+      {"program-only of a layer too big from its tile base", [](sc::LayerDescriptor& d, std::uint64_t&) {
+         d.flags = sc::LayerDescriptor::LoadWeights | sc::LayerDescriptor::ProgramOnly; d.k = 100; d.tile_base = 3; }, 4},
   };
   for (const Case& c : cases) {
     BOOST_TEST_CONTEXT(c.what) {
@@ -608,6 +615,64 @@ BOOST_AUTO_TEST_CASE(layer_larger_than_the_tiles_runs_in_rounds) {
   p.start(desc);
   sc_core::sc_start();
   BOOST_TEST(((p.read(p.reg("STATUS")) >> 8) & 0xFFu) == 8u);
+  p.clear_irq();
+}
+
+BOOST_AUTO_TEST_CASE(layers_stay_resident_on_disjoint_tiles) {
+  // Layer A (64 x 32: 1 block) on tile 0, layer B (100 x 30: 2 row blocks) on tiles 1-2, both
+  // programmed once with PROGRAM_ONLY jobs, then run alternately without LOAD_WEIGHTS.
+  Platform& p = P();
+  const std::uint64_t desc = kMemBase + 0x600, wa = kMemBase + 0x300000, wb = kMemBase + 0x310000;
+  const std::uint64_t xa = kMemBase + 0x320000, ya = kMemBase + 0x330000;
+  const Eigen::MatrixXd A = as_f32(random(64, 32, 41) * 0.5), B = as_f32(random(100, 30, 42) * 0.5);
+  p.put_floats(wa, A);
+  p.put_floats(wb, B);
+  const auto job = [&](std::uint32_t flags, std::uint64_t w, int k, int n, std::uint32_t base, int batch = 1) {
+    sc::LayerDescriptor d;
+    d.flags = flags, d.k = k, d.n = n, d.batch = batch, d.tile_base = base;
+    d.weights_addr = w, d.input_addr = xa, d.output_addr = ya;
+    p.put_descriptor(desc, d);
+    p.start(desc);
+    sc_core::sc_start();
+    const std::uint32_t st = p.read(p.reg("STATUS"));
+    p.clear_irq();
+    return st;
+  };
+  const std::uint32_t load_only = sc::LayerDescriptor::LoadWeights | sc::LayerDescriptor::ProgramOnly;
+  const std::uint32_t mvms = p.read(p.reg("MVMS_LO"));
+  const double pj0 = p.accel.counters().program_pj;
+  BOOST_TEST(job(load_only, wa, 64, 32, 0) == 2u);
+  const double pj1 = p.accel.counters().program_pj;
+  BOOST_TEST(pj1 > pj0);
+  BOOST_TEST(job(load_only, wb, 100, 30, 1) == 2u);
+  BOOST_TEST(p.accel.counters().program_pj > pj1);
+  BOOST_TEST(p.read(p.reg("MVMS_LO")) == mvms);  // programming runs no vectors
+  BOOST_TEST(p.read(p.reg("LAYER_TILES")) == (2u << 16 | 1u));
+  const double programmed_pj = p.accel.counters().program_pj;
+  for (int round = 0; round < 2; ++round) {
+    const Eigen::MatrixXd XA = as_f32(random(3, 64, 50 + round)), XB = as_f32(random(2, 100, 60 + round));
+    p.put_floats(xa, XA);
+    BOOST_TEST(job(0, wa, 64, 32, 0, 3) == 2u);
+    BOOST_TEST((p.get_floats(ya, 3, 32).array() == reference(A, XA, false, 0).cast<float>().array()).all());
+    p.put_floats(xa, XB);
+    BOOST_TEST(job(0, wb, 100, 30, 1, 2) == 2u);
+    BOOST_TEST((p.get_floats(ya, 2, 30).array() == reference(B, XB, false, 1).cast<float>().array()).all());
+  }
+  BOOST_TEST(p.accel.counters().program_pj == programmed_pj);  // neither was reprogrammed
+  BOOST_TEST(p.read(p.reg("MVMS_LO")) == mvms + 10u);
+  // Other weights on tile 2 evict B (NoWeights), not A; the descriptor names weights by address.
+  BOOST_TEST(job(load_only, wa, 64, 32, 2) == 2u);
+  BOOST_TEST(((job(0, wb, 100, 30, 1) >> 8) & 0xFFu) == 8u);
+  BOOST_TEST(job(0, wa, 64, 32, 0) == 2u);
+  BOOST_TEST(((job(0, wb, 64, 32, 0) >> 8) & 0xFFu) == 8u);  // same shape, other weights address
+  // The reserved descriptor word must be zero.
+  sc::LayerDescriptor d;
+  d.k = 64, d.n = 32, d.batch = 1, d.weights_addr = wa, d.input_addr = xa, d.output_addr = ya;
+  p.put_descriptor(desc, d);
+  p.at(desc)[0x34] = 1;
+  p.start(desc);
+  sc_core::sc_start();
+  BOOST_TEST(((p.read(p.reg("STATUS")) >> 8) & 0xFFu) == 3u);
   p.clear_irq();
 }
 

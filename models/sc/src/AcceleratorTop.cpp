@@ -40,6 +40,7 @@ void LayerDescriptor::to_bytes(unsigned char o[kSize]) const {
   put64(o + 0x18, weights_addr);
   put64(o + 0x20, input_addr);
   put64(o + 0x28, output_addr);
+  put32(o + 0x30, tile_base);
 }
 
 LayerDescriptor LayerDescriptor::from_bytes(const unsigned char in[kSize]) {
@@ -53,6 +54,7 @@ LayerDescriptor LayerDescriptor::from_bytes(const unsigned char in[kSize]) {
   d.weights_addr = get64(in + 0x18);
   d.input_addr = get64(in + 0x20);
   d.output_addr = get64(in + 0x28);
+  d.tile_base = get32(in + 0x30);
   return d;
 }
 
@@ -141,10 +143,11 @@ void AcceleratorTop::build_registers(RegisterMap& m, AcceleratorTop* a) {
      "Crossbar array rows[31:16] x columns[15:0].", [a] {
        return static_cast<std::uint32_t>(a->cfg_.engine.array_rows) << 16 | static_cast<std::uint32_t>(a->cfg_.engine.array_cols);
      });
-  ro("LAYER_TILES", reg::LAYER_TILES, 0, "Mapping of the layer programmed for reuse: row blocks[31:16] x column blocks[15:0] (0: none).",
+  ro("LAYER_TILES", reg::LAYER_TILES, 0,
+     "Mapping of the most recently loaded layer that stays programmed: row blocks[31:16] x column blocks[15:0] (0: none).",
      [a] {
-       if (!a->weights_loaded_) return 0u;
-       const LayerMapping lm = LayerMapping::of(a->loaded_k_, a->loaded_n_, a->cfg_.tile_in, a->cfg_.tile_out);
+       if (a->last_k_ == 0) return 0u;
+       const LayerMapping lm = LayerMapping::of(a->last_k_, a->last_n_, a->cfg_.tile_in, a->cfg_.tile_out);
        return static_cast<std::uint32_t>(lm.row_blocks) << 16 | static_cast<std::uint32_t>(lm.col_blocks);
      });
   auto cycles = [a]() -> std::uint64_t {
@@ -198,10 +201,11 @@ std::string AcceleratorTop::registers_markdown() {
       "(magic, flags, activation), 4 bad shape (K, N or batch 0, batch > max, an array larger than the "
       "configured maximum), 5 weights DMA error, 6 input DMA error, 7 output DMA error, 8 no weights loaded for this "
       "shape or the layer needs more than one round of tiles, 9 START while busy.\n\n"
-      "Layer descriptor (48 bytes, little-endian, at DESC_ADDR): 0x00 magic 0x3144544D (\"MTD1\"), "
-      "0x04 flags (bit0 LOAD_WEIGHTS, bit1 IO_FROM_CSR), 0x08 K, 0x0C N, 0x10 batch, 0x14 activation "
+      "Layer descriptor (56 bytes, little-endian, at DESC_ADDR): 0x00 magic 0x3144544D (\"MTD1\"), "
+      "0x04 flags (bit0 LOAD_WEIGHTS, bit1 IO_FROM_CSR, bit2 PROGRAM_ONLY: with LOAD_WEIGHTS, program and stop), 0x08 K, 0x0C N, 0x10 batch, 0x14 activation "
       "(0 none, 1 ReLU), 0x18 weights address (K x N float32 row-major), 0x20 input address (batch x K "
-      "float32), 0x28 output address (batch x N float32).");
+      "float32), 0x28 output address (batch x N float32), 0x30 tile base (block b runs on tile base + b; layers on "
+      "disjoint tiles stay programmed together), 0x34 reserved (0).");
 }
 
 // ---------------------------------------------------------------- construction
@@ -233,6 +237,7 @@ AcceleratorTop::AcceleratorTop(sc_core::sc_module_name name, const AcceleratorTo
     tiles_.back()->out.bind(collect_);
   }
   outputs_.resize(cfg_.tiles);
+  resident_.resize(cfg_.tiles);
   if (trace_ && trace_->vcd()) {
     sc_core::sc_trace(trace_->vcd(), busy_, std::string(this->name()) + ".busy");
     sc_core::sc_trace(trace_->vcd(), irq_level_, std::string(this->name()) + ".irq");
@@ -359,10 +364,10 @@ void AcceleratorTop::control() {
 }
 
 void AcceleratorTop::program_blocks(const std::vector<float>& w, const LayerDescriptor& d, const LayerMapping& m,
-                                    int first, int last) {
+                                    int base, int first, int last) {
   double g_total_s = 0;
   for (int b = first; b < last; ++b) {
-    const int r = b / m.col_blocks, c = b % m.col_blocks, t = b - first;  // block b on tile b mod tiles
+    const int r = b / m.col_blocks, c = b % m.col_blocks, t = base + (b - first);
     Eigen::MatrixXd W = Eigen::MatrixXd::Zero(cfg_.tile_in, cfg_.tile_out);
     const std::uint64_t k0 = static_cast<std::uint64_t>(r) * cfg_.tile_in, n0 = static_cast<std::uint64_t>(c) * cfg_.tile_out;
     const std::uint64_t kr = std::min<std::uint64_t>(cfg_.tile_in, d.k - k0), nc = std::min<std::uint64_t>(cfg_.tile_out, d.n - n0);
@@ -386,15 +391,15 @@ void AcceleratorTop::program_blocks(const std::vector<float>& w, const LayerDesc
   if (t_ns > 0) sc_core::wait(sc_time(t_ns, sc_core::SC_NS));
 }
 
-void AcceleratorTop::run_blocks(const std::vector<float>& x, const LayerDescriptor& d, const LayerMapping& m, int first,
-                                int last, Eigen::MatrixXd& Y) {
+void AcceleratorTop::run_blocks(const std::vector<float>& x, const LayerDescriptor& d, const LayerMapping& m, int base,
+                                int first, int last, Eigen::MatrixXd& Y) {
   const Eigen::Index B = d.batch;
   // Row blocks to their tiles through the on-chip router; the tiles run in parallel.
   outputs_pending_ = last - first;
   std::shared_ptr<Eigen::MatrixXd> xr;
   int xr_row = -1;
   for (int b = first; b < last; ++b) {
-    const int r = b / m.col_blocks, t = b - first;
+    const int r = b / m.col_blocks, t = base + (b - first);
     if (r != xr_row) {
       xr = std::make_shared<Eigen::MatrixXd>(Eigen::MatrixXd::Zero(B, cfg_.tile_in));
       const std::uint64_t k0 = static_cast<std::uint64_t>(r) * cfg_.tile_in;
@@ -425,12 +430,18 @@ void AcceleratorTop::run_blocks(const std::vector<float>& x, const LayerDescript
   // Partial sums: blocks in ascending order, so every column block adds its row blocks ascending.
   for (int b = first; b < last; ++b) {
     const int c = b % m.col_blocks;
-    const Eigen::MatrixXd& o = *outputs_[b - first];
+    const Eigen::MatrixXd& o = *outputs_[base + (b - first)];
     const Eigen::Index n0 = static_cast<Eigen::Index>(c) * cfg_.tile_out;
     const Eigen::Index nc = std::min<Eigen::Index>(cfg_.tile_out, static_cast<Eigen::Index>(d.n) - n0);
     Y.middleCols(n0, nc) += o.leftCols(nc);
   }
   for (auto& o : outputs_) o.reset();
+}
+
+void AcceleratorTop::mark_resident(const LayerDescriptor& d, int base, const LayerMapping& m) {
+  for (int b = 0; b < m.tiles(); ++b) resident_[static_cast<std::size_t>(base + b)] = {true, d.weights_addr, d.k, d.n, b};
+  last_k_ = d.k;
+  last_n_ = d.n;
 }
 
 AccelError AcceleratorTop::run_job() {
@@ -441,23 +452,38 @@ AccelError AcceleratorTop::run_job() {
   if (dma_engine_.read(desc_addr, raw, sizeof raw) != tlm::TLM_OK_RESPONSE) return AccelError::DescriptorDma;
   if (abort_) return AccelError::None;
   LayerDescriptor d = LayerDescriptor::from_bytes(raw);
-  if (d.magic != LayerDescriptor::kMagic || (d.flags & ~3u) != 0 || d.activation > LayerDescriptor::Relu)
+  if (d.magic != LayerDescriptor::kMagic || (d.flags & ~7u) != 0 || d.activation > LayerDescriptor::Relu ||
+      get32(raw + 0x34) != 0)
     return AccelError::BadDescriptor;
+  const bool program_only = (d.flags & LayerDescriptor::ProgramOnly) != 0;
+  if (program_only && !(d.flags & LayerDescriptor::LoadWeights)) return AccelError::BadDescriptor;
   if (d.flags & LayerDescriptor::IoFromCsr) {
     d.input_addr = reg64("IN_ADDR_LO", "IN_ADDR_HI");
     d.output_addr = reg64("OUT_ADDR_LO", "OUT_ADDR_HI");
     d.batch = regs_.at("BATCH").value;
   }
+  if (program_only) d.batch = 1;  // ignored: keeps the shape checks below uniform
   if (d.k == 0 || d.n == 0 || d.batch == 0 || d.batch > cfg_.max_batch) return AccelError::BadShape;
   const std::uint64_t max_words = cfg_.max_job_bytes / sizeof(float);
   if (static_cast<std::uint64_t>(d.k) * d.n > max_words || static_cast<std::uint64_t>(d.batch) * d.k > max_words ||
       static_cast<std::uint64_t>(d.batch) * d.n > max_words)
     return AccelError::BadShape;
+  if (d.tile_base >= static_cast<std::uint32_t>(cfg_.tiles)) return AccelError::BadShape;
+  const int base = static_cast<int>(d.tile_base), avail = cfg_.tiles - base;
   const LayerMapping m = LayerMapping::of(d.k, d.n, cfg_.tile_in, cfg_.tile_out);  // tiles() <= K N: fits
-  // More blocks than tiles: rounds of reprogramming (the weights stream in with the job).
-  const int rounds = (m.tiles() + cfg_.tiles - 1) / cfg_.tiles;
+  // More blocks than tiles from tile_base on: rounds of reprogramming (the weights stream in
+  // with the job). Block b of a round runs on tile base + (b - first).
+  const int rounds = (m.tiles() + avail - 1) / avail;
   const bool load = (d.flags & LayerDescriptor::LoadWeights) != 0;
-  if (!load && (rounds > 1 || !weights_loaded_ || loaded_k_ != d.k || loaded_n_ != d.n)) return AccelError::NoWeights;
+  if (program_only && rounds > 1) return AccelError::BadShape;
+  if (!load) {
+    if (rounds > 1) return AccelError::NoWeights;
+    for (int b = 0; b < m.tiles(); ++b) {
+      const Resident& r = resident_[static_cast<std::size_t>(base + b)];
+      if (!r.valid || r.weights_addr != d.weights_addr || r.k != d.k || r.n != d.n || r.block != b)
+        return AccelError::NoWeights;
+    }
+  }
 
   const double e_tiles_before = [&] {
     double e = 0;
@@ -466,11 +492,18 @@ AccelError AcceleratorTop::run_job() {
   }();
   std::vector<float> w;
   if (load) {
-    weights_loaded_ = false;  // the arrays change below
+    for (int t = base; t < base + std::min(avail, m.tiles()); ++t) resident_[static_cast<std::size_t>(t)] = {};
+    last_k_ = last_n_ = 0;
     w.resize(static_cast<std::size_t>(d.k) * d.n);
     if (dma_engine_.read(d.weights_addr, w.data(), w.size() * sizeof(float)) != tlm::TLM_OK_RESPONSE)
       return AccelError::WeightsDma;
     if (abort_) return AccelError::None;
+  }
+  if (program_only) {
+    program_blocks(w, d, m, base, 0, m.tiles());
+    if (abort_) return AccelError::None;
+    mark_resident(d, base, m);
+    return AccelError::None;
   }
   std::vector<float> xin(static_cast<std::size_t>(d.batch) * d.k);
   if (dma_engine_.read(d.input_addr, xin.data(), xin.size() * sizeof(float)) != tlm::TLM_OK_RESPONSE)
@@ -480,17 +513,13 @@ AccelError AcceleratorTop::run_job() {
   const Eigen::Index B = d.batch;
   Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(B, d.n);
   for (int round = 0; round < rounds; ++round) {
-    const int first = round * cfg_.tiles, last = std::min(first + cfg_.tiles, m.tiles());
-    if (load) program_blocks(w, d, m, first, last);
+    const int first = round * avail, last = std::min(first + avail, m.tiles());
+    if (load) program_blocks(w, d, m, base, first, last);
     if (abort_) return AccelError::None;
-    run_blocks(xin, d, m, first, last, Y);
+    run_blocks(xin, d, m, base, first, last, Y);
     if (abort_) return AccelError::None;
   }
-  if (load && rounds == 1) {
-    weights_loaded_ = true;
-    loaded_k_ = d.k;
-    loaded_n_ = d.n;
-  }
+  if (load && rounds == 1) mark_resident(d, base, m);
 
   // Reduction of the row blocks' partial sums and the activation: time and energy.
   const EnergyTable& en = cfg_.energy;

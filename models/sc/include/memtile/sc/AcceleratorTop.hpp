@@ -18,21 +18,23 @@
 // A job (CTRL.START): the controller DMA-reads the layer descriptor at DESC_ADDR
 // (LayerDescriptor below) and maps the K x N layer onto blocks of tile_in x tile_out
 // (LayerMapping: ceil(K/tile_in) row blocks x ceil(N/tile_out) column blocks, block b =
-// r * col_blocks + c). With LOAD_WEIGHTS it DMA-reads the weights; it DMA-reads the batch of
-// inputs. Blocks run in rounds of `tiles` blocks (block b on tile b mod tiles): with
-// LOAD_WEIGHTS each round programs its tiles (core MatrixEngine::program of the zero-padded
-// block, engine seed + tile index; programming time and energy as Tile's: array_rows x pulses
-// x write pulse, V^2 t G), then sends each block's input rows to its tile through the router
-// (the tiles of a round run in parallel). The controller adds the row blocks' partial sums
-// (ascending), applies the activation, DMA-writes the results, sets STATUS.DONE and
-// INT_STATUS.DONE (IRQ if enabled). A layer that fits in one round stays programmed: later
-// jobs of the same shape may skip LOAD_WEIGHTS.
+// r * col_blocks + c). The layer uses tiles [tile_base, tiles): blocks run in rounds of
+// (tiles - tile_base) blocks, block b of a round on tile tile_base + (b - first). With
+// LOAD_WEIGHTS it DMA-reads the weights and each round programs its tiles (core
+// MatrixEngine::program of the zero-padded block, engine seed + physical tile index; programming
+// time and energy as Tile's: array_rows x pulses x write pulse, V^2 t G); then it DMA-reads the
+// batch of inputs and sends each block's input rows to its tile through the router (the tiles of
+// a round run in parallel). The controller adds the row blocks' partial sums (ascending), applies
+// the activation, DMA-writes the results, sets STATUS.DONE and INT_STATUS.DONE (IRQ if enabled).
+// A layer loaded in one round stays programmed on its tiles: later jobs with the same weights
+// address and shape may skip LOAD_WEIGHTS, so a network whose layers sit on disjoint tile
+// ranges (tile_base) is programmed once and run many times.
 // A bad descriptor (bad magic/flags/activation, impossible shape, no weights loaded) or a
 // failing DMA transfer (unmapped address) ends the job with STATUS.ERROR, an error code and
 // INT_STATUS.ERROR (IRQ if enabled); nothing aborts the simulation.
 //
-// Numerics: the output of block b = (r, c) is bit-identical to
-//   core::MatrixEngine(cfg with seed + b mod tiles).program(Wpad).multiply(Xpad)
+// Numerics: the output of block b = (r, c) on physical tile t is bit-identical to
+//   core::MatrixEngine(cfg with seed + t).program(Wpad).multiply(Xpad)
 // (Wpad: the block zero-padded to tile_in x tile_out, Xpad: inputs zero-padded), the inputs and
 // results travel as float32 in memory.
 //
@@ -111,11 +113,13 @@ struct AcceleratorTopConfig {
   void validate() const;             // throws core::InputError naming the field
 };
 
-// The layer descriptor in system memory (little-endian, 48 bytes, 8-byte aligned).
+// The layer descriptor in system memory (little-endian, 56 bytes, 8-byte aligned).
 struct LayerDescriptor {
   static constexpr std::uint32_t kMagic = 0x3144544D;  // "MTD1"
-  static constexpr std::uint32_t kSize = 48;
-  enum Flags : std::uint32_t { LoadWeights = 1u << 0, IoFromCsr = 1u << 1 };
+  static constexpr std::uint32_t kSize = 56;
+  // ProgramOnly (with LoadWeights): program the layer's tiles and stop (no inputs, no outputs,
+  // batch ignored); the layer must fit its tiles in one round.
+  enum Flags : std::uint32_t { LoadWeights = 1u << 0, IoFromCsr = 1u << 1, ProgramOnly = 1u << 2 };
   enum Activation : std::uint32_t { None = 0, Relu = 1 };
   std::uint32_t magic = kMagic;      // 0x00
   std::uint32_t flags = LoadWeights; // 0x04
@@ -126,6 +130,9 @@ struct LayerDescriptor {
   std::uint64_t weights_addr = 0;    // 0x18 K x N float32, row-major (W[k][n] at (k N + n) 4)
   std::uint64_t input_addr = 0;      // 0x20 batch x K float32, row-major
   std::uint64_t output_addr = 0;     // 0x28 batch x N float32, row-major
+  std::uint32_t tile_base = 0;       // 0x30 first physical tile of the layer's blocks (block b on
+                                     //      tile_base + b): layers on disjoint tiles stay resident
+                                     // 0x34 reserved, must be 0
   void to_bytes(unsigned char out[kSize]) const;
   static LayerDescriptor from_bytes(const unsigned char in[kSize]);
 };
@@ -146,7 +153,7 @@ enum class AccelError : std::uint32_t {
 };
 
 // Places a K x N layer onto tiles of tile_in x tile_out: row blocks x column blocks, block
-// b = r * col_blocks + c on tile b mod tiles, in rounds of `tiles` blocks; partial sums of the
+// b = r * col_blocks + c on tile tile_base + (b mod the tiles available), in rounds; partial sums of the
 // row blocks are added by the top.
 // Callers bound K x N first (max_job_bytes), so the product fits in an int.
 struct LayerMapping {
@@ -209,8 +216,11 @@ class AcceleratorTop : public sc_core::sc_module {
 
   void control();
   AccelError run_job();
-  void program_blocks(const std::vector<float>& w, const LayerDescriptor& d, const LayerMapping& m, int first, int last);
-  void run_blocks(const std::vector<float>& x, const LayerDescriptor& d, const LayerMapping& m, int first, int last,
+  void mark_resident(const LayerDescriptor& d, int base, const LayerMapping& m);
+  // Blocks [first, last) of the layer on tiles base + (b - first).
+  void program_blocks(const std::vector<float>& w, const LayerDescriptor& d, const LayerMapping& m, int base, int first,
+                      int last);
+  void run_blocks(const std::vector<float>& x, const LayerDescriptor& d, const LayerMapping& m, int base, int first, int last,
                   Eigen::MatrixXd& Y);
 
   AcceleratorTopConfig cfg_;
@@ -232,8 +242,16 @@ class AcceleratorTop : public sc_core::sc_module {
   std::vector<std::shared_ptr<Eigen::MatrixXd>> outputs_;
   int outputs_pending_ = 0;
   std::uint64_t next_job_id_ = 0;
-  bool weights_loaded_ = false;
-  std::uint32_t loaded_k_ = 0, loaded_n_ = 0;
+  // What each physical tile holds: block `block` of the K x N layer at `weights_addr`, loaded
+  // in one round (valid = false: nothing reusable).
+  struct Resident {
+    bool valid = false;
+    std::uint64_t weights_addr = 0;
+    std::uint32_t k = 0, n = 0;
+    int block = 0;
+  };
+  std::vector<Resident> resident_;
+  std::uint32_t last_k_ = 0, last_n_ = 0;  // the most recently loaded layer (LAYER_TILES), 0: none
   AcceleratorCounters counters_;
 };
 
