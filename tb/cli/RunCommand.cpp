@@ -22,6 +22,7 @@
 #include "memtile/nn/Executor.hpp"
 #include "memtile/nn/Graph.hpp"
 #include "memtile/sc/AcceleratorBackend.hpp"
+#include "memtile/sc/AnalogBackend.hpp"
 #include "memtile/sc/PlatformBackend.hpp"
 
 #ifndef MEMTILE_NETWORKS_DIR
@@ -54,6 +55,8 @@ struct RunConfig {
   sc::TileConfig tile;
   sc::EnergyTable energy;
   sc::TraceConfig trace;
+  sc::AnalogConfig analog;
+  bool has_analog = false;  // an "analog" group selects the fully analog (IMAC) mode
 };
 
 RunConfig load_config(const std::string& path) {
@@ -80,10 +83,13 @@ RunConfig load_config(const std::string& path) {
         else if (t.key() == "adc_trace_column" && t.value().is_number_integer()) rc.trace.adc_trace_column = t.value().get<int>();
         else throw InputError(path + ": trace: unknown or mistyped key '" + t.key() + "'");
       }
+    } else if (k == "analog") {
+      sc::apply_json(rc.analog, it.value(), path + ": analog");
+      rc.has_analog = true;
     } else if (k == "description") {
       // free text, for presets
     } else {
-      throw InputError(path + ": unknown configuration key '" + k + "' (expected engine, tile, energy, trace, description)");
+      throw InputError(path + ": unknown configuration key '" + k + "' (expected engine, tile, energy, trace, analog, description)");
     }
   }
   return rc;
@@ -151,8 +157,9 @@ Runner add_run_command(CLI::App& app) {
   cmd->add_option("--platform", o->platform,
                   "tiles: one SystemC tile per weighted layer, driven directly; vp: the SoC virtual platform\n"
                   "(driver CPU, bus, memory, AcceleratorTop with CSRs, DMA and IRQ; every layer resident on\n"
-                  "its own tiles)")
-      ->check(CLI::IsMember({"tiles", "vp"}))
+                  "its own tiles); analog: the fully analog IMAC-style MLP (selected by a config's\n"
+                  "\"analog\" group, e.g. configs/presets/imac_mlp.json)")
+      ->check(CLI::IsMember({"tiles", "vp", "analog"}))
       ->capture_default_str();
 
   return [cmd, o]() -> int {
@@ -182,16 +189,30 @@ Runner add_run_command(CLI::App& app) {
     core::require(!(o->ideal && o->engine_only), "--ideal", "and --engine-only exclude each other");
     core::require(!o->engine_only || (o->vcd.empty() && o->trace.empty() && o->csv.empty()), "--engine-only",
                   "has no SystemC model: no VCD, trace or CSV");
-    const bool vp = o->platform == "vp";
+    if (rc.has_analog) {
+      core::require(!cmd->count("--platform") || o->platform == "analog", "--platform",
+                    o->platform + " conflicts with the configuration's \"analog\" group (fully analog mode)");
+      o->platform = "analog";
+    }
+    if (cmd->count("--seed")) rc.analog.seed = o->seed;
+    const bool vp = o->platform == "vp", analog = o->platform == "analog";
+    core::require(!analog || (!o->ideal && !o->engine_only), "--platform",
+                  "analog runs the analog network: not with --ideal or --engine-only");
+    core::require(!analog || (o->vcd.empty() && o->trace.empty() && o->csv.empty()), "--platform",
+                  "analog (fully analog IMAC mode) writes no VCD, trace or CSV: it has no clocked steps");
     core::require(!vp || (!o->ideal && !o->engine_only), "--platform", "vp runs the accelerator: not with --ideal or --engine-only");
     core::require(!vp || o->csv.empty(), "--csv", "the per-layer CSV is written by --platform tiles only");
     std::unique_ptr<sc::AcceleratorBackend> accel;
     std::unique_ptr<sc::PlatformBackend> platform;
+    std::unique_ptr<sc::AnalogBackend> analog_net;
     std::unique_ptr<nn::EngineBackend> engine;
     std::unique_ptr<nn::Executor> accel_exec;
     if (o->engine_only) {
       engine = std::make_unique<nn::EngineBackend>(rc.engine);
       accel_exec = std::make_unique<nn::Executor>(graph, *engine);
+    } else if (analog) {
+      analog_net = std::make_unique<sc::AnalogBackend>(rc.analog);
+      accel_exec = std::make_unique<nn::Executor>(graph, *analog_net);
     } else if (vp) {
       platform = std::make_unique<sc::PlatformBackend>(rc.engine, rc.tile, rc.energy, rc.trace);
       accel_exec = std::make_unique<nn::Executor>(graph, *platform);
@@ -266,6 +287,22 @@ Runner add_run_command(CLI::App& app) {
       config["tile"] = sc::to_json(rc.tile);
       config["energy"] = sc::to_json(rc.energy);
       if (!o->csv.empty()) accel->model().write_summary_csv(o->csv);
+    } else if (analog_net) {
+      const json s = analog_net->summary();
+      const auto per_image = [&](double total) { return total / static_cast<double>(n); };
+      const double energy_pj = s.at("inference_energy_pj").get<double>();
+      // One image is one input vector through every layer (the MLP has no im2col).
+      const double latency_ns = s.at("latency_ns_per_vector").get<double>();
+      report["latency_ns_per_image"] = latency_ns;
+      report["energy_pj_per_image"] = per_image(energy_pj);
+      json breakdown = json::object();
+      for (const auto& [k, v] : s.at("energy_pj").items()) breakdown[k] = per_image(v.get<double>());
+      report["energy_breakdown_pj"] = breakdown;
+      report["power_mw"] = latency_ns > 0 ? per_image(energy_pj) / latency_ns : 0.0;  // pJ/ns = mW
+      report["area_um2"] = s.at("area_um2");
+      report["tops_per_w"] = s.at("tops_per_w");
+      report["layers"] = s.at("layers");
+      config["analog"] = sc::to_json(rc.analog);
     } else if (platform) {
       // Programming happened at boot (PROGRAM_ONLY jobs): the first image's jobs are inference only.
       platform->close_traces();
@@ -297,7 +334,7 @@ Runner add_run_command(CLI::App& app) {
               << "images     " << n << " of " << data.name() << "\n"
               << "accuracy   " << report["accuracy"].get<double>() << "  (float "
               << report["float_accuracy"].get<double>() << ")\n";
-    if (accel || platform) {
+    if (accel || platform || analog_net) {
       std::cout << "latency    " << report["latency_ns_per_image"].get<double>() << " ns per image\n"
                 << "energy     " << report["energy_pj_per_image"].get<double>() << " pJ per image\n"
                 << "power      " << report["power_mw"].get<double>() << " mW\n"

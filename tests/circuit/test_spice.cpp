@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "CircuitTestUtil.hpp"
+#include "Ngspice.hpp"
 #include "memtile/core/CrossbarSolver.hpp"
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/Partitioning.hpp"
@@ -23,44 +24,6 @@ using namespace memtile::core;
 using namespace memtile::test;
 
 namespace {
-
-std::string ngspice_binary() {
-#ifdef MEMTILE_NGSPICE
-  return MEMTILE_NGSPICE;
-#else
-  return "ngspice";
-#endif
-}
-
-// Runs ngspice in batch mode; returns, per input vector, the printed "name = value" pairs.
-std::vector<std::map<std::string, double>> run_ngspice(const std::string& netlist, const std::string& tag) {
-  const char* bin_dir = std::getenv("MEMTILE_BINARY_DIR");
-  const std::string dir = bin_dir ? std::string(bin_dir) : std::string("/tmp");
-  const std::string base = dir + "/test_circuit_" + tag + "_" + std::to_string(::getpid());
-  {
-    std::ofstream f(base + ".cir");
-    f << netlist;
-  }
-  const std::string cmd = ngspice_binary() + " -b " + base + ".cir > " + base + ".log 2>&1";
-  const int rc = std::system(cmd.c_str());
-  BOOST_REQUIRE_MESSAGE(rc == 0, "ngspice failed (" << rc << "): " << cmd << "; netlist and log kept");
-  std::ifstream log(base + ".log");
-  std::vector<std::map<std::string, double>> out;
-  const std::regex marker(R"(^memtile_vector (\d+)\s*$)");
-  const std::regex value(R"(^(\S+) = ([-+0-9.eE]+)\s*$)");
-  std::string line;
-  std::smatch m;
-  while (std::getline(log, line)) {
-    if (std::regex_match(line, m, marker)) {
-      out.emplace_back();
-    } else if (!out.empty() && std::regex_match(line, m, value)) {
-      out.back()[m[1].str()] = std::stod(m[2].str());
-    }
-  }
-  std::remove((base + ".cir").c_str());
-  std::remove((base + ".log").c_str());
-  return out;
-}
 
 WireParams wires(double rs, double cs, double rd = 0, double ss = 0, bool both = false) {
   WireParams w;

@@ -117,6 +117,20 @@ with tempfile.TemporaryDirectory() as d:
     r_vp2 = run("--limit", "24", "--batch", "8", "--report", p("vp2.json"), "--seed", "3", "--platform", "vp")
     vp2 = json.load(open(p("vp2.json")))
     check(all(vp[k] == vp2[k] for k in ("accuracy", "energy_pj_per_image", "latency_ns_per_image")), "vp deterministic")
+    # The fully analog IMAC-style MLP preset (no DAC/ADC between layers, analog neurons).
+    imac = os.path.join(SRC, "configs", "presets", "imac_mlp.json")
+    mlp = os.path.join(NETS, "mlp_fmnist.onnx")
+    r_an = run("--model", mlp, "--config", imac, "--limit", "100", "--batch", "50", "--report", p("an.json"))
+    check(r_an.returncode == 0, f"IMAC preset runs: {r_an.stderr}")
+    an = json.load(open(p("an.json")))
+    check(an["platform"] == "analog" and "analog" in an["configuration"], "analog report names its platform and config")
+    check(0.3 <= an["accuracy"] <= 1.0, f"analog accuracy plausible ({an['accuracy']})")
+    check(set(an["energy_breakdown_pj"]) == {"crossbar", "neuron"} and an["energy_pj_per_image"] > 0, "analog energy breakdown")
+    check(an["latency_ns_per_image"] >= 2.0, "analog latency: two sampled neuron layers at least")
+    check([l["hpar"] for l in an["layers"]] == [25, 4, 3] and [l["vpar"] for l in an["layers"]] == [4, 3, 1],
+          "IMAC-Sim partitioning of 784-120-84-10 on 32x32")
+    r_an2 = run("--model", mlp, "--config", imac, "--limit", "100", "--batch", "25", "--report", p("an2.json"))
+    check(json.load(open(p("an2.json")))["accuracy"] == an["accuracy"], "analog results do not depend on the batch")
     r3 = run("--limit", "24", "--batch", "8", "--report", p("r3.json"), "--seed", "4", "--config",
              os.path.join(SRC, "configs", "presets", "mpimpy.json"))
     check(r3.returncode == 0, f"preset config runs: {r3.stderr}")
@@ -170,6 +184,8 @@ with tempfile.TemporaryDirectory() as d:
         (["--vcd", p("no_such_dir/w.vcd")], "no_such_dir"),
         (["--platform", "vp", "--ideal"], "--platform"),
         (["--platform", "fpga"], "--platform"),
+        (["--config", os.path.join(SRC, "configs", "presets", "imac_mlp.json")], "Conv"),
+        (["--platform", "analog", "--vcd", p("a.vcd")], "--platform"),
     ]
     for args, needle in bad:
         out = p("never.json")

@@ -40,6 +40,7 @@ Executor::Executor(const Graph& graph, MatMulBackend& backend) : graph_(graph), 
   view_.assign(graph_.values.size(), nullptr);
   for (const WeightedNode& wn : graph_.weighted)
     for (std::size_t g = 0; g < wn.layers.size(); ++g) backend_.program(graph_.layers[wn.layers[g]], wn.weights[g]);
+  offer_fusion();
   for (const WeightedLayer& l : graph_.layers) {
     LayerStats s;
     s.layer_id = l.id;
@@ -55,6 +56,33 @@ Executor::Executor(const Graph& graph, MatMulBackend& backend) : graph_(graph), 
     s.op = n.op;
     s.weighted = n.weighted >= 0;
     node_stats_.push_back(s);
+  }
+}
+
+void Executor::offer_fusion() {
+  fused_.assign(graph_.nodes.size(), false);
+  passthrough_.assign(graph_.nodes.size(), false);
+  std::vector<int> consumers(graph_.values.size(), 0), consumer(graph_.values.size(), -1);
+  for (std::size_t j = 0; j < graph_.nodes.size(); ++j)
+    for (int v : graph_.nodes[j].inputs)
+      if (v >= 0) ++consumers[static_cast<std::size_t>(v)], consumer[static_cast<std::size_t>(v)] = static_cast<int>(j);
+  for (int o : graph_.outputs) ++consumers[static_cast<std::size_t>(o)];  // a graph output is read by the caller
+  for (const WeightedNode& wn : graph_.weighted) {
+    const Node& n = graph_.nodes[static_cast<std::size_t>(wn.node)];
+    const bool gemm = n.kind == OpKind::Gemm, bare_matmul = n.kind == OpKind::MatMul && wn.bias.size() == 0;
+    if (!(gemm || bare_matmul) || wn.layers.size() != 1 || wn.bias.rows() > 1) continue;
+    const auto out = static_cast<std::size_t>(n.outputs[0]);
+    if (consumers[out] != 1 || consumer[out] < 0) continue;
+    const Node& act = graph_.nodes[static_cast<std::size_t>(consumer[out])];
+    if (act.op != "Sigmoid" && act.op != "Relu" && act.op != "Tanh") continue;
+    const WeightedLayer& layer = graph_.layers[static_cast<std::size_t>(wn.layers[0])];
+    if (!backend_.fuse_activation(layer, act.op)) continue;
+    Eigen::VectorXd bias = Eigen::VectorXd::Zero(layer.out_features);
+    if (wn.bias.size() == 1) bias.setConstant(wn.bias(0, 0));
+    else if (wn.bias.size() > 0) bias = wn.bias.row(0).transpose();
+    backend_.program_bias(layer, bias);
+    fused_[static_cast<std::size_t>(wn.node)] = true;
+    passthrough_[static_cast<std::size_t>(consumer[out])] = true;
   }
 }
 
@@ -111,6 +139,8 @@ void Executor::run_node(std::size_t index) {
   const auto t0 = std::chrono::steady_clock::now();
   if (n.weighted >= 0) {
     run_weighted(n, graph_.weighted[n.weighted], index);
+  } else if (passthrough_[index]) {
+    slots_[n.outputs[0]] = *view_[n.inputs[0]];  // computed by the backend with the layer before
   } else {
     std::vector<const Tensor*> in;
     for (int v : n.inputs) in.push_back(v >= 0 ? view_[v] : nullptr);
@@ -141,7 +171,7 @@ Eigen::MatrixXd Executor::call_backend(const WeightedLayer& layer, const Eigen::
   return Y;
 }
 
-void Executor::run_weighted(const Node& n, const WeightedNode& wn, std::size_t) {
+void Executor::run_weighted(const Node& n, const WeightedNode& wn, std::size_t index) {
   Where w{graph_.source, n};
   const Tensor& x = *view_[n.inputs[0]];
   Tensor& y = slots_[n.outputs[0]];
@@ -156,7 +186,7 @@ void Executor::run_weighted(const Node& n, const WeightedNode& wn, std::size_t) 
                                                   " does not match the weight's " + std::to_string(l0.in_features) + " inputs");
       const Eigen::Index M = cols_.rows(), N = l0.out_features;
       Eigen::MatrixXd r = call_backend(l0, cols_, M);
-      if (wn.bias.size() > 0) {
+      if (wn.bias.size() > 0 && !fused_[index]) {
         const Eigen::MatrixXd& b = wn.bias;
         w.check(b.rows() == 1 || b.rows() == M, "C has " + std::to_string(b.rows()) + " rows, batch has " + std::to_string(M));
         if (b.rows() == 1 && b.cols() == 1) r.array() += b(0, 0);

@@ -47,7 +47,9 @@ double NeuronModel::apply(double y) const {
     case NeuronKind::Tanh: return std::tanh(y);
     case NeuronKind::Sigmoid: return 1.0 / (1.0 + std::exp(-y));
     case NeuronKind::ImacSigmoid: {
-      const double v_d = cfg.gain * (y * v_per_unit());
+      // The mapping swaps the I+/I- lines at the amplifier: V+ - V- = -y v_per_unit, so the
+      // inverting neuron's output rises with y.
+      const double v_d = cfg.gain * (-y * v_per_unit());
       return (imac_vout(v_d) - cfg.vss_v) / (cfg.vdd_v - cfg.vss_v);
     }
   }
@@ -58,7 +60,7 @@ double NeuronModel::energy_pj(double y, const EnergyTable& t) const {
   switch (cfg.kind) {
     case NeuronKind::None: return 0;
     case NeuronKind::ImacSigmoid: {
-      const double vin = y * v_per_unit(), v_d = cfg.gain * vin;
+      const double vin = -y * v_per_unit(), v_d = cfg.gain * vin;  // as apply()
       return imac_power_w(vin, v_d, imac_vout(v_d)) * cfg.sample_ns * 1e-9 * 1e12;
     }
     default: return t.neuron_digital_energy_pj;

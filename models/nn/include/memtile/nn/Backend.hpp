@@ -32,8 +32,17 @@ class MatMulBackend {
   virtual ~MatMulBackend() = default;
   // Called once per weighted layer (and group) before any inference: W is K x N (inputs x outputs).
   virtual void program(const WeightedLayer& layer, const Eigen::MatrixXd& W) = 0;
-  // X is B x K (one row per vector, e.g. per image or per im2col patch); returns B x N, no bias.
+  // X is B x K (one row per vector, e.g. per image or per im2col patch); returns B x N, no bias
+  // (or, for a fused layer, after its bias and activation).
   virtual Eigen::MatrixXd multiply(const WeightedLayer& layer, const Eigen::MatrixXd& X) = 0;
+
+  // Fully analog backends (IMAC-style neurons) compute a layer's bias and the activation that
+  // follows it in the analog domain. The executor offers a Gemm/MatMul layer whose output feeds
+  // only one elementwise activation node ("Sigmoid", "Relu", "Tanh") and whose bias is one row;
+  // a backend that accepts gets the bias (length N, zeros when none) through program_bias(),
+  // and the executor then adds no bias and passes the activation node's input through.
+  virtual bool fuse_activation(const WeightedLayer& /*layer*/, const std::string& /*activation_op*/) { return false; }
+  virtual void program_bias(const WeightedLayer& /*layer*/, const Eigen::VectorXd& /*bias*/) {}
 };
 
 // Exact float64 X * W: the reference the simulated engines are compared against.

@@ -69,6 +69,7 @@ class Executor {
 
  private:
   void execute(const std::vector<const Tensor*>& inputs);
+  void offer_fusion();
   void run_node(std::size_t index);
   void run_weighted(const Node& node, const WeightedNode& wn, std::size_t node_index);
   Eigen::MatrixXd call_backend(const WeightedLayer& layer, const Eigen::MatrixXd& X, Eigen::Index samples);
@@ -82,6 +83,8 @@ class Executor {
   std::function<void(const LayerCall&)> observer_;
   std::int64_t im2col_limit_ = std::int64_t(4) << 20;
   Eigen::MatrixXd cols_;                // im2col / input buffer, reused
+  std::vector<bool> fused_;             // per node: a weighted node whose bias + activation the backend computes
+  std::vector<bool> passthrough_;       // per node: an activation fused into the weighted node before it
 };
 
 // A tensor with rank >= 1 as a (dim 0) x (product of the other dims) matrix, e.g. logits.
