@@ -280,11 +280,14 @@ void adc_convert(const Eigen::MatrixXd& I, const Eigen::ArrayXd& inv_fs, const E
 void ProgrammedMatrix::adc_scales(int kb, int j, int i, Eigen::ArrayXd& inv_fs, Eigen::ArrayXd& code_value) const {
   const Eigen::RowVectorXd& fs = blocks_[kb].slices[j].fullscale_a;
   // One code of the ADC is worth fs/half amperes; one unit of sum(u*v) is worth
-  // vread*(HGS-LGS)/(Lx*Lw) amperes.
-  const double per_unit = cfg_.vread * (cfg_.HGS - cfg_.LGS) / (input_levels_max(i) * weight_levels_max(j));
+  // vread*(HGS-LGS)/(Lx*Lw) amperes. The value is formed as unit * (Lx*Lw) with
+  // unit = fs/(half*vread*(HGS-LGS)) so that, with a common power-of-two unit (worst-case
+  // full scale, ideal wires), every code value is exact and the integer shift-add of the RTL
+  // periphery reproduces this engine bit for bit (docs/rtl.md).
+  const double lx_lw = input_levels_max(i) * weight_levels_max(j);
   const double half = adc_.half();
   inv_fs = (half / fs.array()).transpose();
-  code_value = (fs.array() / half / per_unit).transpose();
+  code_value = ((fs.array() / (half * (cfg_.vread * (cfg_.HGS - cfg_.LGS)))) * lx_lw).transpose();
 }
 
 Eigen::MatrixXd ProgrammedMatrix::convert(int kb, int j, int i, const Eigen::MatrixXd& I) const {

@@ -29,9 +29,9 @@ SliceControl control_of(const Slice& s) {
 double engine_code_value(const ProgrammedMatrix& pm, int kb, int j, int i, Eigen::Index col) {
   const EngineConfig& c = pm.config();
   const double fs = pm.block(kb).slices[j].fullscale_a(col);
-  const double per_unit = c.vread * (c.HGS - c.LGS) / (input_lmax(pm, i) * weight_lmax(pm, j));
   const double half = AdcQuantiser{c.radc}.half();
-  return fs / half / per_unit;  // as ProgrammedMatrix::adc_scales
+  // as ProgrammedMatrix::adc_scales
+  return (fs / (half * (c.vread * (c.HGS - c.LGS)))) * (static_cast<double>(input_lmax(pm, i)) * weight_lmax(pm, j));
 }
 
 Eigen::MatrixXd adc_lsb_values(const ProgrammedMatrix& pm, int kb, int j, const Eigen::MatrixXd& I) {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "RtlPeriphery.hpp"
 #include "memtile/core/Errors.hpp"
 
 namespace memtile::sc {
@@ -63,6 +64,7 @@ AcceleratorModel::AcceleratorModel(const TileConfig& tile, const EnergyTable& en
 
 AcceleratorModel::~AcceleratorModel() {
   if (trace_) trace_->close();
+  for (auto& t : tiles_) t->close_rtl_trace();
 }
 
 int AcceleratorModel::add_layer(const std::string& name, const Eigen::MatrixXd& W, const core::EngineConfig& cfg,
@@ -79,13 +81,25 @@ int AcceleratorModel::add_layer(const std::string& name, core::ProgrammedMatrix 
   require(!name.empty(), "layer", "needs a name");
   for (const Spec& s : specs_) require(s.name != name, "layer " + name, "name used twice");
   tile_cfg_.validate(pm.config());  // fail here, naming the field, rather than at elaboration
+  RtlPeriphery::check(pm, tile_cfg_);
   neuron.validate();
   if (topology_ == Topology::Chained && !specs_.empty())
     require(specs_.back().pm->out_features() == pm.in_features(), "layer " + name,
             "has " + std::to_string(pm.in_features()) + " inputs but the previous layer has " +
                 std::to_string(specs_.back().pm->out_features()) + " outputs");
-  specs_.push_back(Spec{name, std::make_shared<core::ProgrammedMatrix>(std::move(pm)), neuron});
+  specs_.push_back(Spec{name, std::make_shared<core::ProgrammedMatrix>(std::move(pm)), neuron, tile_cfg_});
   return static_cast<int>(specs_.size()) - 1;
+}
+
+void AcceleratorModel::set_layer_rtl(int layer, const RtlConfig& rtl) {
+  require(layer >= 0 && layer < layers(), "layer", "index " + std::to_string(layer) + " out of range");
+  Spec& s = specs_[static_cast<std::size_t>(layer)];
+  require(!elaborated_, "layer " + s.name, "RTL switches must be set before the model is elaborated (first run)");
+  TileConfig t = s.tile;
+  t.rtl = rtl;
+  t.validate(s.pm->config());
+  RtlPeriphery::check(*s.pm, t);
+  s.tile = t;
 }
 
 void AcceleratorModel::elaborate() {
@@ -96,7 +110,7 @@ void AcceleratorModel::elaborate() {
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(tile_cfg_.quantum_ns, sc_core::SC_NS));
   trace_ = std::make_unique<TraceHub>(trace_cfg_);
   for (const Spec& s : specs_)
-    tiles_.push_back(std::make_unique<Tile>(s.name.c_str(), s.pm, tile_cfg_, s.neuron, energy_, trace_.get()));
+    tiles_.push_back(std::make_unique<Tile>(s.name.c_str(), s.pm, s.tile, s.neuron, energy_, trace_.get()));
   if (topology_ == Topology::Chained) {
     sources_.push_back(std::make_unique<Source>("host_source"));
     sinks_.push_back(std::make_unique<Sink>("host_sink"));
@@ -179,6 +193,7 @@ double AcceleratorModel::now_ns() const { return sc_core::sc_time_stamp().to_sec
 
 void AcceleratorModel::close_traces() {
   if (trace_) trace_->close();
+  for (auto& t : tiles_) t->close_rtl_trace();
 }
 
 namespace {
@@ -246,6 +261,13 @@ json AcceleratorModel::summary() const {
         {"ops", layer_ops},
         {"tops_per_w", s.energy.inference_pj() > 0 ? layer_ops / (s.energy.inference_pj() * 1e-12) / 1e12 : 0.0},
     });
+    if (t.rtl()) {  // RTL mode only: behavioural summaries keep their keys
+      const RtlConfig& r = specs_[l].tile.rtl;
+      layers.back()["rtl"] = {{"controller", r.controller}, {"sar_adc", r.sar_adc}, {"shift_add", r.shift_add},
+                              {"accumulator", r.accumulator}, {"cycles", s.rtl_cycles},
+                              {"operations", s.rtl_operations}, {"accumulator_batches", s.rtl_accumulator_batches},
+                              {"vcd", t.rtl_vcd_path()}};
+    }
     e_inf += s.energy.inference_pj();
     e_tot += s.energy.total_pj();
     area += a.total_um2();

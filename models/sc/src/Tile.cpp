@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <fstream>
 
+#include "RtlPeriphery.hpp"
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/rtlref/EngineMapping.hpp"
 
 namespace memtile::sc {
 using sc_core::sc_time;
@@ -104,6 +108,9 @@ class Tile::Partition : public sc_core::sc_module {
         ext.op = MvmOp::Read;
         lat[kXbar] = std::max(lat[kXbar], mvm_transport(crossbar_socket, tx_, ext));
         energy_[kXbar] += ext.energy_pj;
+        if (tile_.rtl_)  // RTL mode: the held column currents in comparator LSBs, for the SAR
+          tile_.rtl_t_[kb_][static_cast<std::size_t>(i) * g.weight_slices + j] =
+              core::rtlref::adc_lsb_values(*tile_.pm_, kb_, j, d.I);
         if (trace_codes && j == 0) tile_.traced_codes_[i] = adc.codes(0, d.I, tile_.trace_->config().adc_trace_column);
         ext.op = MvmOp::Convert;
         lat[kAdc] = std::max(lat[kAdc], mvm_transport(adc_socket, tx_, ext));
@@ -210,6 +217,7 @@ Tile::Tile(sc_core::sc_module_name name, std::shared_ptr<core::ProgrammedMatrix>
       energy_(energy), trace_(trace), reduce_socket_("reduce_socket"), neuron_socket_("neuron_socket") {
   core::require(pm_ != nullptr, std::string(this->name()), "needs a programmed matrix");
   cfg_.validate(pm_->config());
+  RtlPeriphery::check(*pm_, cfg_);  // before any module is built
   neuron_cfg_.validate();
   energy_.validate();
   geo_ = TileGeometry::of(*pm_);
@@ -232,6 +240,23 @@ Tile::Tile(sc_core::sc_module_name name, std::shared_ptr<core::ProgrammedMatrix>
   lat_.adc = p0.adc.batch_latency();
   lat_.shift_add = p0.shift_add.latency();
   traced_codes_.resize(geo_.input_slices);
+  if (cfg_.rtl.any()) {  // RTL mode (the layer was checked above by RtlPeriphery::check)
+    if (trace_ && trace_->vcd()) {
+      // The tile's name as a file-name part (ONNX layer names carry '/', e.g. "/fc1/Gemm").
+      std::string part;
+      for (const char ch : std::string(this->name())) {
+        const bool keep = std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
+        if (keep) part += ch;
+        else if (!part.empty() && part.back() != '_') part += '_';
+      }
+      if (!part.empty() && part.back() == '_') part.pop_back();
+      rtl_vcd_path_ = trace_->config().vcd_path + "." + (part.empty() ? std::string("tile") : part) + ".rtl.vcd";
+      // Fail here, naming the field, rather than in the simulation (the file is rewritten at time 0).
+      core::require(std::ofstream(rtl_vcd_path_).good(), "trace.vcd_path", "cannot write the Verilated VCD " + rtl_vcd_path_);
+    }
+    rtl_ = std::make_unique<RtlPeriphery>("rtl", *pm_, cfg_, neuron_cfg_.kind != NeuronKind::None, rtl_vcd_path_);
+    rtl_t_.assign(geo_.hpar, std::vector<Eigen::MatrixXd>(static_cast<std::size_t>(geo_.input_slices) * geo_.weight_slices));
+  }
 
   SC_HAS_PROCESS(Tile);
   SC_THREAD(control);
@@ -253,12 +278,18 @@ Tile::Tile(sc_core::sc_module_name name, std::shared_ptr<core::ProgrammedMatrix>
       sc_core::sc_trace(f, vcd_e_reduce_pj_, n + ".energy_reduce_pj");
       sc_core::sc_trace(f, vcd_e_neuron_pj_, n + ".energy_neuron_pj");
       sc_core::sc_trace(f, vcd_e_program_pj_, n + ".energy_program_pj");
+      // The RTL clock while the Verilated VCD is open: the same edges at the same times.
+      if (rtl_) sc_core::sc_trace(f, rtl_->traced_clock(), n + ".rtl_clk");
     }
     if (trace_->perfetto()) tid_control_ = trace_->track(n + " control");
   }
 }
 
-Tile::~Tile() = default;
+Tile::~Tile() { close_rtl_trace(); }
+
+void Tile::close_rtl_trace() {
+  if (rtl_) rtl_->close_vcd();
+}
 
 const CrossbarTiming& Tile::crossbar_timing() const { return partitions_.front()->crossbar.timing(); }
 int Tile::adc_bits() const { return partitions_.front()->adc.bits(); }
@@ -291,6 +322,8 @@ void Tile::control() {
 }
 
 void Tile::program_arrays() {
+  // RTL mode: reset, slice table and the controller's program operation (a few clocks at time 0).
+  if (rtl_) rtl_->program();
   double g_total_s = 0;
   for (const auto& p : partitions_) g_total_s += p->crossbar.total_conductance_s();
   const double pulses = energy_.write_pulses_per_cell;
@@ -312,7 +345,7 @@ void Tile::program_arrays() {
 }
 
 void Tile::run_batch(const Job& job) {
-  const sc_time base = sc_core::sc_time_stamp();
+  sc_time base = sc_core::sc_time_stamp();
   const Eigen::Index B = job.x->rows();
   const int S = geo_.input_slices;
   batch_x_ = job.x.get();
@@ -330,6 +363,17 @@ void Tile::run_batch(const Job& job) {
   start_ev_.notify(SC_ZERO_TIME);
   sc_core::wait(numerics_done_ev_);
 
+  // 1b. RTL mode: the clocked periphery recomputes the partitions' accumulators (unit * S) and,
+  // where the accumulator applies, the reduced output; it takes real clock cycles, after which
+  // the schedule below is walked as in behavioural mode.
+  Eigen::MatrixXd y_rtl;
+  bool rtl_reduced = false;
+  if (rtl_) {
+    // The Verilated VCD covers the traced vectors only (it is closed after them): bounded size.
+    rtl_reduced = rtl_->run_batch(B, rtl_t_, parts_, y_rtl, static_cast<Eigen::Index>(batch_traced_));
+    base = sc_core::sc_time_stamp();
+  }
+
   // 2. Reduction and neuron, in multiply()'s order.
   for (int kb = 0; kb < geo_.hpar; ++kb) pm_->count_reads(kb, parts_[kb].in);
   Eigen::MatrixXd y = Eigen::MatrixXd::Zero(B, geo_.out_features);
@@ -340,6 +384,7 @@ void Tile::run_batch(const Job& job) {
   ext.op = MvmOp::Reduce;
   lat_.reduce = mvm_transport(reduce_socket_, tx_, ext);
   const double e_reduce = ext.energy_pj;
+  if (rtl_reduced) y = std::move(y_rtl);  // the accumulator's reduction (time and energy stay the reducer's)
   auto result = std::make_shared<Eigen::MatrixXd>(std::move(y));
   double e_neuron = 0;
   if (has_neuron_) {
@@ -460,6 +505,13 @@ TileStats Tile::stats() const {
   s.energy.reduce_pj = reducer_->energy_pj();
   s.energy.neuron_pj = neuron_->energy_pj();
   s.neuron_ops = neuron_->operations();
+  if (rtl_) {
+    s.rtl_cycles = rtl_->cycles();
+    s.rtl_operations = rtl_->operations();
+    s.rtl_accumulator_batches = rtl_->accumulator_batches();
+    s.rtl_traced_cycles = rtl_->vcd_cycles();
+    s.rtl_traced_operations = rtl_->vcd_operations();
+  }
   return s;
 }
 

@@ -130,6 +130,18 @@ void TileConfig::validate(const core::EngineConfig& engine) const {
           "must be 1..16, got " + std::to_string(bits) + " for radc " + std::to_string(engine.radc));
   require((1LL << bits) >= engine.radc, "tile.adc_bits",
           std::to_string(bits) + " bits cannot resolve radc = " + std::to_string(engine.radc) + " levels");
+  if (rtl.any()) {
+    // The RTL periphery recombines integer ADC codes (rtlref::integer_form): the checks that
+    // need only the engine configuration fail here; the rest when the tile is elaborated.
+    require(!engine.software, "tile.rtl",
+            "the software engine (engine.software) has no ADC codes for the RTL periphery; use the hardware form");
+    require(engine.adc_full_scale != core::AdcFullScale::Calibrated, "tile.rtl",
+            "the calibrated ADC full scale differs per array, so the codes have no common integer unit "
+            "(rtlref::integer_form not applicable); use engine.adc_full_scale = worst_case or turn the RTL blocks off");
+    require(adc_kind == AdcKind::Sar, "tile.rtl", "the RTL periphery is a SAR ADC: tile.adc_kind must be sar");
+    require(engine.radc >= 2 && engine.radc <= 65536, "tile.rtl",
+            "the RTL SAR resolves 2..65536 levels, engine.radc = " + std::to_string(engine.radc));
+  }
 }
 
 // ------------------------------------------------------------------ JSON
@@ -197,6 +209,18 @@ void apply_json(TileConfig& t, const json& j, const std::string& source) {
     W.get("driver_ohm", t.wire.driver_ohm);
     W.finish();
   }
+  G.seen.insert("rtl");
+  if (j.contains("rtl")) {
+    const json& r = j.at("rtl");
+    require(r.is_object(), pre + ".rtl",
+            "must be an object {\"controller\", \"sar_adc\", \"shift_add\", \"accumulator\"} of booleans");
+    detail::JsonGroup R{r, pre + ".rtl", {}};
+    R.get("controller", t.rtl.controller);
+    R.get("sar_adc", t.rtl.sar_adc);
+    R.get("shift_add", t.rtl.shift_add);
+    R.get("accumulator", t.rtl.accumulator);
+    R.finish();
+  }
   G.finish();
   t.validate();
 }
@@ -212,7 +236,9 @@ json to_json(const TileConfig& t) {
                     {"ild_height_nm", t.wire.ild_height_nm}, {"eps_r", t.wire.eps_r},
                     {"rho_ohm_m", t.wire.rho_ohm_m}, {"mean_free_path_nm", t.wire.mean_free_path_nm},
                     {"specularity", t.wire.specularity}, {"grain_reflection", t.wire.grain_reflection},
-                    {"driver_ohm", t.wire.driver_ohm}}}};
+                    {"driver_ohm", t.wire.driver_ohm}}},
+          {"rtl", {{"controller", t.rtl.controller}, {"sar_adc", t.rtl.sar_adc}, {"shift_add", t.rtl.shift_add},
+                   {"accumulator", t.rtl.accumulator}}}};
 }
 
 }  // namespace memtile::sc

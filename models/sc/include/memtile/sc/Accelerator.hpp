@@ -59,6 +59,10 @@ class AcceleratorModel {
                 const NeuronConfig& neuron = {});
   int add_layer(const std::string& name, core::ProgrammedMatrix pm, const NeuronConfig& neuron = {});
 
+  // RTL switches of one layer's tile (default: the model's TileConfig::rtl), before
+  // elaboration. Lets one run compare RTL and behavioural tiles (bench/bench_rtl.cpp).
+  // Throws InputError (tile.rtl) when the layer does not map onto the RTL periphery.
+  void set_layer_rtl(int layer, const RtlConfig& rtl);
   // Builds the modules and simulates the programming of every array (time starts at 0).
   // Called by the first run() if not called before.
   void elaborate();
@@ -85,6 +89,7 @@ class AcceleratorModel {
     std::string name;
     std::shared_ptr<core::ProgrammedMatrix> pm;
     NeuronConfig neuron;
+    TileConfig tile;  // the model's, with per-layer RTL switches
   };
   class Source;
   class Sink;

@@ -21,6 +21,10 @@
 // Programming: all arrays in parallel, row by row (all columns of a row at once):
 //   time = array_rows x pulses_per_cell x write_pulse_ns;
 //   energy = write_voltage^2 x write_pulse x pulses x sum of programmed conductances.
+// RTL mode (TileConfig::rtl, docs/rtl.md "Phase 2"): after step 1 the clocked digital periphery
+// (Verilated controller / SAR / shift-add / accumulator, or their rtlref C++ models per block)
+// recomputes the partitions' accumulators as unit * S and, where it applies, the reduction,
+// spending real clock cycles; steps 2 and 3 follow unchanged. Default: off (behavioural).
 // The software form (EngineConfig::software) computes in.q * w_int and runs the same
 // hardware schedule for time and DAC/ADC/shift-add energy; it has no conductances, so its
 // crossbar read and programming energies are 0.
@@ -68,7 +72,14 @@ struct TileStats {
   double busy_time_ns = 0;         // sum of batch times (first input to last output)
   double mvm_latency_ns = 0;       // one vector, input to output, from the first batch's schedule
   double last_batch_time_ns = 0;
+  // RTL mode (TileConfig::rtl): clock cycles of the clocked periphery, controller operations,
+  // and batches whose reduced output came from the partial-sum accumulator.
+  std::uint64_t rtl_cycles = 0, rtl_operations = 0, rtl_accumulator_batches = 0;
+  // Of those, the cycles and operations written to the Verilated VCD (the traced vectors).
+  std::uint64_t rtl_traced_cycles = 0, rtl_traced_operations = 0;
 };
+
+class RtlPeriphery;
 
 class Tile : public sc_core::sc_module {
  public:
@@ -89,6 +100,11 @@ class Tile : public sc_core::sc_module {
   TileStats stats() const;
   AreaBreakdown area() const;
   bool idle() const { return queue_.empty() && !running_; }
+  // RTL mode: the clocked digital periphery is in the loop (TileConfig::rtl.any()).
+  bool rtl() const { return rtl_ != nullptr; }
+  // The Verilated VCD of this tile ("" when not written): <trace.vcd_path>.<tile name>.rtl.vcd
+  const std::string& rtl_vcd_path() const { return rtl_vcd_path_; }
+  void close_rtl_trace();  // flush and close the Verilated VCD (idempotent; also when the traced vectors are done)
 
  private:
   class Partition;
@@ -147,6 +163,12 @@ class Tile : public sc_core::sc_module {
   int vcd_adc_code_ = 0;
   int tid_control_ = 0;
   std::vector<Eigen::VectorXd> traced_codes_;  // per input slice: codes of the traced column
+
+  // RTL mode: the clocked periphery and, per row partition, the comparator inputs of every
+  // (input slice i, weight slice j) read of the batch: rtl_t_[kb][i * weight_slices + j].
+  std::unique_ptr<RtlPeriphery> rtl_;
+  std::vector<std::vector<Eigen::MatrixXd>> rtl_t_;
+  std::string rtl_vcd_path_;
 };
 
 }  // namespace memtile::sc

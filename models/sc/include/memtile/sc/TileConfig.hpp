@@ -82,6 +82,21 @@ struct TraceConfig {
   void validate() const;
 };
 
+// Per-block choice between the Verilated RTL (rtl/, docs/rtl.md) and the behavioural C++ model.
+// Defaults: all behavioural, i.e. the tile exactly as without RTL (numbers and timing). When any
+// block is RTL the tile runs its clocked digital periphery (models/sc/src/RtlPeriphery.hpp):
+// controller -> SAR logic -> shift-add -> partial-sum accumulator, every block either Verilated
+// or its bit- and cycle-exact rtlref C++ model, driven with a real clock of the tile's period.
+// JSON: "rtl": {"controller": true, "sar_adc": true, "shift_add": true, "accumulator": true}.
+struct RtlConfig {
+  bool controller = false;   // memtile_tile_ctrl: sequences program / DAC / read / convert / accumulate / activate
+  bool sar_adc = false;      // memtile_sar_logic: SAR successive approximation (comparator from the analog model)
+  bool shift_add = false;    // memtile_shift_add: integer recombination of the slice codes
+  bool accumulator = false;  // memtile_accumulator: reduction across row partitions (where it applies)
+  bool any() const { return controller || sar_adc || shift_add || accumulator; }
+  bool all() const { return controller && sar_adc && shift_add && accumulator; }
+};
+
 struct TileConfig {
   double clock_ghz = 1.0;          // digital clock of ADC/shift-add/control, GHz
   AdcKind adc_kind = AdcKind::Sar;
@@ -97,6 +112,7 @@ struct TileConfig {
   int scale_cycles = 1;            // clocks to apply input/weight scales (finish_block)
   double quantum_ns = 1000.0;      // tlm_quantumkeeper global quantum, ns
   WireTechnology wire;
+  RtlConfig rtl;                   // Verilated RTL per block (default: all behavioural)
 
   void validate() const;                                   // field checks alone
   void validate(const core::EngineConfig& engine) const;   // plus checks against the engine
