@@ -73,6 +73,29 @@ def tile_table(build):
     return "\n".join(rows)
 
 
+def vp_table(build):
+    r = run(os.path.join(build, "bench", "vp", "bench_vp"), ["--benchmark_min_time=0.2"])
+    rows = ["| accelerator as a peripheral | figure | reference, same run | ratio |", "|---|---|---|---|"]
+    direct, routed = r["BM_memory_direct"], r["BM_router_lt"]
+    rows.append(f"| LT transactions through the Router (4-byte reads) | {routed['items_per_second'] / 1e6:.1f} M/s | "
+                f"direct to memory {direct['items_per_second'] / 1e6:.1f} M/s | {routed['real_time'] / direct['real_time']:.2f}x time |")
+    for b in (1, 16):
+        job, tile = r[f"BM_job_csr_dma_irq/{b}"], r[f"BM_tile_direct/{b}"]
+        rows.append(f"| 64x64 MVM job through CSR + DMA + IRQ, batch {b} | {1e6 / job['real_time']:.0f} jobs/s | "
+                    f"tile called directly {1e6 / tile['real_time']:.0f}/s | {job['real_time'] / tile['real_time']:.2f}x time |")
+    return "\n".join(rows)
+
+
+def rtl_table(build):
+    r = run(os.path.join(build, "bench", "bench_rtl"))
+    rows = ["| 128x128 tile MVM, default slices, 10-bit SAR, mux 8 | behavioural (ms) | Verilated RTL (ms) | RTL / behavioural |",
+            "|---|---|---|---|"]
+    for b in (1, 8):
+        beh, rtl = ms(r[f"BM_behavioural/{b}"]), ms(r[f"BM_rtl/{b}"])
+        rows.append(f"| batch {b} | {beh:.3f} | {rtl:.1f} | {rtl / beh:.0f}x |")
+    return "\n".join(rows)
+
+
 def run_table(build, limit=1000):
     memtile = os.path.join(build, "tb", "memtile")
     rows = ["| LeNet-5, 1000 Fashion-MNIST images | images/s | accuracy | target |", "|---|---|---|---|"]
@@ -101,15 +124,25 @@ def run_table(build, limit=1000):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--build", default="build")
+    ap.add_argument("--only", default="engine,circuit,tile,rtl,vp,run", help="comma-separated tables to run")
     args = ap.parse_args()
-    print("### Numerical engine (32x32 arrays, xblk = mblk = [1,1,2,4]: 16 slice pairs)\n")
-    print(engine_table(args.build))
-    print("\n### Crossbar circuit solver (factor once, effective transfer matrix)\n")
-    print(circuit_table(args.build))
-    print("\n### SystemC tile vs core engine (128x128, 8-bit operands in 1-bit slices)\n")
-    print(tile_table(args.build))
-    print("\n### DNN testbench (`memtile run`)\n")
-    print(run_table(args.build))
+    tables = [("engine", "Numerical engine (32x32 arrays, xblk = mblk = [1,1,2,4]: 16 slice pairs)", engine_table),
+              ("circuit", "Crossbar circuit solver (factor once, effective transfer matrix)", circuit_table),
+              ("tile", "SystemC tile vs core engine (128x128, 8-bit operands in 1-bit slices)", tile_table),
+              ("rtl", "RTL co-simulation (Verilated periphery in the tile; identical outputs)", rtl_table),
+              ("vp", "Accelerator in a virtual platform", vp_table),
+              ("run", "DNN testbench (`memtile run`)", run_table)]
+    wanted = set(args.only.split(","))
+    unknown = wanted - {t[0] for t in tables}
+    if unknown:
+        print(f"run_benchmarks.py: unknown table(s) {sorted(unknown)}", file=sys.stderr)
+        return 2
+    for key, title, fn in tables:
+        if key in wanted:
+            print(f"### {title}\n")
+            print(fn(args.build))
+            print()
+    return 0
 
 
 if __name__ == "__main__":

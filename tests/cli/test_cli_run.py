@@ -131,6 +131,15 @@ with tempfile.TemporaryDirectory() as d:
           "IMAC-Sim partitioning of 784-120-84-10 on 32x32")
     r_an2 = run("--model", mlp, "--config", imac, "--limit", "100", "--batch", "25", "--report", p("an2.json"))
     check(json.load(open(p("an2.json")))["accuracy"] == an["accuracy"], "analog results do not depend on the batch")
+    # The Verilated periphery in every tile gives the behavioural numbers bit for bit.
+    rtl_cfg = os.path.join(SRC, "configs", "presets", "rtl_periphery.json")
+    r_rtl = run("--model", mlp, "--limit", "2", "--batch", "1", "--report", p("rtl.json"), "--seed", "5", "--config", rtl_cfg)
+    r_beh = run("--model", mlp, "--limit", "2", "--batch", "1", "--report", p("beh.json"), "--seed", "5")
+    check(r_rtl.returncode == 0 and r_beh.returncode == 0, f"RTL preset runs: {r_rtl.stderr}")
+    rtl, beh = json.load(open(p("rtl.json"))), json.load(open(p("beh.json")))
+    check(rtl["accuracy"] == beh["accuracy"] and rtl["energy_pj_per_image"] == beh["energy_pj_per_image"],
+          "RTL periphery: same accuracy and energy as behavioural")
+    check(all("rtl" in l for l in rtl["layers"]) and not any("rtl" in l for l in beh["layers"]), "RTL layers reported")
     r3 = run("--limit", "24", "--batch", "8", "--report", p("r3.json"), "--seed", "4", "--config",
              os.path.join(SRC, "configs", "presets", "mpimpy.json"))
     check(r3.returncode == 0, f"preset config runs: {r3.stderr}")
