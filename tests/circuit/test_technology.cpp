@@ -101,6 +101,18 @@ BOOST_AUTO_TEST_CASE(partitioned_layer_sums_partial_currents) {
   full << x, Eigen::VectorXd::Constant(5, 0.7);
   const Eigen::MatrixXd expect = full * (gp - gn);
   BOOST_TEST((layer.differential_currents(x, 0.7) - expect).cwiseAbs().maxCoeff() <= 1e-15);
+  // The factor-free transfer gives the same numbers, with ideal and with real wires.
+  const PartitionedTransfer transfer(gp, gn, 4, 3, WireParams{});
+  BOOST_TEST(transfer.hpar() == 3);
+  BOOST_TEST(transfer.vpar() == 3);
+  BOOST_TEST((transfer.differential_currents(x, 0.7).array() == layer.differential_currents(x, 0.7).array()).all());
+  WireParams w;
+  w.row_segment_ohm = 9.24;
+  w.col_segment_ohm = 11.55;
+  const PartitionedLayer wired(gp, gn, 4, 3, w);
+  const PartitionedTransfer wired_t(gp, gn, 4, 3, w);
+  BOOST_TEST((wired_t.differential_currents(x, 0.7).array() == wired.differential_currents(x, 0.7).array()).all());
+  BOOST_TEST((wired.differential_currents(x, 0.7) - expect).cwiseAbs().maxCoeff() > 1e-12);  // IR drop is there
 }
 
 BOOST_AUTO_TEST_CASE(bad_technology_and_partition_input_throws) {

@@ -50,26 +50,76 @@ NetworkPartitioning partition_network(const std::vector<int>& layer_sizes, int r
   return p;
 }
 
-PartitionedLayer::PartitionedLayer(const Eigen::MatrixXd& g_pos, const Eigen::MatrixXd& g_neg, int rows, int cols,
-                                   const WireParams& wire) {
+namespace {
+void check_layer(const Eigen::MatrixXd& g_pos, const Eigen::MatrixXd& g_neg) {
   require(g_pos.rows() >= 2 && g_pos.cols() >= 1, "layer", "g_pos must be (n_in + 1) x n_out with n_in >= 1");
   require(g_neg.rows() == g_pos.rows() && g_neg.cols() == g_pos.cols(), "layer",
           "g_pos and g_neg must have the same shape");
+}
+
+// Partition (h, v)'s physical conductances: rows x 2*outputs, +/- columns interleaved.
+Eigen::MatrixXd partition_g(const Eigen::MatrixXd& g_pos, const Eigen::MatrixXd& g_neg, const Block& h, const Block& v) {
+  Eigen::MatrixXd g(h.count, 2 * v.count);
+  for (int k = 0; k < v.count; ++k) {
+    g.col(2 * k) = g_pos.block(h.first, v.first + k, h.count, 1);
+    g.col(2 * k + 1) = g_neg.block(h.first, v.first + k, h.count, 1);
+  }
+  return g;
+}
+
+// Sum over the horizontal partitions of I+ - I-; geff(p) is partition p = h * vpar + v's transfer.
+template <class Geff>
+Eigen::MatrixXd sum_partitions(const Eigen::MatrixXd& inputs, double bias_v, int n_in, int n_out,
+                               const std::vector<Block>& rows, const std::vector<Block>& outs, const Geff& geff) {
+  require(inputs.cols() == n_in, "layer",
+          "inputs have " + std::to_string(inputs.cols()) + " columns, the layer has " + std::to_string(n_in));
+  require(inputs.allFinite() && std::isfinite(bias_v), "layer", "input voltages must be finite");
+  Eigen::MatrixXd full(inputs.rows(), n_in + 1);
+  full.leftCols(n_in) = inputs;
+  full.col(n_in).setConstant(bias_v);
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(inputs.rows(), n_out);
+  for (std::size_t h = 0; h < rows.size(); ++h) {
+    const Block& rb = rows[h];
+    for (std::size_t v = 0; v < outs.size(); ++v) {
+      const Block& ob = outs[v];
+      const Eigen::MatrixXd I = full.middleCols(rb.first, rb.count) * geff(h * outs.size() + v);
+      for (int k = 0; k < ob.count; ++k) out.col(ob.first + k) += I.col(2 * k) - I.col(2 * k + 1);
+    }
+  }
+  return out;
+}
+}  // namespace
+
+PartitionedLayer::PartitionedLayer(const Eigen::MatrixXd& g_pos, const Eigen::MatrixXd& g_neg, int rows, int cols,
+                                   const WireParams& wire) {
+  check_layer(g_pos, g_neg);
   n_in_ = int(g_pos.rows()) - 1;
   n_out_ = int(g_pos.cols());
   row_blocks_ = balanced_blocks(n_in_ + 1, horizontal_partitions(n_in_, rows));
   out_blocks_ = balanced_blocks(n_out_, vertical_partitions(n_out_, cols));
   for (const Block& h : row_blocks_) {
     for (const Block& v : out_blocks_) {
-      Eigen::MatrixXd g(h.count, 2 * v.count);
-      for (int k = 0; k < v.count; ++k) {
-        g.col(2 * k) = g_pos.block(h.first, v.first + k, h.count, 1);
-        g.col(2 * k + 1) = g_neg.block(h.first, v.first + k, h.count, 1);
-      }
+      Eigen::MatrixXd g = partition_g(g_pos, g_neg, h, v);
       solvers_.emplace_back(g, wire);  // validates the conductances
       g_.push_back(std::move(g));
     }
   }
+}
+
+PartitionedTransfer::PartitionedTransfer(const Eigen::MatrixXd& g_pos, const Eigen::MatrixXd& g_neg, int rows,
+                                         int cols, const WireParams& wire) {
+  check_layer(g_pos, g_neg);
+  n_in_ = int(g_pos.rows()) - 1;
+  n_out_ = int(g_pos.cols());
+  row_blocks_ = balanced_blocks(n_in_ + 1, horizontal_partitions(n_in_, rows));
+  out_blocks_ = balanced_blocks(n_out_, vertical_partitions(n_out_, cols));
+  for (const Block& h : row_blocks_)
+    for (const Block& v : out_blocks_) geff_.push_back(CrossbarSolver(partition_g(g_pos, g_neg, h, v), wire).effective_conductance());
+}
+
+Eigen::MatrixXd PartitionedTransfer::differential_currents(const Eigen::MatrixXd& inputs, double bias_v) const {
+  return sum_partitions(inputs, bias_v, n_in_, n_out_, row_blocks_, out_blocks_,
+                        [this](std::size_t p) -> const Eigen::MatrixXd& { return geff_[p]; });
 }
 
 const Eigen::MatrixXd& PartitionedLayer::partition_conductance(int h, int v) const {
@@ -83,22 +133,8 @@ const CrossbarSolver& PartitionedLayer::partition_solver(int h, int v) const {
 }
 
 Eigen::MatrixXd PartitionedLayer::differential_currents(const Eigen::MatrixXd& inputs, double bias_v) const {
-  require(inputs.cols() == n_in_, "layer",
-          "inputs have " + std::to_string(inputs.cols()) + " columns, the layer has " + std::to_string(n_in_));
-  require(inputs.allFinite() && std::isfinite(bias_v), "layer", "input voltages must be finite");
-  Eigen::MatrixXd full(inputs.rows(), n_in_ + 1);
-  full.leftCols(n_in_) = inputs;
-  full.col(n_in_).setConstant(bias_v);
-  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(inputs.rows(), n_out_);
-  for (int h = 0; h < hpar(); ++h) {
-    const Block& rb = row_blocks_[std::size_t(h)];
-    for (int v = 0; v < vpar(); ++v) {
-      const Block& ob = out_blocks_[std::size_t(v)];
-      const Eigen::MatrixXd I = full.middleCols(rb.first, rb.count) * partition_solver(h, v).effective_conductance();
-      for (int k = 0; k < ob.count; ++k) out.col(ob.first + k) += I.col(2 * k) - I.col(2 * k + 1);
-    }
-  }
-  return out;
+  return sum_partitions(inputs, bias_v, n_in_, n_out_, row_blocks_, out_blocks_,
+                        [this](std::size_t p) -> const Eigen::MatrixXd& { return solvers_[p].effective_conductance(); });
 }
 
 }  // namespace memtile::core

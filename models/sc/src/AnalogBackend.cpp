@@ -88,7 +88,7 @@ struct AnalogBackend::Layer {
   Eigen::VectorXd bias;
   std::string activation;  // fused activation op, "" = none
   core::ImacLayerMapping map;
-  std::unique_ptr<core::PartitionedLayer> circuit;
+  std::unique_ptr<core::PartitionedTransfer> circuit;
   NeuronModel neuron;
   Eigen::VectorXd row_g_sum;  // per input row (bias last): sum of G+ and G- over the outputs (S)
   double tia_ohm = 0;
@@ -142,7 +142,7 @@ AnalogBackend::Layer& AnalogBackend::prepared(int id) {
   if (l.circuit) return l;
   AnalogLayerStats& s = stats_[static_cast<std::size_t>(id)];
   l.map = core::map_imac_layer(l.w, l.bias, cfg_.mapping, cfg_.seed, static_cast<std::uint64_t>(id));
-  l.circuit = std::make_unique<core::PartitionedLayer>(l.map.g_pos, l.map.g_neg, cfg_.array_rows, cfg_.array_cols, wire_);
+  l.circuit = std::make_unique<core::PartitionedTransfer>(l.map.g_pos, l.map.g_neg, cfg_.array_rows, cfg_.array_cols, wire_);
   l.row_g_sum = (l.map.g_pos + l.map.g_neg).rowwise().sum();
   l.w.resize(0, 0);  // the conductances hold it now
   NeuronConfig nc = cfg_.neuron;
@@ -175,7 +175,7 @@ Eigen::MatrixXd AnalogBackend::differential_currents(int layer, const Eigen::Mat
   return l.circuit->differential_currents(X * cfg_.vdd_v, cfg_.vdd_v);
 }
 
-const core::PartitionedLayer& AnalogBackend::circuit(int layer) { return *prepared(layer).circuit; }
+const core::PartitionedTransfer& AnalogBackend::circuit(int layer) { return *prepared(layer).circuit; }
 const core::ImacLayerMapping& AnalogBackend::mapping(int layer) { return prepared(layer).map; }
 
 Eigen::MatrixXd AnalogBackend::multiply(const nn::WeightedLayer& layer, const Eigen::MatrixXd& X) {

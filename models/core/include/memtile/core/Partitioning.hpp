@@ -68,4 +68,24 @@ class PartitionedLayer {
   std::vector<CrossbarSolver> solvers_;     // h * vpar + v
 };
 
+// The same layer reduced to its transfer: per partition the exact effective conductance
+// matrix (CrossbarSolver::effective_conductance), each computed with its factor alive only
+// while it is needed, so a layer of many partitions holds a few kB per partition instead of
+// its sparse factors. Same results as PartitionedLayer::differential_currents.
+class PartitionedTransfer {
+ public:
+  PartitionedTransfer(const Eigen::MatrixXd& g_pos, const Eigen::MatrixXd& g_neg, int rows, int cols,
+                      const WireParams& wire);
+  int hpar() const { return int(row_blocks_.size()); }
+  int vpar() const { return int(out_blocks_.size()); }
+  const std::vector<Block>& row_blocks() const { return row_blocks_; }
+  const std::vector<Block>& output_blocks() const { return out_blocks_; }
+  Eigen::MatrixXd differential_currents(const Eigen::MatrixXd& inputs, double bias_v) const;
+
+ private:
+  int n_in_ = 0, n_out_ = 0;
+  std::vector<Block> row_blocks_, out_blocks_;
+  std::vector<Eigen::MatrixXd> geff_;  // h * vpar + v: rows x 2*outputs, interleaved +/-
+};
+
 }  // namespace memtile::core

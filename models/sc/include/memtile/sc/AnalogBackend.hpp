@@ -4,8 +4,8 @@
 // Each Gemm/MatMul layer is mapped onto resistance pairs (core::map_imac_layer: binary,
 // ternary or analog weights, bias row driven at vdd, programming variation) and partitioned
 // IMAC-Sim style into hpar x vpar crossbars of array_rows x array_cols outputs
-// (core::PartitionedLayer, solved exactly with the wire segments of the technology, the same
-// circuit SpiceWriter exports and ngspice validates). There is no DAC or ADC between layers:
+// (core::PartitionedTransfer: each partition's exact effective conductance with the wire
+// segments of the technology — the circuit SpiceWriter exports and ngspice validates). There is no DAC or ADC between layers:
 // the inputs of layer 1 are x * vdd volts (an ideal input driver), the inputs of every later
 // layer are the previous neurons' output voltages. Per output, the differential current of the
 // hpar partitions is summed in analog, converted by a transimpedance stage (tia_ohm) and fed
@@ -88,7 +88,7 @@ class AnalogBackend : public nn::MatMulBackend {
   // Per output: the summed differential current (A) of the layer for inputs X (B x K, units of
   // vdd), bias row at vdd: the analog pre-activation, before transimpedance and neuron.
   Eigen::MatrixXd differential_currents(int layer, const Eigen::MatrixXd& X);
-  const core::PartitionedLayer& circuit(int layer);
+  const core::PartitionedTransfer& circuit(int layer);
   const core::ImacLayerMapping& mapping(int layer);
   const std::vector<AnalogLayerStats>& layers() const { return stats_; }
   double latency_ns_per_vector() const;  // one input vector through every layer
