@@ -676,6 +676,33 @@ BOOST_AUTO_TEST_CASE(layers_stay_resident_on_disjoint_tiles) {
   p.clear_irq();
 }
 
+BOOST_AUTO_TEST_CASE(crossbar_read_energy_follows_the_loaded_weights) {
+  // The physics read energy (sum V^2 G t) must use the conductances programmed by the job, not
+  // those the tile was elaborated with: zero weights (every cell at LGS, differential pairs
+  // balanced) cost less per read than large ones, the same inputs otherwise.
+  Platform& p = P();
+  const std::uint64_t desc = kMemBase + 0x700, wa = kMemBase + 0x340000, xa = kMemBase + 0x350000, ya = kMemBase + 0x360000;
+  p.put_floats(xa, as_f32(random(4, 64, 70).cwiseAbs()));
+  const auto read_pj = [&](const Eigen::MatrixXd& W) {
+    p.put_floats(wa, W);
+    sc::LayerDescriptor d;
+    d.k = 64, d.n = 32, d.batch = 4, d.weights_addr = wa, d.input_addr = xa, d.output_addr = ya;
+    p.put_descriptor(desc, d);
+    const double before = p.accel.tile(0).stats().energy.crossbar_pj;
+    p.start(desc);
+    sc_core::sc_start();
+    BOOST_TEST(p.read(p.reg("STATUS")) == 2u);
+    p.clear_irq();
+    return p.accel.tile(0).stats().energy.crossbar_pj - before;
+  };
+  const double zeros = read_pj(Eigen::MatrixXd::Zero(64, 32));
+  const double big = read_pj(Eigen::MatrixXd::Constant(64, 32, 0.9));
+  const double zeros_again = read_pj(Eigen::MatrixXd::Zero(64, 32));
+  BOOST_TEST_MESSAGE("crossbar read energy: zero weights " << zeros << " pJ, 0.9 weights " << big << " pJ");
+  BOOST_TEST(big > 1.5 * zeros);
+  BOOST_TEST(std::abs(zeros_again - zeros) <= 1e-9 * zeros);  // differences of a running sum
+}
+
 BOOST_AUTO_TEST_CASE(router_decodes_translates_dmi_and_debug) {
   Platform& p = P();
   auto b = [&](tlm::tlm_command cmd, std::uint64_t addr, unsigned len, unsigned sw) {

@@ -215,7 +215,6 @@ AcceleratorTop::AcceleratorTop(sc_core::sc_module_name name, const AcceleratorTo
       dma(dma_engine_.socket), irq("irq"), cfg_(cfg), trace_(trace), regs_(kCsrBytes), tile_port_("tile_port"),
       collect_("collect") {
   cfg_.validate();
-  cfg_.energy.crossbar_model = CrossbarEnergyModel::Table;
   clk_ = sc_time(1.0 / cfg_.clock_ghz, sc_core::SC_NS);
   build_registers(regs_, this);
   csr.register_b_transport(this, &AcceleratorTop::csr_b_transport);
@@ -378,6 +377,7 @@ void AcceleratorTop::program_blocks(const std::vector<float>& w, const LayerDesc
     e.seed = cfg_.engine.seed + static_cast<std::uint64_t>(t);
     // The tile's components refer to this object: same shape and configuration, new cells.
     *matrices_[t] = core::MatrixEngine(e).program(W);
+    tiles_[static_cast<std::size_t>(t)]->reprogrammed();
     for (int kb = 0; kb < matrices_[t]->row_blocks(); ++kb)
       for (const core::ProgrammedSlice& s : matrices_[t]->block(kb).slices) g_total_s += s.row_g_sum_s.sum();
   }

@@ -29,8 +29,14 @@ Crossbar::Crossbar(sc_core::sc_module_name name, const core::ProgrammedMatrix& p
   const double sample_ns = tile.sample_cycles * tile.clock_ns();
   read_latency_ = sc_core::sc_time(timing_.settle_ns + sample_ns, sc_core::SC_NS);
   drive_s_ = (tile.dac_settle_ns + timing_.settle_ns + sample_ns) * 1e-9;
+  reprogrammed();
+}
+
+void Crossbar::reprogrammed() {
+  g_row_sum_.clear();
+  v2_key_ = CacheKey{};
   if (!geo_.software)
-    for (const core::ProgrammedSlice& s : pm.block(kb).slices) g_row_sum_.push_back(s.row_g_sum_s.rowwise().sum());
+    for (const core::ProgrammedSlice& s : pm_.block(kb_).slices) g_row_sum_.push_back(s.row_g_sum_s.rowwise().sum());
 }
 
 double Crossbar::total_conductance_s() const {

@@ -291,6 +291,10 @@ void Tile::close_rtl_trace() {
   if (rtl_) rtl_->close_vcd();
 }
 
+void Tile::reprogrammed() {
+  for (const auto& p : partitions_) p->crossbar.reprogrammed();
+}
+
 const CrossbarTiming& Tile::crossbar_timing() const { return partitions_.front()->crossbar.timing(); }
 int Tile::adc_bits() const { return partitions_.front()->adc.bits(); }
 

@@ -37,10 +37,8 @@
 //   core::MatrixEngine(cfg with seed + t).program(Wpad).multiply(Xpad)
 // (Wpad: the block zero-padded to tile_in x tile_out, Xpad: inputs zero-padded), the inputs and
 // results travel as float32 in memory.
-//
-// Limitation (until Tile gains a reprogramming entry point): the tile's Crossbar caches the
-// programmed conductances at elaboration for the physics read-energy model, so the top uses
-// the table crossbar energy model (EnergyTable::crossbar_model = Table) for its tiles.
+// Programming replaces a tile's ProgrammedMatrix in place and tells the tile
+// (Tile::reprogrammed), so the physics crossbar read energy follows the new conductances.
 #pragma once
 #include <Eigen/Dense>
 #include <cstdint>
@@ -105,7 +103,7 @@ struct AcceleratorTopConfig {
   int tile_out = 64;                 // weight columns (outputs) one tile holds
   core::EngineConfig engine;         // numerics of every tile (tile t uses seed + t)
   TileConfig tile;                   // timing of every tile
-  EnergyTable energy;                // crossbar_model is forced to Table (see above)
+  EnergyTable energy;                // energy/area of every tile
   double clock_ghz = 1.0;            // control / DMA / CSR clock
   unsigned dma_burst_bytes = 256;    // bytes per DMA transaction (multiple of 4)
   std::uint32_t max_batch = 4096;    // largest batch a job may ask for

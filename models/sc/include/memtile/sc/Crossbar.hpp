@@ -38,6 +38,9 @@ class Crossbar : public Component {
   double drive_time_s() const { return drive_s_; }                  // rows driven per read
   // Sum of all programmed conductances of the partition's arrays (S), reference columns included.
   double total_conductance_s() const;
+  // The programmed matrix this crossbar reads was replaced in place (same shape and config):
+  // refresh the conductance sums of the physics read-energy model.
+  void reprogrammed();
   double area_um2() const override;
 
  protected:

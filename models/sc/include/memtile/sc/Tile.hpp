@@ -99,6 +99,9 @@ class Tile : public sc_core::sc_module {
   int adc_bits() const;
   TileStats stats() const;
   AreaBreakdown area() const;
+  // The ProgrammedMatrix this tile was built on was replaced in place (same shape and config,
+  // e.g. AcceleratorTop's LOAD_WEIGHTS): refresh what the components derived from it.
+  void reprogrammed();
   bool idle() const { return queue_.empty() && !running_; }
   // RTL mode: the clocked digital periphery is in the loop (TileConfig::rtl.any()).
   bool rtl() const { return rtl_ != nullptr; }
