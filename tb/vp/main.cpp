@@ -10,8 +10,10 @@
 #include <CLI/CLI.hpp>
 #include <Eigen/Dense>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <unistd.h>
 
 #include <systemc>
 #include <tlm_utils/simple_initiator_socket.h>
@@ -26,6 +28,12 @@ using sc_core::sc_time;
 using sc_core::SC_NS;
 
 namespace {
+// libsystemc prints its banner before sc_main: keep stderr for our one-line errors.
+const bool kNoSystemcBanner = [] {
+  ::setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
+  return true;
+}();
+
 constexpr std::uint64_t kCsrBase = 0x40000000ull;
 constexpr std::uint64_t kMemBase = 0x80000000ull;
 constexpr std::uint64_t kMemSize = 16u << 20;
@@ -174,7 +182,33 @@ int sc_main(int argc, char* argv[]) {
   app.add_option("--quantum-ns", o.quantum_ns, "global quantum of the temporal decoupling");
   app.add_option("--vcd", o.vcd, "VCD file (without .vcd)");
   app.add_option("--perfetto", o.perfetto, "Perfetto / Chrome trace JSON");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "memtile_vp: error: " << e.what() << "\n";
+    return 2;
+  }
+  // Bad input: one line naming the option, exit 2, before anything is simulated or written.
+  const auto fail = [](const std::string& what) {
+    std::cerr << "memtile_vp: error: " << what << "\n";
+    return 2;
+  };
+  if (o.k == 0 || o.n == 0 || o.batch == 0 || o.k > (1u << 24) || o.n > (1u << 24) || o.batch > (1u << 24))
+    return fail("-k, -n and --batch must be in 1..16777216");
+  // The driver's memory map: descriptor, weights, inputs and results in kMemSize bytes.
+  const std::uint64_t need = 0x1000 + 4ull * o.k * o.n + 64 + 4ull * o.batch * o.k + 64 + 4ull * o.batch * o.n;
+  if (need > kMemSize)
+    return fail("-k " + std::to_string(o.k) + " -n " + std::to_string(o.n) + " --batch " + std::to_string(o.batch) +
+                " needs " + std::to_string(need) + " bytes of system memory, the platform has " + std::to_string(kMemSize));
+  if (!(o.quantum_ns >= 0)) return fail("--quantum-ns must be >= 0");
+  for (const std::string* path : {&o.vcd, &o.perfetto}) {
+    if (path->empty()) continue;
+    const auto slash = path->find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "." : path->substr(0, slash == 0 ? 1 : slash);
+    if (::access(dir.c_str(), W_OK) != 0) return fail(*path + ": cannot write here (no such folder or no permission)");
+  }
   if (registers) {
     std::cout << sc::AcceleratorTop::registers_markdown();
     return 0;
