@@ -34,6 +34,7 @@ class PlatformBackend::Driver : public sc_core::sc_module {
   SC_HAS_PROCESS(Driver);
   explicit Driver(sc_core::sc_module_name n) : sc_core::sc_module(n), socket("socket"), irq("irq") {
     SC_THREAD(run);
+    set_stack_size(1u << 20);  // calls into the bus and the accelerator: deep frames under ASan
   }
   void request(std::uint64_t desc_addr) {
     desc_addr_ = desc_addr;

@@ -18,7 +18,10 @@ struct Host : sc_core::sc_module {
   sc::Memory* mem = nullptr;
   int rc = 1;
   SC_HAS_PROCESS(Host);
-  explicit Host(sc_core::sc_module_name n) : sc_core::sc_module(n), socket("socket"), irq("irq") { SC_THREAD(run); }
+  explicit Host(sc_core::sc_module_name n) : sc_core::sc_module(n), socket("socket"), irq("irq") {
+    SC_THREAD(run);
+    set_stack_size(1u << 20);  // the driver calls into the accelerator: deep stacks under ASan
+  }
   std::uint32_t csr(tlm::tlm_command cmd, std::uint32_t off, std::uint32_t v = 0) {
     tlm::tlm_generic_payload tx;
     tx.set_command(cmd);
