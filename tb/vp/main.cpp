@@ -22,6 +22,7 @@
 #include "memtile/sc/AcceleratorTop.hpp"
 #include "memtile/sc/Memory.hpp"
 #include "memtile/sc/Router.hpp"
+#include "memtile/sc/WordAccess.hpp"
 
 using namespace memtile;
 using sc_core::sc_time;
@@ -63,18 +64,7 @@ class Cpu : public sc_core::sc_module {
   std::uint32_t csr_read(std::uint32_t off) { return access(tlm::TLM_READ_COMMAND, kCsrBase + off, 0); }
   void csr_write(std::uint32_t off, std::uint32_t v) { access(tlm::TLM_WRITE_COMMAND, kCsrBase + off, v); }
   std::uint32_t access(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t v) {
-    tlm::tlm_generic_payload tx;
-    tx.set_command(cmd);
-    tx.set_address(addr);
-    tx.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
-    tx.set_data_length(4);
-    tx.set_streaming_width(4);
-    tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_time delay = qk_.get_local_time();
-    socket->b_transport(tx, delay);
-    qk_.set(delay);
-    if (qk_.need_sync()) qk_.sync();
-    if (tx.get_response_status() != tlm::TLM_OK_RESPONSE)
+    if (sc::word_access(socket, qk_, cmd, addr, v) != tlm::TLM_OK_RESPONSE)
       SC_REPORT_FATAL("memtile_vp/cpu", ("bus error at 0x" + to_hex(addr)).c_str());
     return v;
   }

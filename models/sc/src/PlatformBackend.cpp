@@ -12,6 +12,7 @@
 #include "memtile/sc/Memory.hpp"
 #include "memtile/sc/Router.hpp"
 #include "memtile/sc/Trace.hpp"
+#include "memtile/sc/WordAccess.hpp"
 
 namespace memtile::sc {
 
@@ -45,19 +46,9 @@ class PlatformBackend::Driver : public sc_core::sc_module {
 
  private:
   std::uint32_t access(tlm::tlm_command cmd, std::uint32_t off, std::uint32_t v) {
-    tlm::tlm_generic_payload tx;
-    tx.set_command(cmd);
-    tx.set_address(kCsrBase + off);
-    tx.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
-    tx.set_data_length(4);
-    tx.set_streaming_width(4);
-    tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_time delay = qk_.get_local_time();
-    socket->b_transport(tx, delay);
-    qk_.set(delay);
-    if (qk_.need_sync()) qk_.sync();
     // The CSR map is fixed and the offsets below exist: an error here is a wiring bug.
-    if (!tx.is_response_ok()) SC_REPORT_ERROR("memtile/platform", "CSR access failed");
+    if (word_access(socket, qk_, cmd, kCsrBase + off, v) != tlm::TLM_OK_RESPONSE)
+      SC_REPORT_ERROR("memtile/platform", "CSR access failed");
     return v;
   }
   void write(std::uint32_t off, std::uint32_t v) { access(tlm::TLM_WRITE_COMMAND, off, v); }
