@@ -1,5 +1,6 @@
 // `memtile dot`: np.dot on simulated memristor crossbars (mPimPy's MapReduceDot / BitSliceVMM).
 #include <chrono>
+#include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -132,13 +133,22 @@ Runner add_dot_command(CLI::App& app) {
     const Eigen::MatrixXd C = pm.multiply(A);
     const auto t2 = std::chrono::steady_clock::now();
     const Eigen::MatrixXd exact = A * B;
+    // Finite operands can still overflow (entries near 1e308): refuse, do not write -inf.
+    if (!exact.allFinite())
+      throw InputError(opt->a_path + ", " + opt->b_path + ": the exact product overflows float64 (entries too large)");
+    if (!C.allFinite())
+      throw InputError(opt->a_path + ", " + opt->b_path +
+                       ": the simulated product is NaN or Inf (entries too large for the engine's scaling)");
+    const double rel_err = core::relative_error(exact, C);
+    if (!std::isfinite(rel_err))
+      throw InputError(opt->a_path + ", " + opt->b_path + ": relative error is not finite (operands out of range)");
     const int out_ndim = (a.ndim == 1 || b.ndim == 1) ? 1 : 2;
     core::write_npy(opt->out_path, C, out_ndim);
 
     const auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
     const auto& cnt = pm.counters();
     nlohmann::json out{
-        {"relative_error", core::relative_error(exact, C)},
+        {"relative_error", rel_err},
         {"seconds", secs(t2 - t0)},
         {"program_seconds", secs(t1 - t0)},
         {"multiply_seconds", secs(t2 - t1)},

@@ -5,9 +5,13 @@
 // accelerator model (models/sc), programmed once; the digital operations between layers
 // (bias, pooling, activations, reshapes) run in the nn executor. `--ideal` replaces the
 // accelerator by exact float64 products (no SystemC), for checking the import.
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <cmath>
 #include <fstream>
 #include <iomanip>
@@ -16,6 +20,7 @@
 
 #include "Commands.hpp"
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/JsonField.hpp"
 #include "memtile/core/Npy.hpp"
 #include "memtile/nn/Dataset.hpp"
 #include "memtile/nn/EngineBackend.hpp"
@@ -79,8 +84,9 @@ RunConfig load_config(const std::string& path) {
     else if (k == "trace") {
       core::require(it.value().is_object(), path, "field 'trace' must be an object");
       for (auto t = it.value().begin(); t != it.value().end(); ++t) {
-        if (t.key() == "trace_vectors" && t.value().is_number_unsigned()) rc.trace.trace_vectors = t.value().get<std::uint64_t>();
-        else if (t.key() == "adc_trace_column" && t.value().is_number_integer()) rc.trace.adc_trace_column = t.value().get<int>();
+        const std::string field = path + ": trace." + t.key();
+        if (t.key() == "trace_vectors") rc.trace.trace_vectors = core::json_integer<std::uint64_t>(t.value(), field);
+        else if (t.key() == "adc_trace_column") rc.trace.adc_trace_column = core::json_integer<int>(t.value(), field);
         else throw InputError(path + ": trace: unknown or mistyped key '" + t.key() + "'");
       }
     } else if (k == "analog") {
@@ -126,6 +132,76 @@ void check_output_path(const std::string& path, const char* what) {
   const auto slash = path.find_last_of('/');
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
   core::require(::access(dir.c_str(), W_OK) == 0, path, std::string("cannot write the ") + what + " here (no such folder or no permission)");
+}
+
+// The output files of a run that fails are removed: nothing half-written stays behind (a VCD and
+// trace opened at elaboration would otherwise survive an error in the middle of the run). Files
+// that existed before and were not touched by this run are kept.
+class OutputFiles {
+ public:
+  // `paths`: exact files; `rtl_prefix`: also <rtl_prefix>.*.rtl.vcd (the per-tile RTL VCDs).
+  OutputFiles(std::vector<std::string> paths, std::string rtl_prefix) : rtl_prefix_(std::move(rtl_prefix)) {
+    for (auto& p : paths)
+      if (!p.empty()) before_.push_back({p, stamp(p)});
+    for (const auto& p : rtl_vcds()) before_.push_back({p, stamp(p)});
+  }
+  OutputFiles(const OutputFiles&) = delete;
+  OutputFiles& operator=(const OutputFiles&) = delete;
+  void keep() { keep_ = true; }
+  ~OutputFiles() {
+    if (keep_) return;
+    std::vector<std::pair<std::string, Stamp>> all = before_;
+    for (const auto& p : rtl_vcds())
+      if (std::none_of(all.begin(), all.end(), [&](const auto& b) { return b.first == p; })) all.push_back({p, Stamp{}});
+    for (const auto& [p, was] : all)
+      if (stamp(p) != was || !was.exists) std::remove(p.c_str());
+  }
+
+ private:
+  struct Stamp {
+    bool exists = false;
+    long long size = 0, mtime_ns = 0;
+    bool operator!=(const Stamp& o) const { return exists != o.exists || size != o.size || mtime_ns != o.mtime_ns; }
+  };
+  static Stamp stamp(const std::string& p) {
+    struct ::stat st {};
+    if (::stat(p.c_str(), &st) != 0) return {};
+    return {true, static_cast<long long>(st.st_size),
+            static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec};
+  }
+  std::vector<std::string> rtl_vcds() const {
+    std::vector<std::string> out;
+    if (rtl_prefix_.empty()) return out;
+    namespace fs = std::filesystem;
+    const fs::path base(rtl_prefix_);
+    const fs::path dir = base.has_parent_path() ? base.parent_path() : fs::path(".");
+    const std::string stem = base.filename().string() + ".";
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name.size() > stem.size() + 8 && name.compare(0, stem.size(), stem) == 0 &&
+          name.compare(name.size() - 8, 8, ".rtl.vcd") == 0)
+        out.push_back(it->path().string());
+    }
+    return out;
+  }
+  std::string rtl_prefix_;
+  std::vector<std::pair<std::string, Stamp>> before_;
+  bool keep_ = false;
+};
+
+// A float that became NaN or Inf anywhere in the report (energies over a NaN conductance, a
+// power over an infinite energy) fails the run instead of being written as null.
+void require_finite_report(const json& j, const std::string& where) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) require_finite_report(it.value(), where.empty() ? it.key() : where + "." + it.key());
+  } else if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) require_finite_report(j[i], where + "[" + std::to_string(i) + "]");
+  } else if (j.is_number_float()) {
+    const double v = j.get<double>();
+    core::require(std::isfinite(v), "report field '" + where + "'",
+                  "is " + std::to_string(v) + ": the simulation became non-finite (inputs, weights or configuration out of range)");
+  }
 }
 
 }  // namespace
@@ -178,6 +254,7 @@ Runner add_run_command(CLI::App& app) {
     }
     rc.trace.perfetto_path = o->trace;
     if (cmd->count("--trace-vectors")) rc.trace.trace_vectors = o->trace_vectors;
+    OutputFiles outputs({o->report, o->csv, o->vcd, o->trace}, rc.trace.vcd_path);
 
     const nn::Graph graph = nn::load_onnx(o->model);
     const nn::Dataset data = nn::open_dataset(o->dataset);
@@ -236,6 +313,13 @@ Runner add_run_command(CLI::App& app) {
                     "has " + std::to_string(yf.cols()) + " outputs but the dataset has " +
                         std::to_string(data.num_classes()) + " classes");
       const Eigen::MatrixXd ya = o->ideal ? yf : nn::to_matrix(accel_exec->run(images));
+      // Finite weights and inputs can still overflow (inputs of 1e308): fail, do not score NaN logits.
+      core::require(yf.allFinite(), o->model,
+                    "the float model's outputs are NaN or Inf for images " + std::to_string(b0) + ".." +
+                        std::to_string(b0 + count - 1) + " (weights or inputs out of range)");
+      core::require(ya.allFinite(), o->model,
+                    "the simulated outputs are NaN or Inf for images " + std::to_string(b0) + ".." +
+                        std::to_string(b0 + count - 1) + " (configuration, weights or inputs out of range)");
       for (std::int64_t i = 0; i < count; ++i) {
         const int pa = argmax(ya, i), pf = argmax(yf, i);
         correct += pa == labels[i];
@@ -328,6 +412,7 @@ Runner add_run_command(CLI::App& app) {
       config["energy"] = sc::to_json(rc.energy);
     }
     report["configuration"] = config;
+    require_finite_report(report, "");
     if (!o->report.empty()) core::write_file_atomic(o->report, report.dump(2) + "\n");
 
     std::cout << "model      " << o->model << "\n"
@@ -345,6 +430,7 @@ Runner add_run_command(CLI::App& app) {
     for (auto [p, w] : {std::pair{&o->report, "report"}, {&o->csv, "CSV"}, {&o->vcd, "VCD"}, {&o->trace, "trace"}})
       if (!p->empty() && !(o->ideal && (std::string(w) == "VCD" || std::string(w) == "trace" || std::string(w) == "CSV")))
         std::cout << w << std::string(11 - std::string(w).size(), ' ') << *p << "\n";
+    outputs.keep();
     return 0;
   };
 }

@@ -68,6 +68,8 @@ int run_xbar(const XbarOptions& o, const CLI::App& cmd) {
   const auto t_solve = std::chrono::steady_clock::now();
   const Eigen::MatrixXd I = solver.solve(v.data);
   const double solve_s = seconds_since(t_solve);
+  // Finite voltages and conductances can still overflow (V ~ 1e302): refuse, do not write NaN.
+  require(I.allFinite(), o.v_path, "the solved currents are NaN or Inf (voltages x conductances overflow float64)");
 
   nlohmann::json out = {{"command", "xbar"},
                         {"rows", g.data.rows()},

@@ -8,6 +8,7 @@
 #include <systemc>
 
 #include "Commands.hpp"
+#include "memtile/core/CheckedSize.hpp"
 #include "memtile/core/Errors.hpp"
 
 namespace {
@@ -27,6 +28,12 @@ int sc_main(int argc, char** argv) {
       "crossbars), xbar (crossbar circuit solve with wire parasitics). `memtile <subcommand>\n"
       "--help` lists every flag."};
   app.require_subcommand(1);
+  // Accepted before or after the subcommand (fallthrough).
+  std::string max_memory;
+  app.add_option("--max-memory", max_memory,
+                 "Largest array, tensor or dataset a file or model may declare, e.g. 4G, 512M; bigger ones\n"
+                 "are refused before allocation, naming the field [4G]");
+  app.fallthrough();
   // Large Eigen temporaries are allocated and freed per batch: keep them in the heap instead
   // of mmap/munmap round trips (page faults were ~13% of a LeNet run). Memory stays flat.
   ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
@@ -49,6 +56,7 @@ int sc_main(int argc, char** argv) {
     return 2;
   }
   try {
+    if (!max_memory.empty()) memtile::core::set_max_memory_bytes(memtile::core::parse_memory_size(max_memory, "--max-memory"));
     for (auto& [sub, run] : runners)
       if (sub->parsed()) return run();
   } catch (const memtile::core::InputError& e) {

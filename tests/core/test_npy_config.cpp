@@ -1,10 +1,13 @@
 #include <boost/test/unit_test.hpp>
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "TestData.hpp"
+#include "memtile/core/CheckedSize.hpp"
 #include "memtile/core/EngineConfig.hpp"
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/MatrixEngine.hpp"
@@ -85,6 +88,98 @@ BOOST_AUTO_TEST_CASE(bad_npy_files_name_the_file_and_the_problem) {
   fs::remove_all(d);
 }
 
+// Hostile .npy files (issue: outside campaign + libFuzzer). Each is the minimal reproducer.
+BOOST_AUTO_TEST_CASE(hostile_npy_headers) {
+  const fs::path d = tmpdir();
+  const std::string p = (d / "h.npy").string();
+  // A 128-byte file claiming 30000 x 30000 float32 zeroed 3.4 GB before "truncated data":
+  // now refused from the file size, before allocating.
+  // (held as float64 that is 7.2 GB, beyond the default bound; 20000 x 20000 is within it).
+  write_raw(p, npy_header("{'descr': '<f4', 'fortran_order': False, 'shape': (30000, 30000), }"));
+  BOOST_TEST(fs::file_size(p) == 128u);
+  std::string e = message_of(p);
+  BOOST_CHECK_MESSAGE(e.find("memory bound") != std::string::npos, e);
+  write_raw(p, npy_header("{'descr': '<f4', 'fortran_order': False, 'shape': (20000, 20000), }"));
+  BOOST_TEST(fs::file_size(p) == 128u);
+  e = message_of(p);
+  BOOST_CHECK_MESSAGE(e.find("truncated data") != std::string::npos && e.find("0 bytes after the header") != std::string::npos, e);
+  // rows * cols overflowed int64 (UBSan, libFuzzer) and bypassed the size check.
+  write_raw(p, npy_header("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967297), }"));
+  e = message_of(p);
+  BOOST_CHECK_MESSAGE(e.find(p + ": shape") == 0u && e.find("overflows 64-bit") != std::string::npos, e);
+  write_raw(p, npy_header("{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999, 2), }"));
+  BOOST_CHECK_MESSAGE(message_of(p).find("malformed npy header") != std::string::npos, message_of(p));
+  // Declared sizes beyond the memory bound are refused naming the field.
+  write_raw(p, npy_header("{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }"));
+  e = message_of(p);
+  BOOST_CHECK_MESSAGE(e.find("memory bound of 4 GiB") != std::string::npos && e.find("--max-memory") != std::string::npos, e);
+  // A corrupted header length was accepted and the data read from the wrong offset (exit 0).
+  {
+    std::string good = npy_header("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }");
+    const double v[2] = {1.0, 2.0};
+    good.append(reinterpret_cast<const char*>(v), sizeof v);
+    std::string shorter = good, longer = good;
+    shorter[8] = static_cast<char>(static_cast<unsigned char>(shorter[8]) - 8);
+    longer[8] = static_cast<char>(static_cast<unsigned char>(longer[8]) + 8);
+    write_raw(p, good);
+    BOOST_TEST(read_npy(p).data(0, 1) == 2.0);
+    for (const std::string& bad : {shorter, longer}) {
+      write_raw(p, bad);
+      e = message_of(p);
+      BOOST_CHECK_MESSAGE(e.find("header length") != std::string::npos, e);
+    }
+  }
+  // Raw header bytes were pasted into the message (multi-line): now escaped, one line.
+  write_raw(p, npy_header("{'descr': '<f8\n\x01\xff', 'fortran_order': False, 'shape': (2,), }") + std::string(16, '\0'));
+  e = message_of(p);
+  BOOST_CHECK_MESSAGE(e.find("unsupported dtype") != std::string::npos && e.find('\n') == std::string::npos &&
+                          e.find("\\x0a") != std::string::npos, e);
+  write_raw(p, npy_header("{'descr': '<f8', 'fortran_order': False, 'shape': (2,\n3), }") + std::string(48, '\0'));
+  e = message_of(p);
+  BOOST_CHECK_MESSAGE(e.find('\n') == std::string::npos, e);
+  // Non-finite values are refused at the boundary, naming the element.
+  {
+    std::string nan = npy_header("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }");
+    const double v[4] = {1.0, 2.0, std::nan(""), 4.0};
+    nan.append(reinterpret_cast<const char*>(v), sizeof v);
+    write_raw(p, nan);
+    e = message_of(p);
+    BOOST_CHECK_MESSAGE(e.find("element 2 (row 1, column 0) is NaN or Inf") != std::string::npos, e);
+  }
+  fs::remove_all(d);
+}
+
+BOOST_AUTO_TEST_CASE(checked_sizes) {
+  auto err = [](auto&& f) {
+    try {
+      f();
+    } catch (const SizeError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  BOOST_TEST(checked_count({}, 8, "t") == 1);
+  BOOST_TEST(checked_count({3, 0, 5}, 8, "t") == 0);
+  BOOST_TEST(checked_count({1 << 20, 64}, 8, "t") == (std::int64_t(1) << 26));
+  BOOST_TEST(err([] { checked_count({-1, 2}, 8, "t"); }).find("t: negative dimension") == 0u);
+  BOOST_TEST(err([] { checked_count({std::int64_t(1) << 32, std::int64_t(1) << 32}, 1, "t"); }).find("overflows") != std::string::npos);
+  // Zero-sized, but the strides of the other dims would overflow.
+  BOOST_TEST(err([] { checked_count({0, std::int64_t(1) << 40, std::int64_t(1) << 40}, 8, "t"); }).find("overflows") != std::string::npos);
+  // Exactly at the bound passes; one element more fails.
+  const std::int64_t at = static_cast<std::int64_t>(max_memory_bytes() / 8);
+  BOOST_TEST(checked_count({at}, 8, "t") == at);
+  BOOST_TEST(err([&] { checked_count({at + 1}, 8, "t"); }).find("memory bound of 4 GiB") != std::string::npos);
+  BOOST_TEST(err([] { checked_mul(std::int64_t(1) << 62, 4, "m"); }).find("m: size") == 0u);
+  BOOST_TEST(parse_memory_size("4G", "x") == (std::uint64_t(4) << 30));
+  BOOST_TEST(parse_memory_size("512MiB", "x") == (std::uint64_t(512) << 20));
+  BOOST_TEST(parse_memory_size("1000", "x") == 1000u);
+  BOOST_CHECK_THROW(parse_memory_size("", "x"), InputError);
+  BOOST_CHECK_THROW(parse_memory_size("4Q", "x"), InputError);
+  BOOST_CHECK_THROW(parse_memory_size("0", "x"), InputError);
+  BOOST_CHECK_THROW(parse_memory_size("99999999999999999999", "x"), InputError);
+  BOOST_CHECK_THROW(parse_memory_size("99999999999T", "x"), InputError);
+}
+
 BOOST_AUTO_TEST_CASE(config_validation_names_the_field) {
   auto error_of = [](auto&& tweak) {
     EngineConfig c;
@@ -127,6 +222,33 @@ BOOST_AUTO_TEST_CASE(json_config_round_trips_and_rejects_unknown_keys) {
   }
   BOOST_CHECK_THROW(apply_json(d, nlohmann::json{{"g_level", "sixteen"}}, "cfg.json"), InputError);
   BOOST_CHECK_THROW(apply_json(d, nlohmann::json{{"array_size", {1, 2, 3}}}, "cfg.json"), InputError);
+  // Regression: JSON integers above 2^31 were narrowed (g_level 4294967552 -> 256,
+  // array_size [4294967328, 32] -> [32, 32]) and accepted.
+  auto msg = [&](const nlohmann::json& j) {
+    try {
+      EngineConfig c;
+      apply_json(c, j, "cfg.json");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  std::string e = msg(nlohmann::json::parse(R"({"g_level": 4294967552})"));
+  BOOST_CHECK_MESSAGE(e.find("cfg.json: field 'g_level': 4294967552 is not an integer in") == 0u, e);
+  e = msg(nlohmann::json::parse(R"({"array_size": [4294967328, 32]})"));
+  BOOST_CHECK_MESSAGE(e.find("field 'array_size': 4294967328") != std::string::npos, e);
+  e = msg(nlohmann::json::parse(R"({"radc": 2.5})"));
+  BOOST_CHECK_MESSAGE(e.find("field 'radc': must be an integer") != std::string::npos, e);
+  e = msg(nlohmann::json::parse(R"({"seed": -1})"));
+  BOOST_CHECK_MESSAGE(e.find("field 'seed'") != std::string::npos, e);
+  e = msg(nlohmann::json::parse(R"({"seed": 18446744073709551615})"));
+  BOOST_CHECK_MESSAGE(e.empty(), e);
+  e = msg(nlohmann::json{{"HGS", std::numeric_limits<double>::infinity()}});
+  BOOST_CHECK_MESSAGE(e.find("field 'HGS': must be a finite number") != std::string::npos, e);
+  // Finite but absurd: var 1e29 made every energy NaN. Bounded at validation.
+  EngineConfig huge_var;
+  huge_var.var = 1e29;
+  BOOST_CHECK_THROW(huge_var.validate(), InputError);
 }
 
 BOOST_AUTO_TEST_CASE(writes_are_atomic) {

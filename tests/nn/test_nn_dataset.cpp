@@ -139,9 +139,17 @@ BOOST_AUTO_TEST_CASE(idx_errors) {
   }
   e = error_of([&] { read_idx_images((tmp() / "trunc2.gz").string()); });
   BOOST_CHECK_MESSAGE(contains(e, "trunc2.gz") && (contains(e, "truncated")), e);
-  // A header claiming 4 billion images fails as truncated, without allocating them.
+  // A header claiming 4 billion images is refused before anything is allocated (memory bound);
+  // one within the bound fails as truncated, the buffer growing only as data arrives.
   e = error_of([&] { read_idx_images(write("huge", be32(0x803) + be32(0xffffffffu) + be32(28) + be32(28) + "abc")); });
+  BOOST_CHECK_MESSAGE(contains(e, "huge") && contains(e, "image count x rows x cols") && contains(e, "memory bound"), e);
+  e = error_of([&] { read_idx_images(write("big", be32(0x803) + be32(1000000) + be32(28) + be32(28) + "abc")); });
   BOOST_CHECK_MESSAGE(contains(e, "truncated"), e);
+  // Regression (fuzzer, UBSan): rows * cols overflowed int64 and slipped past the size check.
+  e = error_of([&] { read_idx_images(write("wrap", be32(0x803) + be32(0xffffffffu) + be32(0xffffffffu) + be32(0xffffffffu))); });
+  BOOST_CHECK_MESSAGE(contains(e, "wrap") && contains(e, "overflows 64-bit"), e);
+  e = error_of([&] { read_idx_images(write("wrap2", be32(0x803) + be32(0) + be32(0xffffffffu) + be32(0xffffffffu))); });
+  BOOST_CHECK_MESSAGE(contains(e, "wrap2") && contains(e, "overflows 64-bit"), e);
   // Label count mismatch and missing files.
   const std::string im = write("m-images-idx3-ubyte", idx_images(6, 3, 4));
   e = error_of([&] { Dataset::from_idx("m", im, good_labels); });

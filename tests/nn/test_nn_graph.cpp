@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "OnnxBuilder.hpp"
+#include "memtile/core/CheckedSize.hpp"
 #include "memtile/core/Errors.hpp"
 #include "memtile/nn/Executor.hpp"
 #include "memtile/nn/Graph.hpp"
@@ -435,4 +436,105 @@ BOOST_AUTO_TEST_CASE(runtime_errors_name_the_node) {
   Executor ex(g, be);
   const std::string e = error_of([&] { ex.run(Tensor({2, 3})); });
   BOOST_CHECK_MESSAGE(contains(e, "bad_reshape") && contains(e, "cannot infer"), e);
+}
+
+// ---- Hostile models (issue: crafted ONNX files). Each is the smallest model that showed the fault.
+
+// Regression: dims [2^32, 2^32] made shape_numel wrap to 0, so an initializer with no data passed
+// the size check and Transpose constant folding read past the end of the heap buffer (SIGSEGV).
+BOOST_AUTO_TEST_CASE(wrapping_initializer_dims_are_refused) {
+  OnnxBuilder b(13);
+  b.input("x", {-1, 2});
+  b.init("big", {std::int64_t(1) << 32, std::int64_t(1) << 32}, {});
+  b.node("Transpose", "fold_me", {"big"}, {"t"});
+  b.node("Add", "add", {"x", "t"}, {"y"});
+  b.output("y");
+  const std::string e = error_of([&] { load_onnx(b.save("wrap_transpose.onnx")); });
+  BOOST_CHECK_MESSAGE(contains(e, "initializer 'big'") && contains(e, "overflows 64-bit"), e);
+}
+
+// Regression: the same wrap through Gather's indices gave "internal error:
+// vector::_M_default_append" or was silently accepted. Zero-sized dims do not hide huge ones.
+BOOST_AUTO_TEST_CASE(wrapping_gather_indices_are_refused) {
+  OnnxBuilder b(13);
+  b.input("x", {-1, 3});
+  b.init("data", {2, 3}, {1, 2, 3, 4, 5, 6});
+  b.init("idx", {0, std::int64_t(1) << 40, std::int64_t(1) << 40}, {}, I64);
+  b.node("Gather", "gather", {"data", "idx"}, {"g"});
+  b.node("Add", "add", {"x", "g"}, {"y"});
+  b.output("y");
+  const std::string e = error_of([&] { load_onnx(b.save("wrap_gather.onnx")); });
+  BOOST_CHECK_MESSAGE(contains(e, "initializer 'idx'") && contains(e, "overflows 64-bit"), e);
+}
+
+// A tensor an operator would produce beyond the memory bound is refused before allocation,
+// naming the node (here at run time: the batch is only known then).
+BOOST_AUTO_TEST_CASE(tensors_beyond_the_memory_bound_name_the_node) {
+  OnnxBuilder b(13);
+  b.input("x", {-1, 4});
+  b.init("data", {4, 8}, random_values(32, 3));
+  b.node("Gather", "widen", {"data", "x"}, {"y"});
+  b.output("y");
+  Graph g = load_onnx(b.save("widen.onnx"));
+  IdealBackend be;
+  Executor ex(g, be);
+  const auto saved = memtile::core::max_memory_bytes();
+  memtile::core::set_max_memory_bytes(std::uint64_t(1) << 20);
+  const std::string e = error_of([&] { ex.run(Tensor({8192, 4})); });  // 8192 x 4 x 8 doubles = 2 MiB
+  memtile::core::set_max_memory_bytes(saved);
+  BOOST_CHECK_MESSAGE(contains(e, "node 'widen' (Gather)") && contains(e, "memory bound"), e);
+  BOOST_CHECK_NO_THROW(ex.run(Tensor({2, 4})));
+}
+
+// Regression: Gemm alpha = NaN was accepted and accuracy was reported over NaN logits; a finite
+// alpha that overflows the weights is refused too.
+BOOST_AUTO_TEST_CASE(non_finite_attributes_and_folded_weights) {
+  auto gemm = [](float alpha, double w, int dtype) {
+    OnnxBuilder b(13);
+    b.input("x", {-1, 2});
+    b.init("w", {2, 2}, {w, 1, 1, 1}, dtype);
+    auto* n = b.node("Gemm", "fc", {"x", "w"}, {"y"});
+    OnnxBuilder::attr_f(n, "alpha", alpha);
+    b.output("y");
+    return b;
+  };
+  std::string e = error_of([&] { load_onnx(gemm(std::nanf(""), 1.0, F).save("alpha_nan.onnx")); });
+  BOOST_CHECK_MESSAGE(contains(e, "node 'fc' (Gemm)") && contains(e, "'alpha' must be finite"), e);
+  e = error_of([&] { load_onnx(gemm(INFINITY, 1.0, F).save("alpha_inf.onnx")); });
+  BOOST_CHECK_MESSAGE(contains(e, "'alpha' must be finite"), e);
+  e = error_of([&] { load_onnx(gemm(3e38f, 1e300, onnx::TensorProto::DOUBLE).save("alpha_big.onnx")); });
+  BOOST_CHECK_MESSAGE(contains(e, "node 'fc' (Gemm)") && contains(e, "weights") && contains(e, "NaN or Inf"), e);
+}
+
+// Regression: Conv pads 4096 on a 28x28 input drove RSS past 21 GB (vp) or ran for minutes.
+// Pads are bounded by the kernel extent at load time, for Conv and for pools.
+BOOST_AUTO_TEST_CASE(pads_beyond_the_kernel_extent_are_refused) {
+  OnnxBuilder b(13);
+  b.input("x", {-1, 1, 28, 28});
+  b.init("w", {1, 1, 3, 3}, random_values(9, 4));
+  auto* c = b.node("Conv", "conv", {"x", "w"}, {"y"});
+  OnnxBuilder::attr_ints(c, "pads", {4096, 4096, 4096, 4096});
+  b.output("y");
+  std::string e = error_of([&] { load_onnx(b.save("pads.onnx")); });
+  BOOST_CHECK_MESSAGE(contains(e, "node 'conv' (Conv)") && contains(e, "pads[0] = 4096") && contains(e, "[0, 3)"), e);
+  OnnxBuilder p(13);
+  p.input("x", {-1, 1, 28, 28});
+  auto* mp = p.node("MaxPool", "pool", {"x"}, {"y"});
+  OnnxBuilder::attr_ints(mp, "kernel_shape", {2, 2});
+  OnnxBuilder::attr_ints(mp, "pads", {0, 0, 0, 2});
+  p.output("y");
+  e = error_of([&] { load_onnx(p.save("pool_pads.onnx")); });
+  BOOST_CHECK_MESSAGE(contains(e, "node 'pool' (MaxPool)") && contains(e, "pads[3] = 2"), e);
+  // Pads up to extent - 1 (with dilation) stay valid: 3x3 dilated by 2 has extent 5.
+  OnnxBuilder ok(13);
+  ok.input("x", {-1, 1, 8, 8});
+  ok.init("w", {1, 1, 3, 3}, random_values(9, 4));
+  auto* c2 = ok.node("Conv", "conv", {"x", "w"}, {"y"});
+  OnnxBuilder::attr_ints(c2, "pads", {4, 4, 4, 4});
+  OnnxBuilder::attr_ints(c2, "dilations", {2, 2});
+  ok.output("y");
+  Graph g = load_onnx(ok.save("pads_ok.onnx"));
+  IdealBackend be;
+  Executor ex(g, be);
+  BOOST_TEST(ex.run(Tensor({1, 1, 8, 8})).shape == (Shape{1, 1, 12, 12}));
 }

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/JsonField.hpp"
 
 namespace memtile::core {
 
@@ -74,6 +75,9 @@ void EngineConfig::validate() const {
   require(radc >= 2, "radc", "needs at least 2 levels, got " + std::to_string(radc));
   require(g_level <= (1 << 30) && rdac <= (1 << 30) && radc <= (1 << 30), "levels", "at most 2^30 levels are supported");
   require(var >= 0, "var", "programming variation must be >= 0");
+  // A lognormal sigma of 5 already spreads one level over a factor e^5 = 148 per sigma; far
+  // beyond that the drawn conductances overflow (var 1e29 gave NaN energies).
+  require(var <= 5, "var", "programming variation (lognormal sigma) must be <= 5, got " + std::to_string(var));
   require(vnoise >= 0, "vnoise", "read noise must be >= 0 V");
   require(wire_resistance >= 0, "wire_resistance", "must be >= 0 ohm");
   require(vread > 0, "vread", "must be > 0 V");
@@ -98,18 +102,13 @@ void EngineConfig::validate() const {
 
 void apply_json(EngineConfig& cfg, const nlohmann::json& j, const std::string& source) {
   require(j.is_object(), source, "configuration must be a JSON object");
-  auto num = [&](const nlohmann::json& v, const std::string& key) {
-    require(v.is_number(), source, "field '" + key + "' must be a number");
-    return v.get<double>();
-  };
-  auto integer = [&](const nlohmann::json& v, const std::string& key) {
-    require(v.is_number_integer(), source, "field '" + key + "' must be an integer");
-    return v.get<long long>();
-  };
+  auto field = [&](const std::string& key) { return source + ": field '" + key + "'"; };
+  auto num = [&](const nlohmann::json& v, const std::string& key) { return json_finite(v, field(key)); };
+  auto integer = [&](const nlohmann::json& v, const std::string& key) { return json_integer<int>(v, field(key)); };
   auto int_list = [&](const nlohmann::json& v, const std::string& key) {
     require(v.is_array(), source, "field '" + key + "' must be an array of integers");
     std::vector<int> out;
-    for (const auto& e : v) out.push_back(static_cast<int>(integer(e, key)));
+    for (const auto& e : v) out.push_back(integer(e, key));
     return out;
   };
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -117,15 +116,15 @@ void apply_json(EngineConfig& cfg, const nlohmann::json& j, const std::string& s
     const auto& v = it.value();
     if (k == "mode") { require(v.is_string(), source, "field 'mode' must be a string"); cfg.mode = parse_engine_mode(v.get<std::string>()); }
     else if (k == "software") { require(v.is_boolean(), source, "field 'software' must be true or false"); cfg.software = v.get<bool>(); }
-    else if (k == "seed") { require(v.is_number_unsigned() || (v.is_number_integer() && v.get<long long>() >= 0), source, "field 'seed' must be a non-negative integer"); cfg.seed = v.get<std::uint64_t>(); }
+    else if (k == "seed") cfg.seed = json_integer<std::uint64_t>(v, field(k));
     else if (k == "HGS") cfg.HGS = num(v, k);
     else if (k == "LGS") cfg.LGS = num(v, k);
-    else if (k == "g_level") cfg.g_level = static_cast<int>(integer(v, k));
+    else if (k == "g_level") cfg.g_level = integer(v, k);
     else if (k == "var") cfg.var = num(v, k);
     else if (k == "vnoise") cfg.vnoise = num(v, k);
     else if (k == "wire_resistance") cfg.wire_resistance = num(v, k);
-    else if (k == "rdac") cfg.rdac = static_cast<int>(integer(v, k));
-    else if (k == "radc") cfg.radc = static_cast<int>(integer(v, k));
+    else if (k == "rdac") cfg.rdac = integer(v, k);
+    else if (k == "radc") cfg.radc = integer(v, k);
     else if (k == "vread") cfg.vread = num(v, k);
     else if (k == "array_size") {
       const auto rc = int_list(v, k);
@@ -135,7 +134,7 @@ void apply_json(EngineConfig& cfg, const nlohmann::json& j, const std::string& s
     }
     else if (k == "xblk") cfg.xblk = int_list(v, k);
     else if (k == "mblk") cfg.mblk = int_list(v, k);
-    else if (k == "bw_e") cfg.bw_e = static_cast<int>(integer(v, k));
+    else if (k == "bw_e") cfg.bw_e = integer(v, k);
     else if (k == "adc_full_scale") { require(v.is_string(), source, "field 'adc_full_scale' must be a string"); cfg.adc_full_scale = parse_adc_full_scale(v.get<std::string>()); }
     else if (k == "weight_encoding") { require(v.is_string(), source, "field 'weight_encoding' must be a string"); cfg.weight_encoding = parse_weight_encoding(v.get<std::string>()); }
     else if (k == "stuck_at_lgs") cfg.stuck_at_lgs = num(v, k);

@@ -1,5 +1,7 @@
 #include "memtile/core/Npy.hpp"
 
+#include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -8,10 +10,29 @@
 #include <vector>
 #include <unistd.h>
 
+#include "memtile/core/CheckedSize.hpp"
 #include "memtile/core/Errors.hpp"
 
 namespace memtile::core {
 namespace {
+
+// Header text quoted in a message: a corrupt header may hold newlines or binary bytes, and the
+// message must stay one printable line.
+std::string quoted(const std::string& text) {
+  std::string out = "'";
+  for (std::size_t i = 0; i < text.size() && i < 80; ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  if (text.size() > 80) out += "...";
+  return out + "'";
+}
 
 // Value of `key` in the npy header dict, e.g. "'descr': '<f8'" -> "'<f8'". Empty if absent.
 std::string header_value(const std::string& header, const std::string& key) {
@@ -37,7 +58,7 @@ std::string header_value(const std::string& header, const std::string& key) {
 
 std::vector<long long> parse_shape(const std::string& text, const std::string& path) {
   require(text.size() >= 2 && text.front() == '(' && text.back() == ')', path,
-          "malformed npy header: shape '" + text + "'");
+          "malformed npy header: shape " + quoted(text));
   std::vector<long long> dims;
   std::stringstream ss(text.substr(1, text.size() - 2));
   std::string item;
@@ -47,8 +68,9 @@ std::vector<long long> parse_shape(const std::string& text, const std::string& p
     std::size_t b = item.find_last_not_of(' ');
     item = item.substr(a, b - a + 1);
     char* endp = nullptr;
+    errno = 0;
     long long d = std::strtoll(item.c_str(), &endp, 10);
-    require(endp && *endp == '\0' && d >= 0, path, "malformed npy header: shape '" + text + "'");
+    require(endp && *endp == '\0' && d >= 0 && errno != ERANGE, path, "malformed npy header: shape " + quoted(text));
     dims.push_back(d);
   }
   return dims;
@@ -81,6 +103,15 @@ NpyArray read_npy(const std::string& path) {
   std::string header(header_len, '\0');
   in.read(header.data(), header_len);
   require(static_cast<std::uint32_t>(in.gcount()) == header_len, path, "truncated npy header");
+  // The header is a Python dict literal padded with spaces and ended by a newline: a corrupted
+  // length cuts it short or swallows data bytes, and the data would be read from the wrong offset.
+  {
+    const std::size_t a = header.find_first_not_of(" ");
+    const std::size_t b = header.find_last_not_of(" \n");
+    require(a != std::string::npos && header[a] == '{' && header[b] == '}' && header.back() == '\n', path,
+            "malformed npy header: the header length field (" + std::to_string(header_len) +
+                " bytes) does not delimit a header dict");
+  }
 
   const std::string descr = header_value(header, "descr");
   const std::string order = header_value(header, "fortran_order");
@@ -91,7 +122,7 @@ NpyArray read_npy(const std::string& path) {
   int item_size = 0;
   if (descr == "'<f8'" || descr == "'=f8'") item_size = 8;
   else if (descr == "'<f4'" || descr == "'=f4'") item_size = 4;
-  else throw InputError(path + ": unsupported dtype " + descr + " (need little-endian float32 or float64)");
+  else throw InputError(path + ": unsupported dtype " + quoted(descr) + " (need little-endian float32 or float64)");
 
   const auto dims = parse_shape(shape_text, path);
   require(dims.size() == 1 || dims.size() == 2, path,
@@ -99,12 +130,25 @@ NpyArray read_npy(const std::string& path) {
   const long long rows = dims.size() == 1 ? 1 : dims[0];
   const long long cols = dims.size() == 1 ? dims[0] : dims[1];
   require(rows > 0 && cols > 0, path, "empty array");
-  require(rows * cols < (1LL << 34), path, "array too large");
-  const std::size_t count = static_cast<std::size_t>(rows * cols);
+  // Held as float64 whatever the file's dtype.
+  const auto count = static_cast<std::size_t>(checked_count({rows, cols}, sizeof(double), path + ": shape"));
+  // The data must be in the file before anything is allocated for it: a header-only file that
+  // claims 30000 x 30000 values fails here, not after zeroing gigabytes.
+  {
+    const std::streamoff data_start = in.tellg();
+    in.seekg(0, std::ios::end);
+    const std::streamoff file_end = in.tellg();
+    in.seekg(data_start);
+    require(data_start >= 0 && file_end >= data_start && in.good(), path, "cannot determine the file size");
+    const auto available = static_cast<std::uint64_t>(file_end - data_start);
+    require(available >= static_cast<std::uint64_t>(count) * static_cast<std::uint64_t>(item_size), path,
+            "truncated data: shape needs " + std::to_string(count) + " " + (item_size == 8 ? "float64" : "float32") +
+                " values (" + std::to_string(static_cast<std::uint64_t>(count) * static_cast<std::uint64_t>(item_size)) +
+                " bytes), the file has " + std::to_string(available) + " bytes after the header");
+  }
 
   NpyArray out;
   out.ndim = static_cast<int>(dims.size());
-  out.data.resize(rows, cols);
   // Eigen is column-major; the file is row-major.
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> tmp(rows, cols);
   if (item_size == 8) {
@@ -118,6 +162,10 @@ NpyArray read_npy(const std::string& path) {
             "truncated data: expected " + std::to_string(count) + " float32 values");
     for (std::size_t i = 0; i < count; ++i) tmp.data()[i] = buf[i];
   }
+  for (std::size_t i = 0; i < count; ++i)
+    if (!std::isfinite(tmp.data()[i]))
+      throw InputError(path + ": element " + std::to_string(i) + " (row " + std::to_string(i / cols) + ", column " +
+                       std::to_string(i % cols) + ") is NaN or Inf");
   out.data = tmp;
   return out;
 }

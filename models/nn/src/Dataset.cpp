@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "memtile/core/CheckedSize.hpp"
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/Npy.hpp"
 
@@ -117,9 +118,10 @@ IdxImages read_idx_images(const std::string& path) {
   im.count = r.be32("the image count");
   im.rows = r.be32("the row count");
   im.cols = r.be32("the column count");
-  require(im.rows > 0 && im.cols > 0 && im.rows * im.cols <= (1 << 24), path,
-          "implausible image size " + std::to_string(im.rows) + "x" + std::to_string(im.cols));
-  im.pixels = r.read_vector(static_cast<std::size_t>(im.count * im.rows * im.cols), std::to_string(im.count) + " images");
+  require(im.rows > 0 && im.cols > 0, path, "empty image size " + std::to_string(im.rows) + "x" + std::to_string(im.cols));
+  // Held as float32 once loaded (Dataset), so 4 bytes per pixel count against the bound.
+  const std::int64_t n = core::checked_count({im.count, im.rows, im.cols}, sizeof(float), path + ": image count x rows x cols");
+  im.pixels = r.read_vector(static_cast<std::size_t>(n), std::to_string(im.count) + " images");
   return im;
 }
 
@@ -127,6 +129,7 @@ std::vector<int> read_idx_labels(const std::string& path) {
   GzReader r(path);
   check_magic(path, r.be32("the magic number"), 1, "labels");
   const std::uint32_t n = r.be32("the label count");
+  core::checked_count({static_cast<std::int64_t>(n)}, sizeof(int), path + ": label count");
   const std::vector<std::uint8_t> raw = r.read_vector(n, std::to_string(n) + " labels");
   return std::vector<int>(raw.begin(), raw.end());
 }
@@ -172,7 +175,7 @@ Dataset Dataset::from_npy(const std::string& name, const std::string& images_pat
     d.sample_shape_ = sample_shape;
   }
   d.sample_size_ = f;
-  d.pixels_.resize(static_cast<std::size_t>(n * f));
+  d.pixels_.resize(static_cast<std::size_t>(core::checked_count({n, f}, sizeof(float), images_path + ": shape")));
   for (Eigen::Index i = 0; i < n; ++i)
     for (Eigen::Index j = 0; j < f; ++j) {
       const double v = im.data(i, j);

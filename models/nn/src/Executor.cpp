@@ -138,7 +138,7 @@ void Executor::run_node(std::size_t index) {
   const Node& n = graph_.nodes[index];
   const auto t0 = std::chrono::steady_clock::now();
   if (n.weighted >= 0) {
-    run_weighted(n, graph_.weighted[n.weighted], index);
+    detail::with_node(Where{graph_.source, n}, [&] { run_weighted(n, graph_.weighted[n.weighted], index); });
   } else if (passthrough_[index]) {
     slots_[n.outputs[0]] = *view_[n.inputs[0]];  // computed by the backend with the layer before
   } else {

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "Ops.hpp"
+#include "memtile/core/CheckedSize.hpp"
 #include "memtile/core/Errors.hpp"
 #include "memtile/nn/Graph.hpp"
 
@@ -73,7 +74,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& source, 
     if (d < 0) fail(source, what + ": negative dimension " + std::to_string(d));
     out.shape.push_back(d);
   }
-  const std::int64_t n = shape_numel(out.shape);
+  const std::int64_t n = core::checked_count(out.shape, sizeof(double), source + ": " + what);
   if (t.has_raw_data()) {
     std::size_t es = 0;
     switch (t.data_type()) {
@@ -342,6 +343,7 @@ void Loader::parse_attrs(const onnx::NodeProto& np, Node& n) {
   auto as_f = [&](const onnx::AttributeProto& at) -> double {
     if (at.type() != onnx::AttributeProto::FLOAT && !(at.type() == 0 && at.has_f()))
       bad("attribute '" + at.name() + "' must be a float");
+    if (!std::isfinite(at.f())) bad("attribute '" + at.name() + "' must be finite, got " + std::to_string(at.f()));
     return at.f();
   };
   auto as_ints = [&](const onnx::AttributeProto& at) {
@@ -430,7 +432,9 @@ void Loader::parse_attrs(const onnx::NodeProto& np, Node& n) {
   }
   if (n.kind == OpKind::Conv || n.kind == OpKind::MaxPool || n.kind == OpKind::AveragePool) {
     if (n.kind != OpKind::Conv && a.kernel_shape.empty()) bad("kernel_shape is required");
-    if (a.group < 1) bad("group must be >= 1");
+    if (a.group < 1 || a.group > (1 << 24)) bad("group must be 1..2^24, got " + std::to_string(a.group));
+    // Pools know their kernel here; a Conv's comes from its weight (checked in finish_layers).
+    if (!a.kernel_shape.empty() && a.auto_pad == "NOTSET") detail::check_pads(Where{path_, n}, a.pads, a.kernel_shape, a.dilations);
   }
   if (n.kind == OpKind::Dropout && n.inputs.size() > 2 && n.inputs[2] >= 0) {
     // training_mode input: only a constant false is inference.
@@ -620,9 +624,14 @@ void Loader::finish_layers() {
       l.groups = static_cast<int>(wn.weights.size());
       l.has_bias = wn.bias.size() > 0;
       l.folded_batchnorm = bn_folded_into_[k];
+      const Where w{path_, n};
+      // alpha x B and folded BatchNorm scales can overflow finite inputs.
+      w.check(wn.weights[gi].allFinite(), "weights (after folding alpha and BatchNorm) contain NaN or Inf");
+      w.check(wn.bias.size() == 0 || wn.bias.allFinite(), "bias (after folding beta and BatchNorm) contains NaN or Inf");
       if (n.kind == OpKind::Conv) {
         const Tensor& W = g_.values[n.inputs[1]].data;
         const std::size_t nsp = W.shape.size() - 2;
+        if (n.attrs.auto_pad == "NOTSET") detail::check_pads(w, n.attrs.pads, std::vector<std::int64_t>(W.shape.begin() + 2, W.shape.end()), n.attrs.dilations);
         l.out_channels = W.dim(0);
         l.in_channels = W.dim(1) * n.attrs.group;
         l.kernel.assign(W.shape.begin() + 2, W.shape.end());

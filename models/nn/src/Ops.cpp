@@ -6,14 +6,13 @@
 #include <numeric>
 #include <sstream>
 
+#include "memtile/core/CheckedSize.hpp"
 #include "memtile/core/Errors.hpp"
 
 namespace memtile::nn {
 
 std::int64_t shape_numel(const Shape& shape) {
-  std::int64_t n = 1;
-  for (auto d : shape) n *= d;
-  return n;
+  return core::checked_count(shape, sizeof(double), "tensor");
 }
 
 std::string shape_str(const Shape& shape) {
@@ -508,6 +507,7 @@ Window resolve_window(const Where& w, const NodeAttrs& a, const Shape& x_shape,
   vec(a.strides, nsp, "strides");
   vec(a.dilations, nsp, "dilations");
   vec(a.pads, 2 * nsp, "pads");
+  if (a.auto_pad == "NOTSET") check_pads(w, a.pads, kernel, a.dilations);
   for (int i = 0; i < nsp; ++i) {
     const int j = 3 - nsp + i;
     win.in[j] = x_shape[2 + i];
@@ -557,6 +557,7 @@ void conv_im2col(const Window& win, const Tensor& x, std::int64_t groups, std::i
   for (std::int64_t g = 0; g < groups; ++g) {
     for (std::int64_t b0 = 0; b0 < B; b0 += chunk) {
       const std::int64_t nb = std::min(chunk, B - b0);
+      core::checked_count({nb, P, Kg}, sizeof(double), "im2col patch matrix");
       cols.resize(nb * P, Kg);
       std::int64_t col = 0;
       for (std::int64_t c = 0; c < Cg; ++c)
@@ -602,8 +603,29 @@ void conv_im2col(const Window& win, const Tensor& x, std::int64_t groups, std::i
   }
 }
 
-void run_digital(const Where& w, std::int64_t opset, const std::vector<const Tensor*>& in,
-                 const std::vector<Tensor*>& out, Eigen::MatrixXd& scratch) {
+void check_pads(const Where& w, const std::vector<std::int64_t>& pads, const std::vector<std::int64_t>& kernel,
+                const std::vector<std::int64_t>& dilations) {
+  if (pads.empty()) return;
+  const std::size_t nsp = kernel.size();
+  w.check(pads.size() == 2 * nsp, "pads has " + std::to_string(pads.size()) + " entries, expected " +
+                                      std::to_string(2 * nsp));
+  w.check(dilations.empty() || dilations.size() == nsp,
+          "dilations has " + std::to_string(dilations.size()) + " entries, expected " + std::to_string(nsp));
+  for (std::size_t i = 0; i < 2 * nsp; ++i) {
+    const std::size_t ax = i % nsp;
+    const std::int64_t k = kernel[ax], d = dilations.empty() ? 1 : dilations[ax];
+    w.check(k >= 1 && d >= 1 && k <= (std::int64_t(1) << 20) && d <= (std::int64_t(1) << 20),
+            "kernel and dilations must be 1..2^20");
+    const std::int64_t extent = (k - 1) * d + 1;
+    w.check(pads[i] >= 0 && pads[i] < extent, "pads[" + std::to_string(i) + "] = " + std::to_string(pads[i]) +
+                                                  " must be in [0, " + std::to_string(extent) +
+                                                  ") (smaller than the dilated kernel extent)");
+  }
+}
+
+namespace {
+void run_digital_unchecked(const Where& w, std::int64_t opset, const std::vector<const Tensor*>& in,
+                           const std::vector<Tensor*>& out, Eigen::MatrixXd& scratch) {
   const Node& node = w.node;
   const NodeAttrs& a = node.attrs;
   w.check(!out.empty() && out[0] != nullptr, "no output");
@@ -704,6 +726,13 @@ void run_digital(const Where& w, std::int64_t opset, const std::vector<const Ten
     case OpKind::Transpose: transpose(w, a.perm, need(w, in, 0), y); break;
     case OpKind::Concat: concat(w, a, in, y); break;
   }
+}
+
+}  // namespace
+
+void run_digital(const Where& w, std::int64_t opset, const std::vector<const Tensor*>& in,
+                 const std::vector<Tensor*>& out, Eigen::MatrixXd& scratch) {
+  with_node(w, [&] { run_digital_unchecked(w, opset, in, out, scratch); });
 }
 
 }  // namespace memtile::nn::detail

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "memtile/core/CheckedSize.hpp"
 #include "memtile/nn/Graph.hpp"
 #include "memtile/nn/Tensor.hpp"
 
@@ -56,6 +57,22 @@ bool broadcast_shape(const Shape& a, const Shape& b, Shape& out);
 // in: one pointer per node input (null for an absent optional input); out: one per output.
 void run_digital(const Where& w, std::int64_t opset, const std::vector<const Tensor*>& in,
                  const std::vector<Tensor*>& out, Eigen::MatrixXd& scratch);
+
+// Runs f(); a size-limit error from a tensor allocation inside it is rethrown naming the node.
+template <class F>
+void with_node(const Where& w, F&& f) {
+  try {
+    f();
+  } catch (const core::SizeError& e) {
+    w.fail(e.what());
+  }
+}
+
+// Explicit pads: each must be >= 0 and smaller than the dilated kernel extent of its axis. A pad
+// that large only adds output positions that see nothing but padding (ONNX allows it, no
+// exporter writes it), and unbounded pads are how a tiny model asks for gigabytes.
+void check_pads(const Where& w, const std::vector<std::int64_t>& pads, const std::vector<std::int64_t>& kernel,
+                const std::vector<std::int64_t>& dilations);
 
 // Value of a tensor entry as an exact integer; fails unless it is one.
 std::int64_t as_int(const Where& w, double v, const std::string& what);

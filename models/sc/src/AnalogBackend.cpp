@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/JsonField.hpp"
 #include "memtile/core/WireTechnology.hpp"
 #include "memtile/sc/EnergyTable.hpp"
 
@@ -30,10 +31,7 @@ void AnalogConfig::validate() const {
 
 void apply_json(AnalogConfig& c, const json& j, const std::string& source) {
   require(j.is_object(), source, "must be a JSON object");
-  const auto num = [&](const json& v, const std::string& k) {
-    require(v.is_number(), source + ": " + k, "must be a number");
-    return v.get<double>();
-  };
+  const auto num = [&](const json& v, const std::string& k) { return core::json_finite(v, source + ": " + k); };
   const auto list = [&](const json& v, const std::string& k) {
     require(v.is_array(), source + ": " + k, "must be an array of numbers");
     std::vector<double> out;
@@ -51,8 +49,7 @@ void apply_json(AnalogConfig& c, const json& j, const std::string& source) {
     else if (k == "variation_pct") c.mapping.variation_pct = num(v, k);
     else if (k == "ternary_threshold") c.mapping.ternary_threshold = num(v, k);
     else if (k == "array_rows" || k == "array_cols") {
-      require(v.is_number_integer(), source + ": " + k, "must be an integer");
-      (k == "array_rows" ? c.array_rows : c.array_cols) = v.get<int>();
+      (k == "array_rows" ? c.array_rows : c.array_cols) = core::json_integer<int>(v, source + ": " + k);
     } else if (k == "wire_resistance") c.wire_resistance = num(v, k);
     else if (k == "tech_node_m") c.wire.node_m = num(v, k);
     else if (k == "vdd_v") c.vdd_v = num(v, k);
@@ -60,8 +57,7 @@ void apply_json(AnalogConfig& c, const json& j, const std::string& source) {
     else if (k == "gains") c.gains = list(v, k);
     else if (k == "neuron") apply_json(c.neuron, v, source);
     else if (k == "seed") {
-      require(v.is_number_unsigned(), source + ": seed", "must be a non-negative integer");
-      c.seed = v.get<std::uint64_t>();
+      c.seed = core::json_integer<std::uint64_t>(v, source + ": seed");
     } else throw InputError(source + ": unknown key '" + k + "'");
   }
 }

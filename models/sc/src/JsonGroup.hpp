@@ -3,8 +3,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <type_traits>
 
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/JsonField.hpp"
 
 namespace memtile::sc::detail {
 
@@ -17,10 +19,20 @@ struct JsonGroup {
     seen.insert(key);
     auto it = obj.find(key);
     if (it == obj.end()) return;
-    try {
-      out = it->template get<T>();
-    } catch (const nlohmann::json::exception&) {
-      throw core::InputError(where + "." + key + ": has the wrong type");
+    const std::string field = where + "." + key;
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!it->is_boolean()) throw core::InputError(field + ": must be true or false");
+      out = it->template get<bool>();
+    } else if constexpr (std::is_integral_v<T>) {
+      out = core::json_integer<T>(*it, field);
+    } else if constexpr (std::is_floating_point_v<T>) {
+      out = static_cast<T>(core::json_finite(*it, field));
+    } else {
+      try {
+        out = it->template get<T>();
+      } catch (const nlohmann::json::exception&) {
+        throw core::InputError(field + ": has the wrong type");
+      }
     }
   }
   void finish() const {

@@ -1,12 +1,50 @@
 #include "memtile/sc/Trace.hpp"
 
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "memtile/core/Errors.hpp"
 
 namespace memtile::sc {
+namespace {
+
+// SystemC stamps the VCD header with the wall-clock time ("$date ... $end"), so two identical
+// runs give different files. With SOURCE_DATE_EPOCH set (the reproducible-builds convention,
+// seconds since 1970) the stamp becomes that instant in UTC, overwritten in place: the
+// header block keeps its length (padded with spaces, which VCD ignores), the rest of the file
+// is untouched. Unset or unparsable: the file is left as SystemC wrote it.
+void fix_vcd_date(const std::string& path) {
+  const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
+  if (!epoch || !*epoch) return;
+  char* end = nullptr;
+  const long long secs = std::strtoll(epoch, &end, 10);
+  if (!end || *end != '\0' || secs < 0) return;
+  const std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  if (!::gmtime_r(&t, &tm)) return;
+  char date[64];
+  if (std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) return;
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  if (!f) return;
+  std::string head(4096, '\0');
+  f.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(f.gcount()));
+  f.clear();
+  const std::size_t a = head.find("$date");
+  if (a == std::string::npos) return;
+  const std::size_t body = a + 5, b = head.find("$end", body);
+  if (b == std::string::npos) return;
+  std::string text = std::string("\n     ") + date + "\n";
+  if (text.size() > b - body) text = " " + std::string(date).substr(0, b - body > 2 ? b - body - 2 : 0) + " ";
+  text.resize(b - body, ' ');
+  f.seekp(static_cast<std::streamoff>(body));
+  f.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+
+}  // namespace
 
 TraceHub::TraceHub(const TraceConfig& cfg) : cfg_(cfg) {
   cfg_.validate();
@@ -53,6 +91,7 @@ void TraceHub::close() {
     if (sc_core::sc_get_status() == sc_core::SC_PAUSED) sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_PS));
     sc_core::sc_close_vcd_trace_file(vcd_);
     vcd_ = nullptr;
+    fix_vcd_date(cfg_.vcd_path + ".vcd");
   }
   if (!perfetto()) return;
   // Time values are integer picoseconds (the SystemC resolution); ts/dur are microseconds.

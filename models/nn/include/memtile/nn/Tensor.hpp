@@ -10,7 +10,9 @@ namespace memtile::nn {
 
 using Shape = std::vector<std::int64_t>;
 
-// Number of elements of a shape (1 for a scalar, i.e. an empty shape).
+// Number of elements of a shape (1 for a scalar, i.e. an empty shape). core::SizeError for a
+// negative dimension, 64-bit overflow or a tensor beyond core::max_memory_bytes() (checked in
+// core/CheckedSize.hpp: every tensor allocation goes through here).
 std::int64_t shape_numel(const Shape& shape);
 // "[2, 3, 4]"
 std::string shape_str(const Shape& shape);
