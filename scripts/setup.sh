@@ -25,7 +25,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev libbenchmark-dev
   libsuitesparse-dev
   ngspice
-  python3 python3-numpy python3-matplotlib
+  python3 python3-numpy python3-matplotlib python3-onnx
+  clang-14
   dataset-fashion-mnist
 )
 

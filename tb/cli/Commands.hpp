@@ -3,6 +3,8 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
 
 namespace memtile::cli {
 
@@ -11,5 +13,10 @@ using Runner = std::function<int()>;
 Runner add_dot_command(CLI::App& app);   // DotCommand.cpp
 Runner add_xbar_command(CLI::App& app);  // XbarCommand.cpp
 Runner add_run_command(CLI::App& app);   // RunCommand.cpp
+
+// InputError naming the first NaN/Inf number of a result (a report, a printed summary) and
+// `origin` (the input files): finite inputs can still overflow, and a result with NaN in it is
+// a failed run, not one to print with "null" in it. main.cpp.
+void require_finite_output(const nlohmann::json& result, const std::string& origin);
 
 }  // namespace memtile::cli

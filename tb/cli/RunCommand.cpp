@@ -190,20 +190,6 @@ class OutputFiles {
   bool keep_ = false;
 };
 
-// A float that became NaN or Inf anywhere in the report (energies over a NaN conductance, a
-// power over an infinite energy) fails the run instead of being written as null.
-void require_finite_report(const json& j, const std::string& where) {
-  if (j.is_object()) {
-    for (auto it = j.begin(); it != j.end(); ++it) require_finite_report(it.value(), where.empty() ? it.key() : where + "." + it.key());
-  } else if (j.is_array()) {
-    for (std::size_t i = 0; i < j.size(); ++i) require_finite_report(j[i], where + "[" + std::to_string(i) + "]");
-  } else if (j.is_number_float()) {
-    const double v = j.get<double>();
-    core::require(std::isfinite(v), "report field '" + where + "'",
-                  "is " + std::to_string(v) + ": the simulation became non-finite (inputs, weights or configuration out of range)");
-  }
-}
-
 }  // namespace
 
 Runner add_run_command(CLI::App& app) {
@@ -412,7 +398,7 @@ Runner add_run_command(CLI::App& app) {
       config["energy"] = sc::to_json(rc.energy);
     }
     report["configuration"] = config;
-    require_finite_report(report, "");
+    require_finite_output(report, o->model);
     if (!o->report.empty()) core::write_file_atomic(o->report, report.dump(2) + "\n");
 
     std::cout << "model      " << o->model << "\n"

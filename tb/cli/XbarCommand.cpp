@@ -99,6 +99,7 @@ int run_xbar(const XbarOptions& o, const CLI::App& cmd) {
     const double ref = ideal.cwiseAbs().maxCoeff();
     out["max_relative_deviation_from_ideal"] = ref > 0 ? (I - ideal).cwiseAbs().maxCoeff() / ref : 0.0;
   }
+  require_finite_output(out, o.g_path + ", " + o.v_path);
   // Netlist first: a bad --spice path fails before the result file is written.
   if (!o.spice_path.empty()) {
     require(v.data.rows() >= 1, "--spice", "needs at least one input vector");

@@ -4,7 +4,9 @@
 #include <iostream>
 #include <cstdlib>
 #include <malloc.h>
+#include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <systemc>
 
 #include "Commands.hpp"
@@ -19,6 +21,24 @@ const bool kNoSystemcBanner = [] {
   return true;
 }();
 }  // namespace
+
+namespace memtile::cli {
+namespace {
+void check_finite(const nlohmann::json& j, const std::string& key, const std::string& origin) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) check_finite(it.value(), key.empty() ? it.key() : key + "." + it.key(), origin);
+  } else if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) check_finite(j[i], key + "[" + std::to_string(i) + "]", origin);
+  } else if (j.is_number_float() && !std::isfinite(j.get<double>())) {
+    throw core::InputError(origin + ": result field '" + key + "' is " + std::to_string(j.get<double>()) +
+                           " (the computation overflowed: inputs, weights or configuration out of range)");
+  }
+}
+}  // namespace
+
+void require_finite_output(const nlohmann::json& result, const std::string& origin) { check_finite(result, "", origin); }
+
+}  // namespace memtile::cli
 
 // The entry point is sc_main: libsystemc owns main() and calls it after its own set-up.
 int sc_main(int argc, char** argv) {
@@ -62,6 +82,13 @@ int sc_main(int argc, char** argv) {
   } catch (const memtile::core::InputError& e) {
     std::cerr << "memtile: error: " << e.what() << "\n";
     return 2;
+  } catch (const sc_core::sc_report& e) {
+    // An exception escaped a SystemC process: one line (message and process), not SystemC's
+    // three-line report. Bad input is refused before the simulation, so this is internal.
+    std::cerr << "memtile: internal error: " << e.get_msg() << " (SystemC " << e.get_msg_type()
+              << (e.get_process_name() && *e.get_process_name() ? std::string(" in ") + e.get_process_name() : std::string())
+              << ")\n";
+    return 1;
   } catch (const std::bad_alloc&) {
     std::cerr << "memtile: error: out of memory (operands too large for this machine)\n";
     return 2;

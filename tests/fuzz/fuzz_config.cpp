@@ -48,3 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   return 0;
 }
+
+// libsystemc.so defines main() and calls sc_main(); libFuzzer's main(), linked statically, is
+// the one that runs, but the shared library still needs the symbol.
+int sc_main(int, char**) { return 0; }

@@ -77,7 +77,7 @@ void EngineConfig::validate() const {
   require(var >= 0, "var", "programming variation must be >= 0");
   // A lognormal sigma of 5 already spreads one level over a factor e^5 = 148 per sigma; far
   // beyond that the drawn conductances overflow (var 1e29 gave NaN energies).
-  require(var <= 5, "var", "programming variation (lognormal sigma) must be <= 5, got " + std::to_string(var));
+  require(var <= 5, "var", "programming variation (lognormal sigma) must be <= 5");
   require(vnoise >= 0, "vnoise", "read noise must be >= 0 V");
   require(wire_resistance >= 0, "wire_resistance", "must be >= 0 ohm");
   require(vread > 0, "vread", "must be > 0 V");

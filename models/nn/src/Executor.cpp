@@ -155,6 +155,11 @@ void Executor::run_node(std::size_t index) {
 }
 
 Eigen::MatrixXd Executor::call_backend(const WeightedLayer& layer, const Eigen::MatrixXd& X, Eigen::Index samples) {
+  // Finite weights and inputs can still overflow on the way (activations of 1e308): the
+  // backends are not asked to multiply NaN/Inf, whatever they would make of it.
+  if (!X.allFinite())
+    throw core::InputError(graph_.source + ": layer '" + layer.node_name +
+                           "': its inputs became NaN or Inf (activations overflowed: weights or inputs out of range)");
   const auto t0 = std::chrono::steady_clock::now();
   Eigen::MatrixXd Y = backend_.multiply(layer, X);
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

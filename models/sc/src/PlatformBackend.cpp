@@ -1,6 +1,7 @@
 #include "memtile/sc/PlatformBackend.hpp"
 
 #include <algorithm>
+#include <cfloat>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -109,6 +110,8 @@ void PlatformBackend::program(const nn::WeightedLayer& layer, const Eigen::Matri
   PlatformLayerStats s;
   s.name = layer.node_name.empty() ? "layer" + std::to_string(layer.id) : layer.node_name;
   if (layer.groups > 1) s.name += "_g" + std::to_string(layer.group);
+  // The guest memory holds float32: a finite double beyond its range would arrive as Inf.
+  require(W.size() == 0 || W.cwiseAbs().maxCoeff() <= FLT_MAX, s.name, "weights exceed the float32 range of the platform memory");
   s.k = W.rows();
   s.n = W.cols();
   s.tile_base = tiles_needed_;
@@ -198,6 +201,7 @@ Eigen::MatrixXd PlatformBackend::multiply(const nn::WeightedLayer& layer, const 
   const Layer& l = pending_[static_cast<std::size_t>(layer.id)];
   PlatformLayerStats& s = layers_[static_cast<std::size_t>(layer.id)];
   require(X.cols() == s.k, s.name, "input has " + std::to_string(X.cols()) + " features, the layer " + std::to_string(s.k));
+  require(X.size() == 0 || X.cwiseAbs().maxCoeff() <= FLT_MAX, s.name, "inputs exceed the float32 range of the platform memory");
   Eigen::MatrixXd Y(X.rows(), s.n);
   for (Eigen::Index r0 = 0; r0 < X.rows(); r0 += kMaxBatch) {
     const Eigen::Index rows = std::min<Eigen::Index>(kMaxBatch, X.rows() - r0);
