@@ -158,7 +158,12 @@ with tempfile.TemporaryDirectory() as d:
                 numpy_helper.from_array(np.full((10, 10), 1e30, np.float32), "w2")], ["N", 1, 28, 28])
     # The tiles compute in float64 (weights of 1e300 are fine there, products of 1e200 x 1e200
     # are not); the vp's guest memory holds float32.
-    cases = {"tiles": (("nan_alpha.onnx", "'alpha' must be finite"), ("pads.onnx", "pads[0] = 4096"),
+    # Initializer dims whose element count wraps to 2 (3 x 6148914691236517206 = 2^64 + 2): was a
+    # SIGSEGV in Transpose constant folding.
+    wrap = onnx.TensorProto(name="big", data_type=TensorProto.FLOAT, dims=[3, 6148914691236517206], float_data=[1, 2])
+    onnx_model(p("wrap_transpose.onnx"), [helper.make_node("Transpose", ["big"], ["t"], name="fold_me"),
+                                          helper.make_node("Add", ["x", "t"], ["y"], name="add")], [wrap], ["N", 1, 28, 28])
+    cases = {"tiles": (("nan_alpha.onnx", "'alpha' must be finite"), ("wrap_transpose.onnx", "initializer 'big'"), ("pads.onnx", "pads[0] = 4096"),
                        ("act_overflow.onnx", "NaN or Inf")),
              "vp": (("nan_alpha.onnx", "'alpha' must be finite"), ("pads.onnx", "pads[0] = 4096"),
                     ("huge_w.onnx", "fc1: weights exceed the float32 range"),

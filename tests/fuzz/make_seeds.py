@@ -136,5 +136,16 @@ out("onnx", "constfold.onnx", model(
      helper.make_node("MatMul", ["x", "ct"], ["y"], name="mm")],
     [vi("x", ["N", 3])], [vi("y", None)], []))
 
+# Past finding: initializer dims whose element count wraps to 2 (SIGSEGV in Transpose folding).
+wrap = onnx.TensorProto(name="big", data_type=TensorProto.FLOAT, dims=[3, 6148914691236517206], float_data=[1, 2])
+out("onnx", "crash_wrap_transpose.onnx", model(
+    [helper.make_node("Transpose", ["big"], ["t"], name="fold_me"),
+     helper.make_node("MatMul", ["x", "t"], ["y"], name="mm")],
+    [vi("x", ["N", 3])], [vi("y", None)], [wrap]))
+# Past finding: a header-only .npy claiming 30000 x 30000 float32.
+hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (30000, 30000), }"
+hdr += " " * (128 - 10 - len(hdr) - 1) + "\n"
+out("npy", "crash_header_only.npy", b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr.encode())
+
 for kind in ("npy", "idx", "config", "onnx"):
     print(kind, len(os.listdir(os.path.join(here, kind))), "seeds")

@@ -440,17 +440,20 @@ BOOST_AUTO_TEST_CASE(runtime_errors_name_the_node) {
 
 // ---- Hostile models (issue: crafted ONNX files). Each is the smallest model that showed the fault.
 
-// Regression: dims [2^32, 2^32] made shape_numel wrap to 0, so an initializer with no data passed
-// the size check and Transpose constant folding read past the end of the heap buffer (SIGSEGV).
+// Regression: dims [3, 6148914691236517206] made shape_numel wrap to 2 (3 x that = 2^64 + 2), so an
+// initializer with 2 values passed the size check and Transpose constant folding strode 6e18
+// elements past the end of the heap buffer (SIGSEGV). [2^32, 2^32] wrapped to 0.
 BOOST_AUTO_TEST_CASE(wrapping_initializer_dims_are_refused) {
-  OnnxBuilder b(13);
-  b.input("x", {-1, 2});
-  b.init("big", {std::int64_t(1) << 32, std::int64_t(1) << 32}, {});
-  b.node("Transpose", "fold_me", {"big"}, {"t"});
-  b.node("Add", "add", {"x", "t"}, {"y"});
-  b.output("y");
-  const std::string e = error_of([&] { load_onnx(b.save("wrap_transpose.onnx")); });
-  BOOST_CHECK_MESSAGE(contains(e, "initializer 'big'") && contains(e, "overflows 64-bit"), e);
+  for (const Shape& dims : {Shape{3, 6148914691236517206}, Shape{std::int64_t(1) << 32, std::int64_t(1) << 32}}) {
+    OnnxBuilder b(13);
+    b.input("x", {-1, 2});
+    b.init("big", dims, dims[0] == 3 ? std::vector<double>{1, 2} : std::vector<double>{});
+    b.node("Transpose", "fold_me", {"big"}, {"t"});
+    b.node("Add", "add", {"x", "t"}, {"y"});
+    b.output("y");
+    const std::string e = error_of([&] { load_onnx(b.save("wrap_transpose.onnx")); });
+    BOOST_CHECK_MESSAGE(contains(e, "initializer 'big'") && contains(e, "overflows 64-bit"), e);
+  }
 }
 
 // Regression: the same wrap through Gather's indices gave "internal error:
