@@ -21,7 +21,7 @@ struct JsonGroup {
     if (it == obj.end()) return;
     const std::string field = where + "." + key;
     if constexpr (std::is_same_v<T, bool>) {
-      if (!it->is_boolean()) throw core::InputError(field + ": must be true or false");
+      if (!it->is_boolean()) throw core::InputError(field + ": has the wrong type (must be true or false)");
       out = it->template get<bool>();
     } else if constexpr (std::is_integral_v<T>) {
       out = core::json_integer<T>(*it, field);

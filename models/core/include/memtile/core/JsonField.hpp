@@ -32,11 +32,11 @@ T json_integer(const nlohmann::json& v, const std::string& field) {
     if (below || above) throw InputError(field + ": " + std::to_string(i) + " is not " + range());
     return static_cast<T>(i);
   }
-  throw InputError(field + ": must be " + range());
+  throw InputError(field + ": has the wrong type (must be " + range() + ")");
 }
 
 inline double json_finite(const nlohmann::json& v, const std::string& field) {
-  if (!v.is_number()) throw InputError(field + ": must be a number");
+  if (!v.is_number()) throw InputError(field + ": has the wrong type (must be a number)");
   const double d = v.get<double>();
   if (!std::isfinite(d)) throw InputError(field + ": must be a finite number");
   return d;
