@@ -23,10 +23,14 @@ inline void write_file(const std::string& path, const std::uint8_t* data, std::s
   std::fclose(f);
 }
 
+}  // namespace memtile::fuzz
+
 // Objects are bounded by the memory bound (core/CheckedSize.hpp), 4 GiB by default; libFuzzer
 // reports any single allocation above its -malloc_limit_mb (2 GiB) as a crash. The harnesses run
 // with a 256 MiB bound, as a user would pass --max-memory 256M, so that any allocation the
 // bound lets through stays far below libFuzzer's limit and an unbounded one is still caught.
-inline void set_fuzz_memory_bound() { core::set_max_memory_bytes(std::uint64_t(256) << 20); }
-
-}  // namespace memtile::fuzz
+// (Each fuzz target is one translation unit including this header once.)
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  memtile::core::set_max_memory_bytes(std::uint64_t(256) << 20);
+  return 0;
+}

@@ -9,11 +9,6 @@
 #include "memtile/sc/EnergyTable.hpp"
 #include "memtile/sc/TileConfig.hpp"
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  memtile::fuzz::set_fuzz_memory_bound();
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using nlohmann::json;
   const json j = json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);

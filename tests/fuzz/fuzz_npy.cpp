@@ -4,11 +4,6 @@
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/Npy.hpp"
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  memtile::fuzz::set_fuzz_memory_bound();
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::string path = memtile::fuzz::scratch_path("npy");
   memtile::fuzz::write_file(path, data, size);

@@ -8,11 +8,6 @@
 #include "memtile/nn/Executor.hpp"
 #include "memtile/nn/Graph.hpp"
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  memtile::fuzz::set_fuzz_memory_bound();
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace memtile::nn;
   static const std::string path = memtile::fuzz::scratch_path("onnx");

@@ -131,7 +131,7 @@ NpyArray read_npy(const std::string& path) {
   const long long cols = dims.size() == 1 ? dims[0] : dims[1];
   require(rows > 0 && cols > 0, path, "empty array");
   // Held as float64 whatever the file's dtype.
-  const auto count = static_cast<std::size_t>(checked_count({rows, cols}, sizeof(double), path + ": shape"));
+  const auto count = static_cast<std::size_t>(checked_count({rows, cols}, sizeof(double), path));
   // The data must be in the file before anything is allocated for it: a header-only file that
   // claims 30000 x 30000 values fails here, not after zeroing gigabytes.
   {

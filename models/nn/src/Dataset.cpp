@@ -175,7 +175,7 @@ Dataset Dataset::from_npy(const std::string& name, const std::string& images_pat
     d.sample_shape_ = sample_shape;
   }
   d.sample_size_ = f;
-  d.pixels_.resize(static_cast<std::size_t>(core::checked_count({n, f}, sizeof(float), images_path + ": shape")));
+  d.pixels_.resize(static_cast<std::size_t>(core::checked_count({n, f}, sizeof(float), images_path)));
   for (Eigen::Index i = 0; i < n; ++i)
     for (Eigen::Index j = 0; j < f; ++j) {
       const double v = im.data(i, j);
