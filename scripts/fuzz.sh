@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (tests/fuzz) with clang-14 + ASan + UBSan in build-fuzz/ and runs
 # them (clang-14 comes with scripts/setup.sh).
-#   scripts/fuzz.sh                 smoke run: ctest label fuzz (20000 executions per target)
+#   scripts/fuzz.sh                 smoke run: ctest label fuzz (50000 executions per target)
 #   scripts/fuzz.sh --runs N        each target for N executions (e.g. 1000000), one after the other
 #   scripts/fuzz.sh --runs N --seconds S   cap each target at S seconds as well
 # New inputs go to build-fuzz/tests/fuzz/corpus_<target>/; a finding is written as
