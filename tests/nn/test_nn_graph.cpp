@@ -470,6 +470,21 @@ BOOST_AUTO_TEST_CASE(wrapping_gather_indices_are_refused) {
   BOOST_CHECK_MESSAGE(contains(e, "initializer 'idx'") && contains(e, "overflows 64-bit"), e);
 }
 
+// Regression (libFuzzer, UBSan at Ops.cpp:350): Reshape's known-entries product overflowed
+// before the -1 was inferred.
+BOOST_AUTO_TEST_CASE(reshape_target_overflow_names_the_node) {
+  OnnxBuilder b(13);
+  b.input("x", {-1, 4});
+  b.init("shape", {3}, {277076930199552.0, 34359738367.0, -1}, I64);
+  b.node("Reshape", "reshape", {"x", "shape"}, {"y"});
+  b.output("y");
+  Graph g = load_onnx(b.save("reshape_wrap.onnx"));
+  IdealBackend be;
+  Executor ex(g, be);
+  const std::string e = error_of([&] { ex.run(Tensor({2, 4})); });
+  BOOST_CHECK_MESSAGE(contains(e, "node 'reshape' (Reshape)") && contains(e, "target shape") && contains(e, "overflows"), e);
+}
+
 // A tensor an operator would produce beyond the memory bound is refused before allocation,
 // naming the node (here at run time: the batch is only known then).
 BOOST_AUTO_TEST_CASE(tensors_beyond_the_memory_bound_name_the_node) {

@@ -347,7 +347,7 @@ void reshape(const Where& w, const NodeAttrs& a, const Tensor& X, const Tensor& 
       continue;
     }
     w.check(v >= 0, "invalid shape entry " + std::to_string(v));
-    known *= v;
+    known = core::checked_mul(known, v, "target shape");
     ns.push_back(v);
   }
   if (infer >= 0) {
@@ -514,7 +514,11 @@ Window resolve_window(const Where& w, const NodeAttrs& a, const Shape& x_shape,
     win.k[j] = kernel[i];
     win.s[j] = a.strides.empty() ? 1 : a.strides[i];
     win.d[j] = a.dilations.empty() ? 1 : a.dilations[i];
-    w.check(win.k[j] >= 1 && win.s[j] >= 1 && win.d[j] >= 1, "kernel, strides and dilations must be >= 1");
+    // Upper bound far beyond any network, so the window arithmetic cannot overflow.
+    constexpr std::int64_t kMaxWindow = std::int64_t(1) << 16;
+    w.check(win.k[j] >= 1 && win.s[j] >= 1 && win.d[j] >= 1 && win.k[j] <= kMaxWindow && win.s[j] <= kMaxWindow &&
+                win.d[j] <= kMaxWindow,
+            "kernel, strides and dilations must be 1..65536");
     const std::int64_t dk = (win.k[j] - 1) * win.d[j] + 1;
     if (a.auto_pad == "SAME_UPPER" || a.auto_pad == "SAME_LOWER") {
       win.out[j] = (win.in[j] + win.s[j] - 1) / win.s[j];
@@ -614,8 +618,8 @@ void check_pads(const Where& w, const std::vector<std::int64_t>& pads, const std
   for (std::size_t i = 0; i < 2 * nsp; ++i) {
     const std::size_t ax = i % nsp;
     const std::int64_t k = kernel[ax], d = dilations.empty() ? 1 : dilations[ax];
-    w.check(k >= 1 && d >= 1 && k <= (std::int64_t(1) << 20) && d <= (std::int64_t(1) << 20),
-            "kernel and dilations must be 1..2^20");
+    w.check(k >= 1 && d >= 1 && k <= (std::int64_t(1) << 16) && d <= (std::int64_t(1) << 16),
+            "kernel and dilations must be 1..65536");
     const std::int64_t extent = (k - 1) * d + 1;
     w.check(pads[i] >= 0 && pads[i] < extent, "pads[" + std::to_string(i) + "] = " + std::to_string(pads[i]) +
                                                   " must be in [0, " + std::to_string(extent) +
