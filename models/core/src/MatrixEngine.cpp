@@ -342,7 +342,9 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
               std::to_string(k_) + " rows");
   require(X.allFinite(), "inputs", "contain NaN or Inf");
   Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(X.rows(), n_);
-  Eigen::MatrixXd acc(X.rows(), n_), I, P;
+  Eigen::MatrixXd acc(X.rows(), n_), I;
+  Eigen::ArrayXd inv_fs, code_value;
+  const double half = adc_.half();
   for (int kb = 0; kb < row_blocks(); ++kb) {
     const EncodedInput in = encode(X, kb);
     if (cfg_.software) {
@@ -352,8 +354,13 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
       for (int i = 0; i < static_cast<int>(in.volts.size()); ++i) {
         for (int j = 0; j < static_cast<int>(blocks_[kb].slices.size()); ++j) {
           I = read(kb, j, i, in.volts[i], vectors_read_);
-          convert_into(kb, j, i, I, P);
-          shift_add(acc, j, i, P);
+          // convert_into + shift_add fused into one pass over the currents (no product matrix
+          // written and read back); the same operations per element, so the same bits as the
+          // tile, which converts and shift-adds in two stages.
+          adc_scales(kb, j, i, inv_fs, code_value);
+          const double weight = slice_weight(j, i);
+          adc_convert(I, inv_fs, code_value, -half, adc_.levels - 1 - half,
+                      [&](auto&& e) { acc.array() += weight * e; });
         }
       }
     }
