@@ -4,7 +4,7 @@ namespace memtile::sc {
 
 ShiftAdd::ShiftAdd(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, Role role, const TileConfig& tile,
                    const EnergyTable& energy)
-    : Component(name), pm_(pm), role_(role), geo_(TileGeometry::of(pm)), energy_(energy) {
+    : Component(name), pm_(pm), role_(role), geo_(TileGeometry::of(pm)), energy_(energy), gate_(tile.gate_unused) {
   const int cycles = role == Role::Partition
       ? tile.shift_add_cycles
       : ceil_log2(geo_.hpar) * tile.reduce_cycles_per_level + tile.scale_cycles;
@@ -16,7 +16,7 @@ double ShiftAdd::area_um2() const {
 }
 
 bool ShiftAdd::execute(MvmExtension& ext, sc_core::sc_time& delay) {
-  const std::uint64_t per_vector = static_cast<std::uint64_t>(geo_.padded_cols);
+  const std::uint64_t per_vector = static_cast<std::uint64_t>(gate_ ? geo_.out_features : geo_.padded_cols);
   if (role_ == Role::Partition && ext.op == MvmOp::Accumulate) {
     const std::uint64_t n = per_vector * static_cast<std::uint64_t>(ext.batch);
     ops_ += n;

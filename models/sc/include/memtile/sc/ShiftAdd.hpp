@@ -6,6 +6,7 @@
 //    scaling (the core's finish_block, kb ascending, so the sum order is the engine's).
 //    Latency (ceil(log2 hpar) x reduce_cycles_per_level + scale_cycles) clocks per vector;
 //    energy one op per column per row partition per vector.
+// With TileConfig::gate_unused only the used columns (out_features) count.
 // Area: one unit per (row partition, column partition); the reducer's adder tree is not
 // counted (not in the ISAAC table).
 #pragma once
@@ -33,6 +34,7 @@ class ShiftAdd : public Component {
   TileGeometry geo_;
   const EnergyTable& energy_;
   sc_core::sc_time latency_;
+  bool gate_ = false;  // TileConfig::gate_unused: only the used columns are added
 };
 
 }  // namespace memtile::sc
