@@ -53,6 +53,25 @@ SlicePlan make_magnitude_plan(const std::vector<int>& widths) {
   return plan;
 }
 
+SlicePlan make_offset_plan(const std::vector<int>& widths) {
+  require(!widths.empty(), "slice widths", "must be non-empty");
+  SlicePlan plan;
+  for (int b : widths) plan.total_bits += b;
+  require(plan.total_bits >= 2 && plan.total_bits <= 62, "slice widths", "need 2..62 bits for an offset-binary word");
+  int shift = plan.total_bits;
+  for (int b : widths) {
+    require(b >= 1 && b <= 16, "slice widths", "each slice must be 1..16 bits");
+    shift -= b;
+    Slice s;
+    s.bits = b;
+    s.shift = shift;
+    s.weight = std::ldexp(1.0, shift);
+    plan.slices.push_back(s);
+  }
+  plan.offset = 1LL << (plan.total_bits - 1);
+  return plan;
+}
+
 namespace {
 // Per-vector scale application, rounding (half to even) and clamping, vectorised.
 // `inv` holds 1/scale per vector (0 for all-zero vectors). Clamping before rounding equals

@@ -35,15 +35,8 @@ double Adc::sample_hold_area_um2() const {
   return static_cast<double>(geo_.vpar) * geo_.weight_slices * geo_.cols * energy_.sample_hold_area_um2;
 }
 
-Eigen::VectorXd Adc::codes(int j, const Eigen::MatrixXd& I, int col) const {
-  // Same expression as ProgrammedMatrix::convert: round_even(I * (half / fs)) clipped.
-  const double fs = pm_.block(kb_).slices[j].fullscale_a(col);
-  const int levels = pm_.config().radc, half = levels / 2;
-  const double k = half / fs;
-  Eigen::VectorXd c(I.rows());
-  for (Eigen::Index b = 0; b < I.rows(); ++b)
-    c(b) = std::min<double>(levels - 1 - half, std::max<double>(-half, core::round_even(I(b, col) * k)));
-  return c;
+Eigen::VectorXd Adc::codes(int j, int i, const Eigen::MatrixXd& I, int col) const {
+  return pm_.adc_codes(kb_, j, i, I, col);
 }
 
 bool Adc::execute(MvmExtension& ext, sc_core::sc_time& delay) {

@@ -111,7 +111,7 @@ class Tile::Partition : public sc_core::sc_module {
         if (tile_.rtl_)  // RTL mode: the held column currents in comparator LSBs, for the SAR
           tile_.rtl_t_[kb_][static_cast<std::size_t>(i) * g.weight_slices + j] =
               core::rtlref::adc_lsb_values(*tile_.pm_, kb_, j, d.I);
-        if (trace_codes && j == 0) tile_.traced_codes_[i] = adc.codes(0, d.I, tile_.trace_->config().adc_trace_column);
+        if (trace_codes && j == 0) tile_.traced_codes_[i] = adc.codes(0, i, d.I, tile_.trace_->config().adc_trace_column);
         ext.op = MvmOp::Convert;
         lat[kAdc] = std::max(lat[kAdc], mvm_transport(adc_socket, tx_, ext));
         energy_[kAdc] += ext.energy_pj;

@@ -145,6 +145,11 @@ void TileConfig::validate(const core::EngineConfig& engine) const {
     // need only the engine configuration fail here; the rest when the tile is elaborated.
     require(!engine.software, "tile.rtl",
             "the software engine (engine.software) has no ADC codes for the RTL periphery; use the hardware form");
+    require(engine.weight_encoding != core::WeightEncoding::Biased &&
+                engine.weight_encoding != core::WeightEncoding::BiasedFlipped &&
+                engine.adc_full_scale != core::AdcFullScale::Lossless,
+            "tile.rtl", "the RTL periphery implements the two's-complement/differential encodings with a worst-case full scale, "
+                        "not biased weights or the lossless ADC; turn the RTL blocks off");
     require(engine.adc_full_scale != core::AdcFullScale::Calibrated, "tile.rtl",
             "the calibrated ADC full scale differs per array, so the codes have no common integer unit "
             "(rtlref::integer_form not applicable); use engine.adc_full_scale = worst_case or turn the RTL blocks off");

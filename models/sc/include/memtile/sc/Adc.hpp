@@ -30,9 +30,9 @@ class Adc : public Component {
   double sample_hold_energy_pj() const { return sh_energy_pj_; }  // the S&H share of energy_pj()
   double area_um2() const override;
   double sample_hold_area_um2() const;
-  // ADC code of column `col` for every vector of the batch, from currents I, exactly as
-  // ProgrammedMatrix::convert computes it (for the VCD trace).
-  Eigen::VectorXd codes(int j, const Eigen::MatrixXd& I, int col) const;
+  // ADC code of column `col` for every vector of the batch, from currents I of input slice i
+  // and weight slice j (ProgrammedMatrix::adc_codes, for the VCD trace).
+  Eigen::VectorXd codes(int j, int i, const Eigen::MatrixXd& I, int col) const;
 
  protected:
   bool execute(MvmExtension& ext, sc_core::sc_time& delay) override;
