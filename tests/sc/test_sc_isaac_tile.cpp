@@ -175,8 +175,9 @@ BOOST_AUTO_TEST_CASE(gated_columns_cost_nothing) {
   BOOST_TEST(u.adc_conversions == B * S * Wsl * 32);
   BOOST_TEST(g.energy.adc_pj == B * S * Wsl * 6 * 1.5625, kTight);
   BOOST_TEST(g.energy.sample_hold_pj == B * S * Wsl * 6 * 0.00097, kTight);
-  BOOST_TEST(g.energy.shift_add_pj == B * S * Wsl * 6 * 0.0390625, kTight);
-  BOOST_TEST(g.energy.reduce_pj == B * 6 * 0.0390625, kTight);
+  // Shift-add: 0.2 mW / (8 ADCs x 1.28 GS/s) = 0.01953125 pJ per add.
+  BOOST_TEST(g.energy.shift_add_pj == B * S * Wsl * 6 * 0.01953125, kTight);
+  BOOST_TEST(g.energy.reduce_pj == B * 6 * 0.01953125, kTight);
   // DACs: only the 20 used rows; a b-bit slice costs 2^b - 1 unit conversions of 0.39 pJ.
   BOOST_TEST(g.dac_conversions == B * S * Wsl * 20);
   BOOST_TEST(g.energy.dac_pj == B * 20 * Wsl * (1 + 1 + 3 + 15) * 0.39, kTight);

@@ -44,6 +44,7 @@ void EnergyTable::validate() const {
   nonneg(crossbar_area_um2, "crossbar.area_um2");
   nonneg(shift_add_energy_pj, "shift_add.energy_per_op_pj");
   nonneg(shift_add_area_um2, "shift_add.area_um2");
+  nonneg(shift_add_units_per_adc, "shift_add.units_per_adc");
   nonneg(neuron_digital_energy_pj, "neuron.digital_energy_per_op_pj");
   nonneg(write_voltage_v, "programming.write_voltage_v");
   nonneg(write_pulse_ns, "programming.write_pulse_ns");
@@ -115,6 +116,7 @@ void apply_json(EnergyTable& t, const json& j, const std::string& source) {
     } else if (g == "shift_add") {
       G.get("energy_per_op_pj", t.shift_add_energy_pj);
       G.get("area_um2", t.shift_add_area_um2);
+      G.get("units_per_adc", t.shift_add_units_per_adc);
     } else if (g == "neuron") {
       G.get("digital_energy_per_op_pj", t.neuron_digital_energy_pj);
     } else if (g == "programming") {
@@ -140,7 +142,8 @@ json to_json(const EnergyTable& t) {
   j["crossbar"] = {{"read_energy_model", t.crossbar_model == CrossbarEnergyModel::Physics ? "physics" : "table"},
                    {"power_mw", t.crossbar_power_mw}, {"ref_rows", t.crossbar_ref_rows},
                    {"ref_cols", t.crossbar_ref_cols}, {"area_um2", t.crossbar_area_um2}};
-  j["shift_add"] = {{"energy_per_op_pj", t.shift_add_energy_pj}, {"area_um2", t.shift_add_area_um2}};
+  j["shift_add"] = {{"energy_per_op_pj", t.shift_add_energy_pj}, {"area_um2", t.shift_add_area_um2},
+                    {"units_per_adc", t.shift_add_units_per_adc}};
   j["neuron"] = {{"digital_energy_per_op_pj", t.neuron_digital_energy_pj}};
   j["programming"] = {{"write_voltage_v", t.write_voltage_v}, {"write_pulse_ns", t.write_pulse_ns},
                       {"pulses_per_cell", t.write_pulses_per_cell}};

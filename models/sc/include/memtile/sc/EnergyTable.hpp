@@ -61,12 +61,14 @@ struct EnergyTable {
   int crossbar_ref_cols = 128;
   double crossbar_area_um2 = 25;          // um^2 of the reference array, scaled by cell count
 
-  double shift_add_energy_pj = 0.0390625; // pJ / add: 0.05 mW / 1.28 G adds/s (ISAAC S+A)
-  double shift_add_area_um2 = 60;         // um^2 per unit: 0.00024 mm^2 / 4 (ISAAC)
+  // ISAAC: 4 units (0.2 mW) take the outputs of 8 ADCs at 1.28 GS/s: 10.24 G adds/s.
+  double shift_add_energy_pj = 0.01953125; // pJ / add: 0.2 mW / 10.24 G adds/s (ISAAC S+A)
+  double shift_add_area_um2 = 60;          // um^2 per unit: 0.00024 mm^2 / 4 (ISAAC)
+  double shift_add_units_per_adc = 0.5;    // units per ADC: 4 per 8 ADCs (ISAAC)
 
   // Digital activation (ReLU/tanh/sigmoid/identity): an estimate, one shift-add-unit operation.
   // The analog IMAC neuron's energy comes from its resistor network instead (Neuron.hpp).
-  double neuron_digital_energy_pj = 0.0390625;  // pJ / activation
+  double neuron_digital_energy_pj = 0.01953125;  // pJ / activation
 
   // Programming: one write pulse of write_voltage_v for write_pulse_ns per cell and pulse;
   // energy V^2 * G_target * t per pulse (first order: the device is taken as linear).
