@@ -35,6 +35,11 @@ Crossbar::Crossbar(sc_core::sc_module_name name, const core::ProgrammedMatrix& p
       gate_unused_(tile.gate_unused) {
   read_latency_ = sc_core::sc_time(timing_.read_ns + timing_.sample_ns, sc_core::SC_NS);
   drive_s_ = timing_.drive_ns * 1e-9;
+  // Table model with gating: only the driven rows x connected columns draw current.
+  if (gate_unused_) {
+    const double rows_used = std::min<double>(geo_.rows, static_cast<double>(geo_.in_features) - static_cast<double>(kb) * geo_.rows);
+    table_cell_fraction_ = rows_used / geo_.rows * static_cast<double>(geo_.out_features) / static_cast<double>(geo_.padded_cols);
+  }
   reprogrammed();
 }
 
@@ -74,7 +79,8 @@ bool Crossbar::execute(MvmExtension& ext, sc_core::sc_time& delay) {
       if (energy_.crossbar_model == CrossbarEnergyModel::Table) {
         const double cells = static_cast<double>(geo_.rows) * geo_.cols;
         const double ref = static_cast<double>(energy_.crossbar_ref_rows) * energy_.crossbar_ref_cols;
-        ext.energy_pj = static_cast<double>(reads) * energy_.crossbar_power_mw * 1e-3 * (cells / ref) * drive_s_ * 1e12;
+        ext.energy_pj = static_cast<double>(reads) * energy_.crossbar_power_mw * 1e-3 * (cells / ref) * drive_s_ * 1e12 *
+                        table_cell_fraction_;
       } else if (!geo_.software) {
         // sum_b sum_r V^2 * (sum of the conductances on row r over all arrays of slice j).
         // sum_b V_br^2 is the same for every weight slice of input slice i: computed once.

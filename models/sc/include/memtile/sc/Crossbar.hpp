@@ -9,7 +9,8 @@
 //     settle = settle_factor x (Elmore(row line) + Elmore(column line)) (TileConfig).
 //     Energy (physics model) = sum over the batch of sum_r V_r^2 * G_row_sum_r * t_drive,
 //     t_drive = DAC settle + t_read + sample: the rows are driven for that long.
-//     (table model: ISAAC array power scaled by cells x t_drive per array read.)
+//     (table model: ISAAC array power scaled by cells x t_drive per array read; with gating by
+//     the share of driven rows x connected columns.)
 //   ReadSoftware: the software form's integer product in.q * w_int (no time, no energy).
 // With TileConfig::gate_unused the unused columns are disconnected: their cells draw no current.
 // Not modelled: capacitive read energy (CV^2 of the lines), selector devices, sneak paths.
@@ -62,6 +63,7 @@ class Crossbar : public Component {
   sc_core::sc_time read_latency_;
   double drive_s_ = 0;
   bool gate_unused_ = false;                // TileConfig::gate_unused: unused columns draw no current
+  double table_cell_fraction_ = 1.0;        // table model: share of the cells that draw current (gating)
   std::vector<Eigen::VectorXd> g_row_sum_;  // per weight slice: rows, sum over all arrays of the slice
   struct CacheKey {
     std::uint64_t first_vector = ~0ULL;
