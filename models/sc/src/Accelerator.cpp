@@ -107,6 +107,14 @@ void AcceleratorModel::set_layer_rtl(int layer, const RtlConfig& rtl) {
 void AcceleratorModel::elaborate() {
   if (elaborated_) return;
   require(!specs_.empty(), "model", "has no layers");
+  for (const auto& entry : tile_cfg_.mapping.layer_replication) {
+    const std::string& name = entry.first;
+    bool found = false;
+    for (const Spec& s : specs_) found = found || s.name == name;
+    std::string names;
+    for (const Spec& s : specs_) names += (names.empty() ? "" : ", ") + s.name;
+    require(found, "tile.mapping.layer_replication." + name, "no layer of that name (layers: " + names + ")");
+  }
   require(sc_core::sc_get_status() == sc_core::SC_ELABORATION, "model",
           "SystemC allows one elaboration per process: a model was already simulated in this process");
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(tile_cfg_.quantum_ns, sc_core::SC_NS));
