@@ -410,7 +410,8 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
   Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(X.rows(), n_);
   Eigen::MatrixXd acc(X.rows(), n_), I;
   Eigen::ArrayXd inv_fs, code_value;
-  const double half = adc_.half();
+  double code_lo = 0, code_hi = 0;
+  adc_code_limits(code_lo, code_hi);
   for (int kb = 0; kb < row_blocks(); ++kb) {
     const EncodedInput in = encode(X, kb);
     if (cfg_.software) {
@@ -425,7 +426,7 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
           // tile, which converts and shift-adds in two stages.
           adc_scales(kb, j, i, inv_fs, code_value);
           const double weight = slice_weight(j, i);
-          adc_convert(I, inv_fs, code_value, -half, adc_.levels - 1 - half,
+          adc_convert(I, inv_fs, code_value, code_lo, code_hi,
                       [&](auto&& e) { acc.array() += weight * e; });
         }
       }
