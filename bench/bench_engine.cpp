@@ -73,8 +73,8 @@ void BM_DiffpairHardwareDot(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_EigenGemmFloat)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_BitsliceHardwareDot)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EigenGemmFloat)->Arg(256)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BitsliceHardwareDot)->Arg(256)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BitsliceHardwareMultiply)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DiffpairHardwareDot)->Arg(256)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -27,6 +27,11 @@ if(TARGET memtile_core)
   # What every consumer of the installed package needs (set project-wide in the build tree).
   target_compile_features(memtile_core PUBLIC cxx_std_17)
 endif()
+if(TARGET memtile_core AND MEMTILE_ARCH_FLAGS)
+  # The build's instruction set travels with the package: Eigen objects crossing into the
+  # consumer's translation units must be compiled with the same flags (top-level CMakeLists.txt).
+  target_compile_options(memtile_core INTERFACE $<INSTALL_INTERFACE:${MEMTILE_ARCH_FLAGS}>)
+endif()
 if(TARGET memtile_sc)
   target_compile_definitions(memtile_sc INTERFACE $<INSTALL_INTERFACE:SC_INCLUDE_DYNAMIC_PROCESSES>)
 endif()

@@ -331,6 +331,7 @@ Runner add_run_command(CLI::App& app) {
                 {"platform", o->engine_only || o->ideal ? "none" : o->platform}};
     json config{{"engine", core::to_json(rc.engine)}};
     if (accel) {
+      accel->model().set_images(static_cast<std::uint64_t>(n));  // the pipeline section and tracks
       accel->model().close_traces();
       const json s = accel->model().summary();
       const auto per_image = [&](double total) { return total / static_cast<double>(n); };
@@ -353,6 +354,9 @@ Runner add_run_command(CLI::App& app) {
       report["power_mw"] = sim_ns > 0 ? energy_pj / sim_ns : 0.0;  // pJ/ns = mW
       report["area_um2"] = s.at("total").at("area_um2");
       report["tops_per_w"] = s.at("total").at("tops_per_w");
+      // The simulated hardware's throughput (layers pipelined when tile.mapping.layer_pipeline).
+      report["hardware_images_per_s"] = s.at("pipeline").at("images_per_s");
+      report["pipeline"] = s.at("pipeline");
       report["layers"] = s.at("layers");
       config["tile"] = sc::to_json(rc.tile);
       config["energy"] = sc::to_json(rc.energy);
@@ -411,6 +415,8 @@ Runner add_run_command(CLI::App& app) {
                 << "power      " << report["power_mw"].get<double>() << " mW\n"
                 << "area       " << report["area_um2"].get<double>() << " um^2\n"
                 << "TOPS/W     " << report["tops_per_w"].get<double>() << "\n";
+      if (report.contains("hardware_images_per_s"))
+        std::cout << "hardware   " << report["hardware_images_per_s"].get<double>() << " images/s (simulated accelerator)\n";
     }
     std::cout << "simulation " << report["images_per_second"].get<double>() << " images/s\n";
     for (auto [p, w] : {std::pair{&o->report, "report"}, {&o->csv, "CSV"}, {&o->vcd, "VCD"}, {&o->trace, "trace"}})

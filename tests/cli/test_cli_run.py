@@ -143,6 +143,20 @@ with tempfile.TemporaryDirectory() as d:
     r3 = run("--limit", "24", "--batch", "8", "--report", p("r3.json"), "--seed", "4", "--config",
              os.path.join(SRC, "configs", "presets", "mpimpy.json"))
     check(r3.returncode == 0, f"preset config runs: {r3.stderr}")
+    # The faithful ISAAC preset: error-free devices and lossless converters follow the float
+    # model; the report has the simulated hardware's throughput and the layer pipeline.
+    isaac_cfg = os.path.join(SRC, "configs", "presets", "isaac.json")
+    r4 = run("--limit", "8", "--batch", "4", "--report", p("isaac.json"), "--config", isaac_cfg)
+    check(r4.returncode == 0, f"isaac preset runs: {r4.stderr}")
+    if r4.returncode == 0:
+        isaac = json.load(open(p("isaac.json")))
+        check(isaac["argmax_agreement_with_float"] == 1.0, "isaac preset: argmax equals the float model")
+        pipe = isaac["pipeline"]
+        slowest = max(s["stage_ns_per_image"] for s in pipe["stages"])
+        check(abs(isaac["hardware_images_per_s"] - 1e9 / slowest) <= 1e-6 * isaac["hardware_images_per_s"],
+              "isaac preset: pipelined images/s = 1 / slowest stage")
+        check(all(abs(l["mvm_interval_ns"] - 1600.0) < 1e-6 for l in isaac["layers"]), "isaac preset: 1.6 us per MVM")
+        check(all("utilisation" in l for l in isaac["layers"]), "isaac preset: utilisation per layer")
 
     # --ideal reproduces the float model (argmax on every image) and, on the whole test set,
     # PyTorch's recorded accuracy.

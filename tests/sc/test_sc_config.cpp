@@ -49,6 +49,17 @@ BOOST_AUTO_TEST_CASE(tile_config_fields_are_validated) {
   bad([](sc::TileConfig& t) { t.dac_settle_ns = -1; }, "tile.dac_settle_ns");
   bad([](sc::TileConfig& t) { t.quantum_ns = 0; }, "tile.quantum_ns");
   bad([](sc::TileConfig& t) { t.wire.node_nm = 0; }, "tile.wire.node_nm");
+  bad([](sc::TileConfig& t) { t.read_pulse_ns = -1; }, "tile.read_pulse_ns");
+  bad([](sc::TileConfig& t) { t.replication = 0; }, "tile.replication");
+  bad([](sc::TileConfig& t) { t.mapping.replication = 0; }, "tile.mapping.replication");
+  bad([](sc::TileConfig& t) { t.mapping.layer_replication["fc1"] = -2; }, "tile.mapping.layer_replication.fc1");
+  {
+    sc::TileConfig t;
+    expect_field([&] { sc::apply_json(t, nlohmann::json::parse(R"({"mapping":{"copies":2}})"), ""); }, "tile.mapping.copies");
+    expect_field([&] { sc::apply_json(t, nlohmann::json::parse(R"({"mapping":{"layer_replication":{"fc1":1.5}}})"), ""); },
+                 "tile.mapping.layer_replication.fc1");
+    expect_field([&] { sc::apply_json(t, nlohmann::json::parse(R"({"adc_extra_cycles":1})"), ""); }, "tile.adc_extra_cycles");
+  }
   core::EngineConfig big = e;
   big.radc = 1 << 17;
   expect_field([&] { sc::TileConfig().validate(big); }, "tile.adc_bits");
@@ -65,6 +76,10 @@ BOOST_AUTO_TEST_CASE(energy_and_neuron_fields_are_validated) {
   expect_field([&] { sc::apply_json(u, nlohmann::json::parse(R"({"dac":{"area_1bit_um2":-0.1}})"), ""); },
                "energy.dac.area_1bit_um2");
   expect_field([&] { sc::apply_json(u, nlohmann::json::parse(R"({"adc":{"energy_pj":1}})"), ""); }, "energy.adc.energy_pj");
+  expect_field([] { sc::EnergyTable v; sc::apply_json(v, nlohmann::json::parse(R"({"adc":{"sample_rate_gsps":0}})"), ""); },
+               "energy.adc.sample_rate_gsps");
+  expect_field([] { sc::EnergyTable v; sc::apply_json(v, nlohmann::json::parse(R"({"shift_add":{"units_per_adc":-1}})"), ""); },
+               "energy.shift_add.units_per_adc");
   expect_field([&] { sc::apply_json(u, nlohmann::json::parse(R"({"crossbar":{"read_energy_model":"magic"}})"), ""); },
                "read_energy_model");
   sc::NeuronConfig n;
@@ -91,6 +106,11 @@ BOOST_AUTO_TEST_CASE(shipped_energy_table_equals_the_defaults) {
   sc::TileConfig t;
   t.adc_kind = sc::AdcKind::Flash;
   t.adc_mux = 4;
+  t.read_pulse_ns = 5;
+  t.gate_unused = true;
+  t.mapping.layer_replication["fc1"] = 3;
+  t.mapping.layer_pipeline = true;
+  t.mapping.array_budget = 96;
   sc::TileConfig u;
   sc::apply_json(u, sc::to_json(t), "");
   BOOST_TEST(sc::to_json(u) == sc::to_json(t));
@@ -108,6 +128,13 @@ BOOST_AUTO_TEST_CASE(model_rejects_bad_layers_before_elaboration_then_runs) {
   core::EngineConfig e;
   expect_field([&] { bad_model.add_layer("l0", Eigen::MatrixXd::Ones(8, 8), e); }, "tile.adc_mux");
   expect_field([] { sc::TileConfig z; z.clock_ghz = 0; sc::AcceleratorModel m(z); }, "tile.clock_ghz");
+  {
+    sc::TileConfig z;
+    z.mapping.layer_replication["nope"] = 2;  // names no layer: refused before anything is built
+    sc::AcceleratorModel m(z);
+    m.add_layer("l0", Eigen::MatrixXd::Ones(8, 8), e);
+    expect_field([&] { m.elaborate(); }, "tile.mapping.layer_replication.nope");
+  }
 
   static sc::AcceleratorModel model;  // outlives this case: the next one uses it after the run
   model.add_layer("l0", Eigen::MatrixXd::Ones(8, 6), e);

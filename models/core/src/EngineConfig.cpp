@@ -21,7 +21,12 @@ std::string to_string(EngineMode m) {
 }
 
 std::string to_string(AdcFullScale f) {
-  return f == AdcFullScale::WorstCase ? "worst_case" : "calibrated";
+  switch (f) {
+    case AdcFullScale::WorstCase: return "worst_case";
+    case AdcFullScale::Calibrated: return "calibrated";
+    case AdcFullScale::Lossless: return "lossless";
+  }
+  return "?";
 }
 
 EngineMode parse_engine_mode(const std::string& s) {
@@ -32,19 +37,28 @@ EngineMode parse_engine_mode(const std::string& s) {
 }
 
 std::string to_string(WeightEncoding e) {
-  return e == WeightEncoding::TwosComplement ? "twos_complement" : "differential";
+  switch (e) {
+    case WeightEncoding::TwosComplement: return "twos_complement";
+    case WeightEncoding::Differential: return "differential";
+    case WeightEncoding::Biased: return "biased";
+    case WeightEncoding::BiasedFlipped: return "biased_flipped";
+  }
+  return "?";
 }
 
 WeightEncoding parse_weight_encoding(const std::string& s) {
   if (s == "twos_complement") return WeightEncoding::TwosComplement;
   if (s == "differential") return WeightEncoding::Differential;
-  throw InputError("weight_encoding: '" + s + "' is not one of twos_complement, differential");
+  if (s == "biased") return WeightEncoding::Biased;
+  if (s == "biased_flipped") return WeightEncoding::BiasedFlipped;
+  throw InputError("weight_encoding: '" + s + "' is not one of twos_complement, differential, biased, biased_flipped");
 }
 
 AdcFullScale parse_adc_full_scale(const std::string& s) {
   if (s == "worst_case") return AdcFullScale::WorstCase;
   if (s == "calibrated") return AdcFullScale::Calibrated;
-  throw InputError("adc_full_scale: '" + s + "' is not one of worst_case, calibrated");
+  if (s == "lossless") return AdcFullScale::Lossless;
+  throw InputError("adc_full_scale: '" + s + "' is not one of worst_case, calibrated, lossless");
 }
 
 int EngineConfig::input_bits() const { return std::accumulate(xblk.begin(), xblk.end(), 0); }
@@ -92,6 +106,18 @@ void EngineConfig::validate() const {
   require(drift_nu >= 0, "drift_nu", "must be >= 0");
   require(drift_t_s > 0, "drift_t_s", "must be > 0 s");
   require(drift_t0_s > 0, "drift_t0_s", "must be > 0 s");
+  const bool biased = weight_encoding == WeightEncoding::Biased || weight_encoding == WeightEncoding::BiasedFlipped;
+  require(!biased || mode == EngineMode::BitSlice, "weight_encoding",
+          to_string(weight_encoding) + " applies to the bitslice mode only");
+  if (biased && !software)
+    for (int b : xblk)
+      require((rdac - 1) % ((1 << b) - 1) == 0, "rdac",
+              "biased weights correct the bias with the integer input sum, so the DAC must drive every level of a " +
+                  std::to_string(b) + "-bit input slice exactly: rdac - 1 = " + std::to_string(rdac - 1) +
+                  " is not a multiple of " + std::to_string((1 << b) - 1));
+  require(adc_full_scale != AdcFullScale::Lossless ||
+              (mode == EngineMode::BitSlice && weight_encoding != WeightEncoding::Differential),
+          "adc_full_scale", "lossless needs the bitslice mode with a non-differential encoding (its column currents are >= 0)");
   if (!software && mode != EngineMode::DiffPair) {
     const int widest = *std::max_element(mblk.begin(), mblk.end());
     require((1 << widest) <= g_level, "mblk",

@@ -110,9 +110,11 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
   pm.x_plan_ = plan_for(cfg_, cfg_.xblk);
   // Quantisation keeps the two's-complement range; differential arrays hold magnitudes.
   const SlicePlan quant_plan = plan_for(cfg_, cfg_.mblk);
+  const bool flip = cfg_.weight_encoding == WeightEncoding::BiasedFlipped;
+  const bool biased = flip || cfg_.weight_encoding == WeightEncoding::Biased;
   pm.w_plan_ = pm.differential_ && !diffpair
       ? make_magnitude_plan(cfg_.mode == EngineMode::FloatingPoint ? fp_widths(cfg_.mblk) : cfg_.mblk)
-      : quant_plan;
+      : biased ? make_offset_plan(cfg_.mblk) : quant_plan;
   pm.dac_ = DacQuantiser{cfg_.rdac, cfg_.vread};
   pm.adc_ = AdcQuantiser{cfg_.radc};
 
@@ -135,6 +137,7 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
       ps.diff_s.resize(r, npad);
       ps.row_g_sum_s.resize(r, pm.col_blocks_);
       ps.fullscale_a.resize(npad);
+      if (flip) ps.flip_sign.resize(npad);
       const int lmax = diffpair ? cfg_.g_level - 1 : pm.w_plan_.slices[j].levels_max();
       const double worst = worst_case_fullscale(pm.differential_);
       for (int nb = 0; nb < pm.col_blocks_; ++nb) {
@@ -154,7 +157,18 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
           ps.row_g_sum_s.col(nb) = pos.conductance().rowwise().sum() + neg.conductance().rowwise().sum();
         } else {
           const Slice& s = pm.w_plan_.slices[j];
-          const Eigen::MatrixXd levels = wq.unaryExpr([&](double q) { return slice_value(q, pm.w_plan_, s); });
+          Eigen::MatrixXd levels = wq.unaryExpr([&](double q) { return slice_value(q, pm.w_plan_, s); });
+          if (flip) {
+            // ISAAC's flipped weights: a column whose levels sum to more than half of
+            // rows x levels_max stores levels_max - level (the shift-add subtracts its product
+            // and finish_block restores levels_max x sum(x)).
+            const double half_sum = 0.5 * r * lmax;
+            for (int col = 0; col < c; ++col) {
+              const bool flipped = levels.col(col).sum() > half_sum;
+              if (flipped) levels.col(col) = (lmax - levels.col(col).array()).matrix();
+              ps.flip_sign(static_cast<Eigen::Index>(nb) * c + col) = flipped ? -1.0 : 1.0;
+            }
+          }
           const CrossbarArray arr(levels, lmax, device_, rng_, array_key(pm.program_id_, kb, nb, j, 0), true);
           const Eigen::MatrixXd e = arr.effective(device_);
           diff = e.leftCols(c).colwise() - e.col(c);
@@ -172,6 +186,16 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
       // never observed: keep only the used ones, so reads compute no discarded columns.
       ps.diff_s.conservativeResize(Eigen::NoChange, pm.n_);
       ps.fullscale_a.conservativeResize(pm.n_);
+      if (flip) ps.flip_sign.conservativeResize(pm.n_);
+    }
+    if (biased) {
+      blk.input_sum_weight = Eigen::RowVectorXd::Constant(pm.n_, -static_cast<double>(pm.w_plan_.offset));
+      if (flip)
+        for (int j = 0; j < nslices; ++j) {
+          const Slice& s = pm.w_plan_.slices[j];
+          blk.input_sum_weight.array() +=
+              (blk.slices[j].flip_sign.array() < 0).cast<double>() * (s.levels_max() * s.weight);
+        }
     }
   }
   for (ProgrammedRowBlock& blk : pm.blocks_) {
@@ -277,8 +301,34 @@ void adc_convert(const Eigen::MatrixXd& I, const Eigen::ArrayXd& inv_fs, const E
 }
 }  // namespace
 
+void ProgrammedMatrix::adc_code_limits(double& lo, double& hi) const {
+  if (cfg_.adc_full_scale == AdcFullScale::Lossless) {
+    lo = 0;
+    hi = adc_.levels - 1;
+    return;
+  }
+  lo = -adc_.half();
+  hi = adc_.levels - 1 - adc_.half();
+}
+
+Eigen::VectorXd ProgrammedMatrix::adc_codes(int kb, int j, int i, const Eigen::MatrixXd& I, Eigen::Index col) const {
+  Eigen::ArrayXd inv_fs, code_value;
+  adc_scales(kb, j, i, inv_fs, code_value);
+  double lo = 0, hi = 0;
+  adc_code_limits(lo, hi);
+  return (I.col(col).array() * inv_fs(col)).unaryExpr([&](double v) { return std::min(hi, std::max(lo, round_even(v))); }).matrix();
+}
+
 void ProgrammedMatrix::adc_scales(int kb, int j, int i, Eigen::ArrayXd& inv_fs, Eigen::ArrayXd& code_value) const {
   const Eigen::RowVectorXd& fs = blocks_[kb].slices[j].fullscale_a;
+  if (cfg_.adc_full_scale == AdcFullScale::Lossless) {
+    // One code per unit of sum(u*v): vread*(HGS-LGS)/(Lx*Lw) amperes.
+    const double unit_a = cfg_.vread * (cfg_.HGS - cfg_.LGS) / (input_levels_max(i) * weight_levels_max(j));
+    inv_fs = Eigen::ArrayXd::Constant(fs.size(), 1.0 / unit_a);
+    code_value = Eigen::ArrayXd::Ones(fs.size());
+    apply_flip(kb, j, code_value);
+    return;
+  }
   // One code of the ADC is worth fs/half amperes; one unit of sum(u*v) is worth
   // vread*(HGS-LGS)/(Lx*Lw) amperes. The value is formed as unit * (Lx*Lw) with
   // unit = fs/(half*vread*(HGS-LGS)) so that, with a common power-of-two unit (worst-case
@@ -288,6 +338,14 @@ void ProgrammedMatrix::adc_scales(int kb, int j, int i, Eigen::ArrayXd& inv_fs, 
   const double half = adc_.half();
   inv_fs = (half / fs.array()).transpose();
   code_value = ((fs.array() / (half * (cfg_.vread * (cfg_.HGS - cfg_.LGS)))) * lx_lw).transpose();
+  apply_flip(kb, j, code_value);
+}
+
+void ProgrammedMatrix::apply_flip(int kb, int j, Eigen::ArrayXd& code_value) const {
+  // A flipped column read sum(u*(max - v)): its value enters the shift-add negated, and
+  // finish_block adds max x sum(x) back (ProgrammedRowBlock::input_sum_weight).
+  const Eigen::RowVectorXd& flip = blocks_[kb].slices[j].flip_sign;
+  if (flip.size() > 0) code_value *= flip.transpose().array();
 }
 
 Eigen::MatrixXd ProgrammedMatrix::convert(int kb, int j, int i, const Eigen::MatrixXd& I) const {
@@ -299,9 +357,10 @@ Eigen::MatrixXd ProgrammedMatrix::convert(int kb, int j, int i, const Eigen::Mat
 void ProgrammedMatrix::convert_into(int kb, int j, int i, const Eigen::MatrixXd& I, Eigen::MatrixXd& P) const {
   Eigen::ArrayXd inv_fs, code_value;
   adc_scales(kb, j, i, inv_fs, code_value);
-  const double half = adc_.half();
+  double lo = 0, hi = 0;
+  adc_code_limits(lo, hi);
   P.resize(I.rows(), I.cols());
-  adc_convert(I, inv_fs, code_value, -half, adc_.levels - 1 - half, [&](auto&& e) { P.array() = e; });
+  adc_convert(I, inv_fs, code_value, lo, hi, [&](auto&& e) { P.array() = e; });
 }
 
 double ProgrammedMatrix::slice_weight(int j, int i) const {
@@ -316,6 +375,13 @@ void ProgrammedMatrix::shift_add(Eigen::MatrixXd& acc, int j, int i, const Eigen
 
 void ProgrammedMatrix::finish_block(Eigen::MatrixXd& Y, int kb, const EncodedInput& in,
                                     const Eigen::MatrixXd& acc) const {
+  const Eigen::RowVectorXd& corr = blocks_[kb].input_sum_weight;
+  if (corr.size() > 0) {
+    // Biased encodings: the arrays computed sum(x (w + bias)) (and, flipped, -sum(x (max - v)));
+    // the input sum times the per-column constant restores sum(x w), exactly, digitally.
+    Y.noalias() += in.scale.asDiagonal() * (acc + in.q.rowwise().sum() * corr) * blocks_[kb].w_scale.asDiagonal();
+    return;
+  }
   Y.noalias() += in.scale.asDiagonal() * acc * blocks_[kb].w_scale.asDiagonal();
 }
 
@@ -342,7 +408,10 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
               std::to_string(k_) + " rows");
   require(X.allFinite(), "inputs", "contain NaN or Inf");
   Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(X.rows(), n_);
-  Eigen::MatrixXd acc(X.rows(), n_), I, P;
+  Eigen::MatrixXd acc(X.rows(), n_), I;
+  Eigen::ArrayXd inv_fs, code_value;
+  double code_lo = 0, code_hi = 0;
+  adc_code_limits(code_lo, code_hi);
   for (int kb = 0; kb < row_blocks(); ++kb) {
     const EncodedInput in = encode(X, kb);
     if (cfg_.software) {
@@ -352,8 +421,13 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
       for (int i = 0; i < static_cast<int>(in.volts.size()); ++i) {
         for (int j = 0; j < static_cast<int>(blocks_[kb].slices.size()); ++j) {
           I = read(kb, j, i, in.volts[i], vectors_read_);
-          convert_into(kb, j, i, I, P);
-          shift_add(acc, j, i, P);
+          // convert_into + shift_add fused into one pass over the currents (no product matrix
+          // written and read back); the same operations per element, so the same bits as the
+          // tile, which converts and shift-adds in two stages.
+          adc_scales(kb, j, i, inv_fs, code_value);
+          const double weight = slice_weight(j, i);
+          adc_convert(I, inv_fs, code_value, code_lo, code_hi,
+                      [&](auto&& e) { acc.array() += weight * e; });
         }
       }
     }

@@ -33,11 +33,9 @@ SlicePlan make_slice_plan(const std::vector<int>& widths) {
   return plan;
 }
 
-SlicePlan make_magnitude_plan(const std::vector<int>& widths) {
-  std::vector<int> w = widths;
-  require(!w.empty(), "slice widths", "must be non-empty");
-  if (--w.front() == 0) w.erase(w.begin());
-  require(!w.empty(), "slice widths", "need at least 2 bits for a signed magnitude");
+namespace {
+// Unsigned slices of the given widths (MSB first), every one with positive weight 2^shift.
+SlicePlan positive_plan(const std::vector<int>& w) {
   SlicePlan plan;
   for (int b : w) plan.total_bits += b;
   int shift = plan.total_bits;
@@ -50,6 +48,23 @@ SlicePlan make_magnitude_plan(const std::vector<int>& widths) {
     s.weight = std::ldexp(1.0, shift);
     plan.slices.push_back(s);
   }
+  return plan;
+}
+}  // namespace
+
+SlicePlan make_magnitude_plan(const std::vector<int>& widths) {
+  std::vector<int> w = widths;
+  require(!w.empty(), "slice widths", "must be non-empty");
+  if (--w.front() == 0) w.erase(w.begin());
+  require(!w.empty(), "slice widths", "need at least 2 bits for a signed magnitude");
+  return positive_plan(w);
+}
+
+SlicePlan make_offset_plan(const std::vector<int>& widths) {
+  require(!widths.empty(), "slice widths", "must be non-empty");
+  SlicePlan plan = positive_plan(widths);
+  require(plan.total_bits >= 2 && plan.total_bits <= 62, "slice widths", "need 2..62 bits for an offset-binary word");
+  plan.offset = 1LL << (plan.total_bits - 1);
   return plan;
 }
 

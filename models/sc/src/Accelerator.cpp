@@ -87,7 +87,9 @@ int AcceleratorModel::add_layer(const std::string& name, core::ProgrammedMatrix 
     require(specs_.back().pm->out_features() == pm.in_features(), "layer " + name,
             "has " + std::to_string(pm.in_features()) + " inputs but the previous layer has " +
                 std::to_string(specs_.back().pm->out_features()) + " outputs");
-  specs_.push_back(Spec{name, std::make_shared<core::ProgrammedMatrix>(std::move(pm)), neuron, tile_cfg_});
+  TileConfig t = tile_cfg_;
+  t.replication = tile_cfg_.mapping.replication_of(name);
+  specs_.push_back(Spec{name, std::make_shared<core::ProgrammedMatrix>(std::move(pm)), neuron, t});
   return static_cast<int>(specs_.size()) - 1;
 }
 
@@ -105,6 +107,14 @@ void AcceleratorModel::set_layer_rtl(int layer, const RtlConfig& rtl) {
 void AcceleratorModel::elaborate() {
   if (elaborated_) return;
   require(!specs_.empty(), "model", "has no layers");
+  for (const auto& entry : tile_cfg_.mapping.layer_replication) {
+    const std::string& name = entry.first;
+    bool found = false;
+    for (const Spec& s : specs_) found = found || s.name == name;
+    std::string names;
+    for (const Spec& s : specs_) names += (names.empty() ? "" : ", ") + s.name;
+    require(found, "tile.mapping.layer_replication." + name, "no layer of that name (layers: " + names + ")");
+  }
   require(sc_core::sc_get_status() == sc_core::SC_ELABORATION, "model",
           "SystemC allows one elaboration per process: a model was already simulated in this process");
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(tile_cfg_.quantum_ns, sc_core::SC_NS));
@@ -161,6 +171,7 @@ RunResult AcceleratorModel::inject(std::size_t first, std::size_t last, const Ei
   const double e0 = energy_now();
   RunResult r;
   r.start_ns = now_ns();
+  if (first_run_start_ns_ < 0) first_run_start_ns_ = r.start_ns;
   const Eigen::Index chunk = chunk_rows > 0 ? chunk_rows : X.rows();
   std::vector<std::uint64_t> ids;
   for (Eigen::Index r0 = 0; r0 < X.rows(); r0 += chunk) {
@@ -192,7 +203,10 @@ const Tile& AcceleratorModel::tile(int layer) const {
 double AcceleratorModel::now_ns() const { return sc_core::sc_time_stamp().to_seconds() * 1e9; }
 
 void AcceleratorModel::close_traces() {
-  if (trace_) trace_->close();
+  if (trace_) {
+    trace_pipeline();
+    trace_->close();
+  }
   for (auto& t : tiles_) t->close_rtl_trace();
 }
 
@@ -227,6 +241,12 @@ json AcceleratorModel::summary() const {
     const CrossbarTiming& ct = t.crossbar_timing();
     const StageLatencies& lat = t.latencies();
     auto ns = [](sc_core::sc_time x) { return x.to_seconds() * 1e9; };
+    const AdcOperatingPoint& adc = t.adc0().operating_point();
+    // Utilisation of the mapped arrays: used rows / columns / cells of the allocated ones, and
+    // the share of the ADC conversions that are of used columns (1 with gating).
+    const double rows_used = static_cast<double>(g.in_features) / (static_cast<double>(g.hpar) * g.rows);
+    const double cols_used = static_cast<double>(g.out_features) / static_cast<double>(g.padded_cols);
+    const double conv_useful = static_cast<double>(g.out_features) / static_cast<double>(t.adc0().conversions_per_vector());
     layers.push_back({
         {"name", specs_[l].name},
         {"in_features", g.in_features},
@@ -252,6 +272,19 @@ json AcceleratorModel::summary() const {
                              {"settle_factor", ct.settle_factor}, {"settle_ns", ct.settle_ns},
                              {"row_segment_ohm", ct.row_segment_ohm}, {"col_segment_ohm", ct.col_segment_ohm},
                              {"row_segment_ff", ct.row_segment_f * 1e15}, {"col_segment_ff", ct.col_segment_f * 1e15}}},
+        {"crossbar_read", {{"read_pulse_ns", ct.read_pulse_ns}, {"settle_ns", ct.settle_ns}, {"read_ns", ct.read_ns},
+                           {"sample_ns", ct.sample_ns}, {"drive_ns", ct.drive_ns}}},
+        {"adc", {{"kind", to_string(specs_[l].tile.adc_kind)}, {"bits", adc.bits}, {"sample_rate_gsps", adc.sample_rate_gsps},
+                 {"conversion_ns", adc.conversion_ns}, {"energy_per_conversion_pj", adc.energy_pj},
+                 {"power_mw", adc.power_mw}, {"area_um2", adc.area_um2},
+                 {"adcs", t.adc0().adcs() * g.hpar * t.replication()},
+                 {"conversions_per_read", t.adc0().conversions_per_batch()}}},
+        {"replication", t.replication()},
+        {"arrays_total", g.hpar * g.arrays_per_partition() * t.replication()},
+        {"mvm_interval_ns", ns(t.mvm_interval())},
+        {"first_batch_time_ns", s.first_batch_time_ns},
+        {"utilisation", {{"rows", rows_used}, {"columns", cols_used}, {"cells", rows_used * cols_used},
+                         {"useful_conversions", conv_useful}}},
         {"counts", {{"dac_conversions", s.dac_conversions}, {"array_reads", s.array_reads},
                     {"adc_conversions", s.adc_conversions}, {"shift_add_ops", s.shift_add_ops},
                     {"neuron_ops", s.neuron_ops}}},
@@ -277,7 +310,54 @@ json AcceleratorModel::summary() const {
   }
   json sources = json::object();
   for (const auto& [g, src] : energy_.sources) sources[g] = src;
+  json pipeline = nullptr;
+  if (images_ > 0) {
+    const std::vector<PipelineStage> stages = pipeline_stages();
+    double seq = 0, slowest = 0, first = 0;
+    std::string bottleneck;
+    for (std::size_t l = 0; l < stages.size(); ++l) {
+      seq += stages[l].stage_ns_per_image;
+      first += tiles_[l]->stats().first_batch_time_ns;
+      if (stages[l].stage_ns_per_image > slowest) {
+        slowest = stages[l].stage_ns_per_image;
+        bottleneck = stages[l].layer;
+      }
+    }
+    json st = json::array();
+    for (std::size_t l = 0; l < stages.size(); ++l) {
+      st.push_back({{"layer", stages[l].layer}, {"stage_ns_per_image", stages[l].stage_ns_per_image},
+                    {"replication", stages[l].replication}, {"arrays", stages[l].arrays},
+                    {"utilisation", slowest > 0 ? stages[l].stage_ns_per_image / slowest : 0.0}});
+      layers[l]["pipeline_utilisation"] = st.back()["utilisation"];
+    }
+    const auto per_s = [](double ns_per_image) { return ns_per_image > 0 ? 1e9 / ns_per_image : 0.0; };
+    pipeline = {{"images", images_},
+                {"layer_pipeline", tile_cfg_.mapping.layer_pipeline},
+                {"stages", st},
+                {"bottleneck", bottleneck},
+                {"sequential_ns_per_image", seq},
+                {"interval_ns_per_image", slowest},
+                {"images_per_s_sequential", per_s(seq)},
+                {"images_per_s_pipelined", per_s(slowest)},
+                {"images_per_s", per_s(tile_cfg_.mapping.layer_pipeline ? slowest : seq)},
+                {"first_image_latency_ns", first}};
+    if (tile_cfg_.mapping.array_budget > 0) {
+      const std::vector<int> plan = plan_replication(stages, tile_cfg_.mapping.array_budget);
+      json reps = json::object();
+      double projected = 0;
+      std::uint64_t arrays = 0;
+      for (std::size_t l = 0; l < stages.size(); ++l) {
+        reps[stages[l].layer] = plan[l];
+        projected = std::max(projected, stages[l].stage_ns_per_image * stages[l].replication / plan[l]);
+        arrays += stages[l].arrays / static_cast<std::uint64_t>(stages[l].replication) * static_cast<std::uint64_t>(plan[l]);
+      }
+      pipeline["replication_plan"] = {{"array_budget", tile_cfg_.mapping.array_budget}, {"layer_replication", reps},
+                                      {"arrays", arrays}, {"interval_ns_per_image", projected},
+                                      {"images_per_s_pipelined", per_s(projected)}};
+    }
+  }
   return {{"simulated_time_ns", now_ns()},
+          {"pipeline", pipeline},
           {"energy_table", energy_.name},
           {"energy_sources", sources},
           {"tile_config", to_json(tile_cfg_)},
@@ -285,6 +365,67 @@ json AcceleratorModel::summary() const {
           {"total", {{"vectors", vectors}, {"inference_energy_pj", e_inf}, {"energy_pj", e_tot}, {"area_um2", area},
                      {"imac_area_um2", imac_area}, {"ops", ops},
                      {"tops_per_w", e_inf > 0 ? ops / (e_inf * 1e-12) / 1e12 : 0.0}}}};
+}
+
+std::vector<AcceleratorModel::PipelineStage> AcceleratorModel::pipeline_stages() const {
+  require(elaborated_, "model", "not elaborated yet");
+  require(images_ > 0, "model", "pipeline stages need the number of images (set_images)");
+  std::vector<PipelineStage> v;
+  for (std::size_t l = 0; l < tiles_.size(); ++l) {
+    const Tile& t = *tiles_[l];
+    const TileGeometry& g = t.geometry();
+    v.push_back({specs_[l].name, t.stats().busy_time_ns / static_cast<double>(images_), t.replication(),
+                 static_cast<std::uint64_t>(g.hpar) * g.arrays_per_partition() * t.replication()});
+  }
+  return v;
+}
+
+std::vector<int> AcceleratorModel::plan_replication(const std::vector<PipelineStage>& stages, std::uint64_t array_budget) {
+  std::vector<int> r;
+  std::vector<double> work;            // stage time with one copy
+  std::vector<std::uint64_t> per_copy; // arrays of one copy
+  std::uint64_t used = 0;
+  for (const PipelineStage& s : stages) {
+    require(s.replication >= 1 && s.arrays % static_cast<std::uint64_t>(s.replication) == 0, "replication plan",
+            "stage " + s.layer + " has inconsistent copies/arrays");
+    r.push_back(s.replication);
+    work.push_back(s.stage_ns_per_image * s.replication);
+    per_copy.push_back(s.arrays / static_cast<std::uint64_t>(s.replication));
+    used += s.arrays;
+  }
+  while (!stages.empty()) {
+    std::size_t slow = 0;
+    for (std::size_t l = 1; l < stages.size(); ++l)
+      if (work[l] / r[l] > work[slow] / r[slow]) slow = l;
+    if (work[slow] <= 0 || used + per_copy[slow] > array_budget) break;  // the bottleneck cannot grow
+    ++r[slow];
+    used += per_copy[slow];
+  }
+  return r;
+}
+
+void AcceleratorModel::trace_pipeline() {
+  // The inter-layer pipeline of the first images as Perfetto tracks, one per layer: image n
+  // enters layer l when layer l-1 has finished it and layer l has finished image n-1, and stays
+  // for the layer's simulated stage time per image. (The tiles' own tracks keep the simulated
+  // time base, where the executor ran the layers one after another.)
+  if (pipeline_traced_ || !trace_ || !trace_->perfetto() || images_ == 0 || !tile_cfg_.mapping.layer_pipeline) return;
+  pipeline_traced_ = true;
+  const std::vector<PipelineStage> stages = pipeline_stages();
+  const std::uint64_t n = std::min<std::uint64_t>(images_, std::max<std::uint64_t>(trace_cfg_.trace_vectors, 1));
+  std::vector<int> tid;
+  for (const PipelineStage& s : stages) tid.push_back(trace_->track("pipeline " + s.layer));
+  std::vector<double> done(stages.size(), std::max(first_run_start_ns_, 0.0));  // end of the previous image per layer
+  for (std::uint64_t img = 0; img < n; ++img) {
+    double ready = std::max(first_run_start_ns_, 0.0);
+    for (std::size_t l = 0; l < stages.size(); ++l) {
+      const double start = std::max(ready, done[l]);
+      const double end = start + stages[l].stage_ns_per_image;
+      trace_->complete("image", tid[l], sc_core::sc_time(start, sc_core::SC_NS),
+                       sc_core::sc_time(end - start, sc_core::SC_NS), static_cast<std::int64_t>(img), -1, -1);
+      done[l] = ready = end;
+    }
+  }
 }
 
 void AcceleratorModel::write_summary_json(const std::string& path) const {

@@ -20,8 +20,17 @@ void nonneg(double v, const std::string& field) {
 }
 }  // namespace
 
+std::string to_string(AdcKind k) { return k == AdcKind::Sar ? "sar" : "flash"; }
+AdcKind parse_adc_kind(const std::string& s) {
+  if (s == "sar") return AdcKind::Sar;
+  if (s == "flash") return AdcKind::Flash;
+  throw InputError("tile.adc_kind: '" + s + "' is not one of sar, flash");
+}
+
 void EnergyTable::validate() const {
   nonneg(adc_energy_pj, "adc.energy_per_conversion_pj");
+  require(std::isfinite(adc_sample_rate_gsps) && adc_sample_rate_gsps > 0, "energy.adc.sample_rate_gsps",
+          "must be a finite number > 0, got " + std::to_string(adc_sample_rate_gsps));
   require(adc_ref_bits >= 1 && adc_ref_bits <= 16, "energy.adc.ref_bits", "must be 1..16");
   nonneg(adc_walden_fom_fj_per_step, "adc.walden_fom_fj_per_step");
   nonneg(adc_area_um2, "adc.area_um2");
@@ -35,6 +44,7 @@ void EnergyTable::validate() const {
   nonneg(crossbar_area_um2, "crossbar.area_um2");
   nonneg(shift_add_energy_pj, "shift_add.energy_per_op_pj");
   nonneg(shift_add_area_um2, "shift_add.area_um2");
+  nonneg(shift_add_units_per_adc, "shift_add.units_per_adc");
   nonneg(neuron_digital_energy_pj, "neuron.digital_energy_per_op_pj");
   nonneg(write_voltage_v, "programming.write_voltage_v");
   nonneg(write_pulse_ns, "programming.write_pulse_ns");
@@ -44,6 +54,16 @@ void EnergyTable::validate() const {
 double EnergyTable::adc_conversion_pj(int bits) const {
   if (adc_walden_fom_fj_per_step > 0) return adc_walden_fom_fj_per_step * 1e-3 * std::ldexp(1.0, bits);
   return adc_energy_pj * std::ldexp(1.0, bits - adc_ref_bits);
+}
+AdcOperatingPoint EnergyTable::adc_at(int bits, AdcKind kind) const {
+  AdcOperatingPoint a;
+  a.bits = bits;
+  a.sample_rate_gsps = kind == AdcKind::Sar ? adc_sample_rate_gsps * adc_ref_bits / bits : adc_sample_rate_gsps;
+  a.conversion_ns = 1.0 / a.sample_rate_gsps;
+  a.energy_pj = adc_conversion_pj(bits);
+  a.power_mw = a.energy_pj * a.sample_rate_gsps;
+  a.area_um2 = adc_area_at_um2(bits);
+  return a;
 }
 double EnergyTable::adc_area_at_um2(int bits) const { return adc_area_um2 * std::ldexp(1.0, bits - adc_ref_bits); }
 double EnergyTable::dac_conversion_pj(int bits) const { return dac_energy_1bit_pj * (std::ldexp(1.0, bits) - 1); }
@@ -71,6 +91,7 @@ void apply_json(EnergyTable& t, const json& j, const std::string& source) {
     if (!src.empty()) t.sources[g] = src;
     if (g == "adc") {
       G.get("energy_per_conversion_pj", t.adc_energy_pj);
+      G.get("sample_rate_gsps", t.adc_sample_rate_gsps);
       G.get("ref_bits", t.adc_ref_bits);
       G.get("walden_fom_fj_per_step", t.adc_walden_fom_fj_per_step);
       G.get("area_um2", t.adc_area_um2);
@@ -95,6 +116,7 @@ void apply_json(EnergyTable& t, const json& j, const std::string& source) {
     } else if (g == "shift_add") {
       G.get("energy_per_op_pj", t.shift_add_energy_pj);
       G.get("area_um2", t.shift_add_area_um2);
+      G.get("units_per_adc", t.shift_add_units_per_adc);
     } else if (g == "neuron") {
       G.get("digital_energy_per_op_pj", t.neuron_digital_energy_pj);
     } else if (g == "programming") {
@@ -112,14 +134,16 @@ void apply_json(EnergyTable& t, const json& j, const std::string& source) {
 json to_json(const EnergyTable& t) {
   json j;
   j["name"] = t.name;
-  j["adc"] = {{"energy_per_conversion_pj", t.adc_energy_pj}, {"ref_bits", t.adc_ref_bits},
+  j["adc"] = {{"energy_per_conversion_pj", t.adc_energy_pj}, {"sample_rate_gsps", t.adc_sample_rate_gsps},
+              {"ref_bits", t.adc_ref_bits},
               {"walden_fom_fj_per_step", t.adc_walden_fom_fj_per_step}, {"area_um2", t.adc_area_um2}};
   j["dac"] = {{"energy_per_conversion_1bit_pj", t.dac_energy_1bit_pj}, {"area_1bit_um2", t.dac_area_1bit_um2}};
   j["sample_hold"] = {{"energy_per_sample_pj", t.sample_hold_energy_pj}, {"area_um2", t.sample_hold_area_um2}};
   j["crossbar"] = {{"read_energy_model", t.crossbar_model == CrossbarEnergyModel::Physics ? "physics" : "table"},
                    {"power_mw", t.crossbar_power_mw}, {"ref_rows", t.crossbar_ref_rows},
                    {"ref_cols", t.crossbar_ref_cols}, {"area_um2", t.crossbar_area_um2}};
-  j["shift_add"] = {{"energy_per_op_pj", t.shift_add_energy_pj}, {"area_um2", t.shift_add_area_um2}};
+  j["shift_add"] = {{"energy_per_op_pj", t.shift_add_energy_pj}, {"area_um2", t.shift_add_area_um2},
+                    {"units_per_adc", t.shift_add_units_per_adc}};
   j["neuron"] = {{"digital_energy_per_op_pj", t.neuron_digital_energy_pj}};
   j["programming"] = {{"write_voltage_v", t.write_voltage_v}, {"write_pulse_ns", t.write_pulse_ns},
                       {"pulses_per_cell", t.write_pulses_per_cell}};

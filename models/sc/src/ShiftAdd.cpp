@@ -4,7 +4,7 @@ namespace memtile::sc {
 
 ShiftAdd::ShiftAdd(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, Role role, const TileConfig& tile,
                    const EnergyTable& energy)
-    : Component(name), pm_(pm), role_(role), geo_(TileGeometry::of(pm)), energy_(energy) {
+    : Component(name), pm_(pm), role_(role), geo_(TileGeometry::of(pm)), energy_(energy), gate_(tile.gate_unused), adc_mux_(tile.adc_mux) {
   const int cycles = role == Role::Partition
       ? tile.shift_add_cycles
       : ceil_log2(geo_.hpar) * tile.reduce_cycles_per_level + tile.scale_cycles;
@@ -12,11 +12,13 @@ ShiftAdd::ShiftAdd(sc_core::sc_module_name name, const core::ProgrammedMatrix& p
 }
 
 double ShiftAdd::area_um2() const {
-  return role_ == Role::Partition ? geo_.vpar * energy_.shift_add_area_um2 : 0.0;
+  // Units in proportion to the ADCs whose outputs they add (ISAAC: 4 units for 8 ADCs).
+  const double adcs = static_cast<double>(geo_.vpar) * geo_.weight_slices * (geo_.cols / adc_mux_);
+  return role_ == Role::Partition ? adcs * energy_.shift_add_units_per_adc * energy_.shift_add_area_um2 : 0.0;
 }
 
 bool ShiftAdd::execute(MvmExtension& ext, sc_core::sc_time& delay) {
-  const std::uint64_t per_vector = static_cast<std::uint64_t>(geo_.padded_cols);
+  const std::uint64_t per_vector = static_cast<std::uint64_t>(gate_ ? geo_.out_features : geo_.padded_cols);
   if (role_ == Role::Partition && ext.op == MvmOp::Accumulate) {
     const std::uint64_t n = per_vector * static_cast<std::uint64_t>(ext.batch);
     ops_ += n;

@@ -111,7 +111,7 @@ class Tile::Partition : public sc_core::sc_module {
         if (tile_.rtl_)  // RTL mode: the held column currents in comparator LSBs, for the SAR
           tile_.rtl_t_[kb_][static_cast<std::size_t>(i) * g.weight_slices + j] =
               core::rtlref::adc_lsb_values(*tile_.pm_, kb_, j, d.I);
-        if (trace_codes && j == 0) tile_.traced_codes_[i] = adc.codes(0, d.I, tile_.trace_->config().adc_trace_column);
+        if (trace_codes && j == 0) tile_.traced_codes_[i] = adc.codes(0, i, d.I, tile_.trace_->config().adc_trace_column);
         ext.op = MvmOp::Convert;
         lat[kAdc] = std::max(lat[kAdc], mvm_transport(adc_socket, tx_, ext));
         energy_[kAdc] += ext.energy_pj;
@@ -140,7 +140,8 @@ class Tile::Partition : public sc_core::sc_module {
       if (t->perfetto()) {
         for (std::size_t m = 0; m < items.size(); ++m) {
           const ItemTimes& it = items[m];
-          const std::int64_t v = static_cast<std::int64_t>(v0 + m / S);
+          // A slot holds `replication` vectors on as many copies: its first vector names it.
+          const std::int64_t v = static_cast<std::int64_t>(v0 + (m / S) * tile_.cfg_.replication);
           const int i = static_cast<int>(m % S);
           t->complete("dac slice", tid_[kDac], base + it.a_start, tile_.lat_.dac, v, i, kb_);
           t->complete("crossbar read", tid_[kXbar], base + it.a_start + tile_.lat_.dac, tile_.lat_.read, v, i, kb_);
@@ -181,7 +182,7 @@ class Tile::Partition : public sc_core::sc_module {
       return a.t < b.t || (a.t == b.t && a.order < b.order);
     });
     // Each traced item's share of this partition's batch energy, booked when its stage ends.
-    const double items_in_batch = static_cast<double>(tile_.batch_rows_) * tile_.geo_.input_slices;
+    const double items_in_batch = static_cast<double>(tile_.batch_slots_) * tile_.geo_.input_slices;
     double* energy_var[4] = {&tile_.vcd_e_dac_pj_, &tile_.vcd_e_xbar_pj_, &tile_.vcd_e_adc_pj_, &tile_.vcd_e_sa_pj_};
     const int S = tile_.geo_.input_slices;
     for (const Change& c : ch) {
@@ -192,7 +193,7 @@ class Tile::Partition : public sc_core::sc_module {
         ++ops_[c.stage];
         if (c.stage == kAdc && kb_ == 0 && !tile_.traced_codes_.empty()) {
           const Eigen::VectorXd& codes = tile_.traced_codes_[c.item % S];
-          const Eigen::Index b = static_cast<Eigen::Index>(c.item / S);
+          const Eigen::Index b = static_cast<Eigen::Index>(c.item / S) * tile_.cfg_.replication;
           if (b < codes.size()) tile_.vcd_adc_code_ = static_cast<int>(codes(b));
         }
       } else {
@@ -297,6 +298,7 @@ void Tile::reprogrammed() {
 
 const CrossbarTiming& Tile::crossbar_timing() const { return partitions_.front()->crossbar.timing(); }
 int Tile::adc_bits() const { return partitions_.front()->adc.bits(); }
+const Adc& Tile::adc0() const { return partitions_.front()->adc; }
 
 void Tile::in_b_transport(tlm::tlm_generic_payload& tx, sc_time& /*delay*/) {
   auto* job = tx.get_extension<JobExtension>();
@@ -332,8 +334,9 @@ void Tile::program_arrays() {
   for (const auto& p : partitions_) g_total_s += p->crossbar.total_conductance_s();
   const double pulses = energy_.write_pulses_per_cell;
   const double t_ns = geo_.software ? 0.0 : geo_.rows * pulses * energy_.write_pulse_ns;
+  // Every copy (replication) is programmed, all in parallel.
   const double e_pj = energy_.write_voltage_v * energy_.write_voltage_v * energy_.write_pulse_ns * 1e-9 * pulses *
-                      g_total_s * 1e12;
+                      g_total_s * 1e12 * cfg_.replication;
   stats_.program_time_ns = t_ns;
   stats_.energy.program_pj = e_pj;
   const sc_time t(t_ns, sc_core::SC_NS);
@@ -399,12 +402,16 @@ void Tile::run_batch(const Job& job) {
   }
   pm_->end_batch(B);
 
-  // 3. Time.
+  // 3. Time. With `replication` copies of the arrays, the batch's vectors are dealt round
+  // robin over the copies: the copies work in parallel with identical latencies, so the
+  // schedule has ceil(B / replication) slots, each slot standing for its vectors.
   PipelineSchedule schedule(lat_, cfg_.pipeline);
   traced_items_.clear();
   std::vector<VectorTimes> traced_vectors;
-  for (Eigen::Index b = 0; b < B; ++b) {
-    const bool traced = static_cast<std::uint64_t>(b) < batch_traced_;
+  const Eigen::Index r = cfg_.replication;
+  batch_slots_ = (B + r - 1) / r;
+  for (Eigen::Index b = 0; b < batch_slots_; ++b) {
+    const bool traced = static_cast<std::uint64_t>(b * r) < batch_traced_;
     for (int i = 0; i < S; ++i) {
       const ItemTimes it = schedule.next_item();
       if (traced) traced_items_.push_back(it);
@@ -430,6 +437,7 @@ void Tile::run_batch(const Job& job) {
   stats_.batches += 1;
   stats_.vectors += static_cast<std::uint64_t>(B);
   stats_.busy_time_ns += batch_end.to_seconds() * 1e9;
+  if (stats_.batches == 1) stats_.first_batch_time_ns = batch_end.to_seconds() * 1e9;
   stats_.last_batch_time_ns = batch_end.to_seconds() * 1e9;
   publish_energy();
   vcd_phase_ = 0;
@@ -521,14 +529,25 @@ TileStats Tile::stats() const {
 
 AreaBreakdown Tile::area() const {
   AreaBreakdown a;
+  const double r = cfg_.replication;  // every copy has its own arrays and periphery
   for (const auto& p : partitions_) {
-    a.dac_um2 += p->dac.area_um2();
-    a.crossbar_um2 += p->crossbar.area_um2();
-    a.adc_um2 += p->adc.area_um2() - p->adc.sample_hold_area_um2();
-    a.sample_hold_um2 += p->adc.sample_hold_area_um2();
-    a.shift_add_um2 += p->shift_add.area_um2();
+    a.dac_um2 += r * p->dac.area_um2();
+    a.crossbar_um2 += r * p->crossbar.area_um2();
+    a.adc_um2 += r * (p->adc.area_um2() - p->adc.sample_hold_area_um2());
+    a.sample_hold_um2 += r * p->adc.sample_hold_area_um2();
+    a.shift_add_um2 += r * p->shift_add.area_um2();
   }
   return a;
+}
+
+sc_time Tile::mvm_interval() const {
+  // Steady state of the in-tile pipeline: one item (input slice) per slowest stage.
+  const StageLatencies& l = lat_;
+  const sc_time per_item = cfg_.pipeline ? std::max({l.stage_a(), l.adc, l.shift_add})
+                                         : l.stage_a() + l.adc + l.shift_add;
+  sc_time t = per_item * static_cast<double>(geo_.input_slices);
+  if (!cfg_.pipeline) t += l.reduce + l.neuron;
+  return t;
 }
 
 }  // namespace memtile::sc

@@ -12,12 +12,6 @@ using core::InputError;
 using core::require;
 using nlohmann::json;
 
-std::string to_string(AdcKind k) { return k == AdcKind::Sar ? "sar" : "flash"; }
-AdcKind parse_adc_kind(const std::string& s) {
-  if (s == "sar") return AdcKind::Sar;
-  if (s == "flash") return AdcKind::Flash;
-  throw InputError("tile.adc_kind: '" + s + "' is not one of sar, flash");
-}
 
 std::string to_string(NeuronKind k) {
   switch (k) {
@@ -94,8 +88,11 @@ void TileConfig::validate() const {
   require(adc_bits == -1 || (adc_bits >= 1 && adc_bits <= 16), "tile.adc_bits",
           "must be 1..16 (or -1 = from radc), got " + std::to_string(adc_bits));
   require(adc_mux >= 1, "tile.adc_mux", "must be >= 1 column per ADC, got " + std::to_string(adc_mux));
-  require(adc_extra_cycles >= 0, "tile.adc_extra_cycles", "must be >= 0");
   finite_pos(dac_settle_ns, "tile.dac_settle_ns", true);
+  finite_pos(read_pulse_ns, "tile.read_pulse_ns", true);
+  require(replication >= 1 && replication <= 1 << 20, "tile.replication",
+          "must be 1 .. 2^20 copies, got " + std::to_string(replication));
+  mapping.validate();
   require(sample_cycles >= 0, "tile.sample_cycles", "must be >= 0");
   require(std::isfinite(settle_factor), "tile.settle_factor", "must be a finite number");
   require(shift_add_cycles >= 0, "tile.shift_add_cycles", "must be >= 0");
@@ -112,6 +109,19 @@ void TileConfig::validate() const {
   require(std::isfinite(wire.grain_reflection) && wire.grain_reflection > 0 && wire.grain_reflection < 1,
           "tile.wire.grain_reflection", "must be in (0, 1)");
   finite_pos(wire.driver_ohm, "tile.wire.driver_ohm", true);
+}
+
+int MappingConfig::replication_of(const std::string& layer) const {
+  const auto it = layer_replication.find(layer);
+  return it == layer_replication.end() ? replication : it->second;
+}
+
+void MappingConfig::validate() const {
+  const auto copies = [](int r, const std::string& f) {
+    require(r >= 1 && r <= 1 << 20, f, "must be 1 .. 2^20 copies, got " + std::to_string(r));
+  };
+  copies(replication, "tile.mapping.replication");
+  for (const auto& [name, r] : layer_replication) copies(r, "tile.mapping.layer_replication." + name);
 }
 
 int TileConfig::resolved_adc_bits(const core::EngineConfig& engine) const {
@@ -135,6 +145,11 @@ void TileConfig::validate(const core::EngineConfig& engine) const {
     // need only the engine configuration fail here; the rest when the tile is elaborated.
     require(!engine.software, "tile.rtl",
             "the software engine (engine.software) has no ADC codes for the RTL periphery; use the hardware form");
+    require(engine.weight_encoding != core::WeightEncoding::Biased &&
+                engine.weight_encoding != core::WeightEncoding::BiasedFlipped &&
+                engine.adc_full_scale != core::AdcFullScale::Lossless,
+            "tile.rtl", "the RTL periphery implements the two's-complement/differential encodings with a worst-case full scale, "
+                        "not biased weights or the lossless ADC; turn the RTL blocks off");
     require(engine.adc_full_scale != core::AdcFullScale::Calibrated, "tile.rtl",
             "the calibrated ADC full scale differs per array, so the codes have no common integer unit "
             "(rtlref::integer_form not applicable); use engine.adc_full_scale = worst_case or turn the RTL blocks off");
@@ -184,9 +199,10 @@ void apply_json(TileConfig& t, const json& j, const std::string& source) {
   if (!kind.empty()) t.adc_kind = parse_adc_kind(kind);
   G.get("adc_bits", t.adc_bits);
   G.get("adc_mux", t.adc_mux);
-  G.get("adc_extra_cycles", t.adc_extra_cycles);
   G.get("pipeline", t.pipeline);
   G.get("dac_settle_ns", t.dac_settle_ns);
+  G.get("read_pulse_ns", t.read_pulse_ns);
+  G.get("gate_unused", t.gate_unused);
   G.get("sample_cycles", t.sample_cycles);
   G.get("settle_factor", t.settle_factor);
   G.get("shift_add_cycles", t.shift_add_cycles);
@@ -209,6 +225,25 @@ void apply_json(TileConfig& t, const json& j, const std::string& source) {
     W.get("driver_ohm", t.wire.driver_ohm);
     W.finish();
   }
+  G.seen.insert("mapping");
+  if (j.contains("mapping")) {
+    const json& m = j.at("mapping");
+    require(m.is_object(), pre + ".mapping", "must be an object {\"replication\", \"layer_replication\", \"layer_pipeline\", \"array_budget\"}");
+    detail::JsonGroup M{m, pre + ".mapping", {}};
+    M.get("replication", t.mapping.replication);
+    M.seen.insert("layer_replication");
+    if (m.contains("layer_replication")) {
+      const json& r = m.at("layer_replication");
+      require(r.is_object(), pre + ".mapping.layer_replication", "must be an object {layer name: copies}");
+      for (auto it = r.begin(); it != r.end(); ++it) {
+        require(it->is_number_integer(), pre + ".mapping.layer_replication." + it.key(), "must be an integer number of copies");
+        t.mapping.layer_replication[it.key()] = it->get<int>();
+      }
+    }
+    M.get("layer_pipeline", t.mapping.layer_pipeline);
+    M.get("array_budget", t.mapping.array_budget);
+    M.finish();
+  }
   G.seen.insert("rtl");
   if (j.contains("rtl")) {
     const json& r = j.at("rtl");
@@ -227,8 +262,11 @@ void apply_json(TileConfig& t, const json& j, const std::string& source) {
 
 json to_json(const TileConfig& t) {
   return {{"clock_ghz", t.clock_ghz}, {"adc_kind", to_string(t.adc_kind)}, {"adc_bits", t.adc_bits},
-          {"adc_mux", t.adc_mux}, {"adc_extra_cycles", t.adc_extra_cycles}, {"pipeline", t.pipeline},
-          {"dac_settle_ns", t.dac_settle_ns}, {"sample_cycles", t.sample_cycles},
+          {"adc_mux", t.adc_mux}, {"pipeline", t.pipeline},
+          {"dac_settle_ns", t.dac_settle_ns}, {"read_pulse_ns", t.read_pulse_ns}, {"sample_cycles", t.sample_cycles},
+          {"gate_unused", t.gate_unused},
+          {"mapping", {{"replication", t.mapping.replication}, {"layer_replication", t.mapping.layer_replication},
+                       {"layer_pipeline", t.mapping.layer_pipeline}, {"array_budget", t.mapping.array_budget}}},
           {"settle_factor", t.settle_factor}, {"shift_add_cycles", t.shift_add_cycles},
           {"reduce_cycles_per_level", t.reduce_cycles_per_level}, {"scale_cycles", t.scale_cycles},
           {"quantum_ns", t.quantum_ns},

@@ -10,19 +10,25 @@ namespace memtile::core {
 
 enum class EngineMode { BitSlice, DiffPair, FloatingPoint };
 // ADC reference: mPimPy's worst case (HGS-LGS)*vread*rows, or calibrated to the largest
-// column current the programmed array can produce.
-enum class AdcFullScale { WorstCase, Calibrated };
+// column current the programmed array can produce, or lossless: an unsigned ADC whose code is
+// one unit of the slice product sum(u*v) (codes 0 .. radc-1; bit-sliced, non-differential
+// encodings), exact whenever the column sum fits (ISAAC's 8-bit ADC with flipped weights).
+enum class AdcFullScale { WorstCase, Calibrated, Lossless };
 
 // How signed weights of the bit-sliced and fp engines map onto unsigned conductances:
 // two's complement (MSB slice negative, one array per slice, LGS reference column
 // subtracted) or differential sign-magnitude (a G+ and a G- array per slice, as mPimPy's
-// published error figures imply; see docs/numerics.md).
-enum class WeightEncoding { TwosComplement, Differential };
+// published error figures imply; see docs/numerics.md), or ISAAC's biased encoding (bit-slice
+// mode): w + 2^(n-1) in offset binary, every slice positive, the bias x sum(x) subtracted
+// digitally; biased_flipped adds ISAAC's flipped columns: a column whose slice levels sum to
+// more than half the maximum stores max - level, so the column sum the ADC sees is at most
+// half (rows x levels), and the digital side restores it.
+enum class WeightEncoding { TwosComplement, Differential, Biased, BiasedFlipped };
 
 std::string to_string(EngineMode m);
-std::string to_string(WeightEncoding e);    // "twos_complement" | "differential"
+std::string to_string(WeightEncoding e);    // "twos_complement" | "differential" | "biased" | "biased_flipped"
 WeightEncoding parse_weight_encoding(const std::string& s);  // throws InputError        // "bitslice" | "diffpair" | "fp"
-std::string to_string(AdcFullScale f);      // "worst_case" | "calibrated"
+std::string to_string(AdcFullScale f);      // "worst_case" | "calibrated" | "lossless"
 EngineMode parse_engine_mode(const std::string& s);     // throws InputError
 AdcFullScale parse_adc_full_scale(const std::string& s);  // throws InputError
 

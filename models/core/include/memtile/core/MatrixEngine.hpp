@@ -33,12 +33,17 @@ struct ProgrammedSlice {
   Eigen::MatrixXd diff_s;          // rows x out_features: I = V * diff_s (S; reference or G- subtracted)
   Eigen::MatrixXd row_g_sum_s;     // rows x col_blocks: sum of all cell conductances on each row (energy)
   Eigen::RowVectorXd fullscale_a;  // out_features: ADC full-scale current of each column's array (A)
+  Eigen::RowVectorXd flip_sign;    // biased_flipped: out_features, -1 where the column stores max - level, else +1
 };
 
 struct ProgrammedRowBlock {
   Eigen::VectorXd w_scale;         // out_features: weight scale of each column in this row block
   Eigen::MatrixXd w_int;           // rows x out_features integer weights (software form)
   std::vector<ProgrammedSlice> slices;  // one per weight slice (empty in the software form)
+  // Biased encodings (hardware form): out_features, the digital correction per unit of the
+  // input sum: finish_block adds sum_r q_r x this to the accumulator (-2^(n-1), plus
+  // levels_max x weight of every flipped slice of the column). Empty otherwise.
+  Eigen::RowVectorXd input_sum_weight;
 };
 
 // Input vectors of one row block, quantised and sliced.
@@ -80,10 +85,13 @@ class ProgrammedMatrix {
   // Column currents of weight slice j for input-slice voltages V (B x rows); read noise keyed
   // by (input slice i, first_vector + row of V). Returns B x out_features.
   Eigen::MatrixXd read(int kb, int j, int i, const Eigen::MatrixXd& V, std::uint64_t first_vector) const;
-  // ADC: currents -> integer slice products (sum of u_i * v_j per column), B x out_features.
+  // ADC: currents -> integer slice products (sum of u_i * v_j per column), B x out_features
+  // (a flipped column of biased_flipped: minus its product sum(u_i * (max - v_j))).
   Eigen::MatrixXd convert(int kb, int j, int i, const Eigen::MatrixXd& I) const;
   // The same into a caller's buffer (no allocation when P already has the shape).
   void convert_into(int kb, int j, int i, const Eigen::MatrixXd& I, Eigen::MatrixXd& P) const;
+  // ADC codes of column `col` for every vector (what the converter outputs), from currents I.
+  Eigen::VectorXd adc_codes(int kb, int j, int i, const Eigen::MatrixXd& I, Eigen::Index col) const;
   // Shift-add: acc += weight(i) * weight(j) * P.
   void shift_add(Eigen::MatrixXd& acc, int j, int i, const Eigen::MatrixXd& P) const;
   // Scale the block's integer accumulator back and add it to Y (B x out_features).
@@ -101,6 +109,8 @@ class ProgrammedMatrix {
   double input_levels_max(int i) const;
   double slice_weight(int j, int i) const;  // weight(i) * weight(j) of the shift-add
   void adc_scales(int kb, int j, int i, Eigen::ArrayXd& inv_fs, Eigen::ArrayXd& code_value) const;
+  void adc_code_limits(double& lo, double& hi) const;  // signed mid-tread, or 0 .. radc-1 (lossless)
+  void apply_flip(int kb, int j, Eigen::ArrayXd& code_value) const;
   double weight_levels_max(int j) const;
 
   EngineConfig cfg_;

@@ -23,6 +23,10 @@ struct Slice {
 struct SlicePlan {
   int total_bits = 0;   // width of the two's-complement integer
   std::vector<Slice> slices;
+  // Offset binary (biased) plans: the integer q is stored as q + offset (offset = 2^(n-1)), all
+  // slices unsigned with positive weight; the product then carries offset x sum(x), which is
+  // subtracted digitally (ProgrammedMatrix::finish_block). 0 for two's complement / magnitude.
+  long long offset = 0;
 };
 
 // Slices of a two's-complement word with the given widths (MSB first).
@@ -30,13 +34,16 @@ SlicePlan make_slice_plan(const std::vector<int>& widths);
 // Slices of the magnitude of a sign-magnitude word of sum(widths) bits: the sign bit is
 // dropped from the MSB slice and every slice is unsigned with positive weight.
 SlicePlan make_magnitude_plan(const std::vector<int>& widths);
+// Slices of the offset-binary word q + 2^(n-1) of n = sum(widths) bits (ISAAC's biased
+// encoding): every slice unsigned with positive weight, no sign slice.
+SlicePlan make_offset_plan(const std::vector<int>& widths);
 
 // Value of slice s of the two's-complement integer q (|q| < 2^(total_bits-1)).
 inline double slice_value(double q, const SlicePlan& plan, const Slice& s) {
   const long long qi = static_cast<long long>(q);
   if (s.sign) return qi < 0 ? 1.0 : 0.0;
   const unsigned long long mask = plan.total_bits >= 64 ? ~0ULL : ((1ULL << plan.total_bits) - 1);
-  const unsigned long long u = static_cast<unsigned long long>(qi) & mask;
+  const unsigned long long u = static_cast<unsigned long long>(qi + plan.offset) & mask;
   return static_cast<double>((u >> s.shift) & ((1ULL << s.bits) - 1));
 }
 

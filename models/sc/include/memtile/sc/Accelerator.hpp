@@ -77,8 +77,27 @@ class AcceleratorModel {
   double now_ns() const;
 
   // Summary with stable keys (docs/tile.md): per layer and total latency, energy by component,
-  // area, TOPS/W, operation counts.
+  // area, TOPS/W, operation counts, utilisation; with set_images() also the inter-layer
+  // pipeline (per-image stage times, images/s, first-image latency, a replication plan).
   nlohmann::json summary() const;
+  // How many network inputs (images) the runs so far carried: the model cannot tell from the
+  // vectors (a conv layer sees one vector per im2col patch). Enables the pipeline section of
+  // summary() and, with TileConfig::mapping.layer_pipeline and a Perfetto trace, the
+  // pipelined layer tracks written by close_traces(). The first run is taken as one image.
+  void set_images(std::uint64_t images) { images_ = images; }
+
+  // Inter-layer pipeline from the simulated per-layer stage times (needs set_images).
+  struct PipelineStage {
+    std::string layer;
+    double stage_ns_per_image = 0;  // the layer's busy time per image (its copies in parallel)
+    int replication = 1;
+    std::uint64_t arrays = 0;       // arrays of all copies
+  };
+  std::vector<PipelineStage> pipeline_stages() const;
+  // Replication that balances the pipeline within `array_budget` arrays: starting from the
+  // current copies, repeatedly give one more copy to the slowest stage while it fits
+  // (stage time taken as inversely proportional to the copies). Returns copies per layer.
+  static std::vector<int> plan_replication(const std::vector<PipelineStage>& stages, std::uint64_t array_budget);
   void write_summary_json(const std::string& path) const;
   void write_summary_csv(const std::string& path) const;
   // Writes the Perfetto JSON and closes the VCD (also done by the destructor).
@@ -105,6 +124,10 @@ class AcceleratorModel {
   std::vector<std::unique_ptr<Sink>> sinks_;
   bool elaborated_ = false;
   std::uint64_t next_job_ = 0;
+  std::uint64_t images_ = 0;
+  double first_run_start_ns_ = -1;
+  bool pipeline_traced_ = false;  // simulated time the first run started (after programming)
+  void trace_pipeline();
 };
 
 }  // namespace memtile::sc

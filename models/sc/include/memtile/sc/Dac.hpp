@@ -2,6 +2,7 @@
 // (vpar x weight_slices arrays; a differential pair's G+/G- arrays share the row driver, as
 // the core's ReadCounters count). Bit-serial: one DAC conversion per row per input slice.
 //   Encode : quantise and slice the batch (input registers; no time or energy modelled)
+// With TileConfig::gate_unused the rows beyond in_features are not driven (no conversion).
 //   Drive i: settle the DACs on input slice i. Latency dac_settle_ns. Energy per conversion
 //            (2^b - 1) x the 1-bit DAC energy, b = the slice's bits capped by log2(rdac).
 // Not modelled: DAC non-linearity and output resistance (see WireTechnology::driver_ohm).
@@ -31,6 +32,7 @@ class Dac : public Component {
   TileGeometry geo_;
   const EnergyTable& energy_;
   sc_core::sc_time settle_;
+  int driven_rows_ = 0;  // rows of this partition driven per slice (all, or the used ones when gated)
 };
 
 }  // namespace memtile::sc

@@ -6,8 +6,9 @@
 //    scaling (the core's finish_block, kb ascending, so the sum order is the engine's).
 //    Latency (ceil(log2 hpar) x reduce_cycles_per_level + scale_cycles) clocks per vector;
 //    energy one op per column per row partition per vector.
-// Area: one unit per (row partition, column partition); the reducer's adder tree is not
-// counted (not in the ISAAC table).
+// With TileConfig::gate_unused only the used columns (out_features) count.
+// Area: EnergyTable::shift_add_units_per_adc units per ADC of the partition (ISAAC: 4 units
+// for 8 ADCs); the reducer's adder tree is not counted (not in the ISAAC table).
 #pragma once
 #include "memtile/sc/Component.hpp"
 #include "memtile/sc/EnergyTable.hpp"
@@ -33,6 +34,8 @@ class ShiftAdd : public Component {
   TileGeometry geo_;
   const EnergyTable& energy_;
   sc_core::sc_time latency_;
+  bool gate_ = false;  // TileConfig::gate_unused: only the used columns are added
+  int adc_mux_ = 1;    // columns per ADC (the units scale with the ADCs)
 };
 
 }  // namespace memtile::sc

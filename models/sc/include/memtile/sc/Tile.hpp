@@ -18,6 +18,11 @@
 //        lets the partitions walk their part of it (traced vectors: every stage boundary is a
 //        real wait so VCD changes land at the right time; otherwise one quantum-keeper step),
 //        and forwards the output when the last vector leaves the neuron.
+// Replication (TileConfig::replication = r): r copies of the arrays and their periphery hold
+// the same weights; a batch's vectors are dealt round robin over the copies, which work in
+// parallel: the schedule has ceil(B / r) slots, area and programming energy are r times one
+// copy's, inference energy is unchanged (the same conversions, spread over the copies). The
+// copies share the original's programming-variation draws (not modelled: independent draws).
 // Programming: all arrays in parallel, row by row (all columns of a row at once):
 //   time = array_rows x pulses_per_cell x write_pulse_ns;
 //   energy = write_voltage^2 x write_pulse x pulses x sum of programmed conductances.
@@ -71,6 +76,7 @@ struct TileStats {
   double program_time_ns = 0;
   double busy_time_ns = 0;         // sum of batch times (first input to last output)
   double mvm_latency_ns = 0;       // one vector, input to output, from the first batch's schedule
+  double first_batch_time_ns = 0;  // the first batch, first input to last output
   double last_batch_time_ns = 0;
   // RTL mode (TileConfig::rtl): clock cycles of the clocked periphery, controller operations,
   // and batches whose reduced output came from the partial-sum accumulator.
@@ -97,6 +103,11 @@ class Tile : public sc_core::sc_module {
   const StageLatencies& latencies() const { return lat_; }  // static unit-operation latencies
   const CrossbarTiming& crossbar_timing() const;
   int adc_bits() const;
+  const Adc& adc0() const;          // the first row partition's ADCs (all partitions are alike)
+  // Steady-state time per vector of one copy: input slices x the slowest of stages A, B, C
+  // (pipelined), or the whole per-vector sum (not pipelined).
+  sc_core::sc_time mvm_interval() const;
+  int replication() const { return cfg_.replication; }
   TileStats stats() const;
   AreaBreakdown area() const;
   // The ProgrammedMatrix this tile was built on was replaced in place (same shape and config,
@@ -146,6 +157,7 @@ class Tile : public sc_core::sc_module {
   bool running_ = false;
   const Eigen::MatrixXd* batch_x_ = nullptr;
   Eigen::Index batch_rows_ = 0;
+  Eigen::Index batch_slots_ = 0;             // schedule slots of the batch: ceil(rows / replication)
   std::uint64_t batch_first_vector_ = 0;
   std::uint64_t batch_traced_ = 0;           // vectors of this batch that are traced
   std::vector<ItemTimes> traced_items_;      // schedule of the traced items

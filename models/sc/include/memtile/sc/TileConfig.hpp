@@ -6,17 +6,16 @@
 // validate(const core::EngineConfig&).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "memtile/core/EngineConfig.hpp"
 #include "memtile/core/WireTechnology.hpp"
+#include "memtile/sc/EnergyTable.hpp"  // AdcKind
 
 namespace memtile::sc {
 
-enum class AdcKind { Sar, Flash };  // SAR: one clock per bit; flash: one clock per conversion
-std::string to_string(AdcKind k);
-AdcKind parse_adc_kind(const std::string& s);  // "sar" | "flash"; throws InputError
 
 // Interconnect technology for the crossbar settle time (design.md §4, IMAC-Sim's formulas, as
 // implemented by core::WireTechnology, to which these delegate): wire R from size-effect
@@ -97,16 +96,40 @@ struct RtlConfig {
   bool all() const { return controller && sar_adc && shift_add && accumulator; }
 };
 
+// How the layers of a model map onto hardware (AcceleratorModel): weight replication per layer
+// and the inter-layer pipeline. JSON: the "mapping" object of the tile group.
+struct MappingConfig {
+  int replication = 1;                          // copies of every layer's arrays, unless listed below
+  std::map<std::string, int> layer_replication; // layer name -> copies
+  // Layers of consecutive inputs (images) overlap: layer l works on image n while layer l+1
+  // works on image n-1 (ISAAC's inter-layer pipeline). Throughput is set by the slowest stage;
+  // the first image's latency is reported separately. false: layers run one after another.
+  bool layer_pipeline = false;
+  // Arrays available to the replication planner (AcceleratorModel::plan_replication); 0 = no plan.
+  std::uint64_t array_budget = 0;
+  int replication_of(const std::string& layer) const;
+  void validate() const;
+};
+
 struct TileConfig {
-  double clock_ghz = 1.0;          // digital clock of ADC/shift-add/control, GHz
-  AdcKind adc_kind = AdcKind::Sar;
+  double clock_ghz = 1.0;          // digital clock of shift-add/control, GHz (the ADC has its own rate)
+  AdcKind adc_kind = AdcKind::Sar; // how the table's ADC reference point scales with resolution
   int adc_bits = -1;               // ADC resolution; -1 = ceil(log2(radc)); else 1..16 and 2^bits >= radc
   int adc_mux = 8;                 // columns sharing one ADC (must divide array_cols): conversions serialise
-  int adc_extra_cycles = 0;        // per-conversion overhead clocks (sample/reset), added to SAR and flash
   bool pipeline = true;            // S&H decouples read, ADC and shift-add stages (ISAAC-style pipeline)
   double dac_settle_ns = 1.0;      // DAC output settling per input slice, ns (model parameter)
-  int sample_cycles = 1;           // S&H acquisition clocks after the crossbar settles
+  // Read pulse (integration time) during which the rows are driven and the column currents are
+  // integrated before the sample, ns. The read lasts max(read_pulse_ns, RC settle): 0 = the
+  // settle alone (the shortest read the wires allow). ISAAC: 100 ns per crossbar read.
+  double read_pulse_ns = 0.0;
+  int sample_cycles = 1;           // S&H acquisition clocks after the read
   double settle_factor = -1;       // settle = factor x Elmore; <= 0 = ln(2^(adc_bits+1)) (half-LSB)
+  // Unused rows (beyond in_features in the last row partition) get no DAC conversion, unused
+  // columns (beyond out_features) no sample, conversion or shift-add: no time, no energy.
+  // false: every row and column of every array is driven and converted.
+  bool gate_unused = false;
+  int replication = 1;             // copies of this tile's arrays; set by AcceleratorModel from `mapping`
+  MappingConfig mapping;
   int shift_add_cycles = 1;        // clocks per input slice for shift-add of all weight slices
   int reduce_cycles_per_level = 1; // clocks per level of the adder tree across row partitions
   int scale_cycles = 1;            // clocks to apply input/weight scales (finish_block)
