@@ -20,6 +20,7 @@
 #include <string>
 
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/JsonField.hpp"
 #include "memtile/sc/Accelerator.hpp"
 
 using namespace memtile;
@@ -56,14 +57,7 @@ constexpr int kImasPerTile = 12;
 constexpr double kTilePowerMw = 330.0, kTileAreaMm2 = 0.372;
 
 void apply_config(const std::string& path, core::EngineConfig& engine, sc::TileConfig& tile, sc::EnergyTable& energy) {
-  std::ifstream in(path);
-  core::require(in.good(), path, "cannot open configuration file");
-  json j;
-  try {
-    in >> j;
-  } catch (const json::exception& e) {
-    throw core::InputError(path + ": invalid JSON: " + e.what());
-  }
+  const json j = core::read_json_file(path);
   core::require(j.is_object(), path, "configuration must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key() == "engine") core::apply_json(engine, it.value(), path + ": engine");

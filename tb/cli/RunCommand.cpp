@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <cmath>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -67,14 +66,7 @@ struct RunConfig {
 RunConfig load_config(const std::string& path) {
   RunConfig rc;
   if (path.empty()) return rc;
-  std::ifstream in(path);
-  core::require(in.good(), path, "cannot open configuration file");
-  json j;
-  try {
-    in >> j;
-  } catch (const json::exception& e) {
-    throw InputError(path + ": invalid JSON: " + e.what());
-  }
+  const json j = core::read_json_file(path);
   core::require(j.is_object(), path, "configuration must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
@@ -187,15 +186,7 @@ nlohmann::json to_json(const EngineConfig& c) {
 }
 
 void apply_json_file(EngineConfig& cfg, const std::string& path) {
-  std::ifstream in(path);
-  require(in.good(), path, "cannot open configuration file");
-  nlohmann::json j;
-  try {
-    in >> j;
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(path + ": invalid JSON: " + e.what());
-  }
-  apply_json(cfg, j, path);
+  apply_json(cfg, read_json_file(path), path);
 }
 
 }  // namespace memtile::core

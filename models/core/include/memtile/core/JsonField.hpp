@@ -5,6 +5,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -40,6 +41,20 @@ inline double json_finite(const nlohmann::json& v, const std::string& field) {
   const double d = v.get<double>();
   if (!std::isfinite(d)) throw InputError(field + ": must be a finite number");
   return d;
+}
+
+// A configuration file parsed as JSON; the errors name the file. The one place config files
+// are opened (the engine's --config, memtile run's groups, the benches).
+inline nlohmann::json read_json_file(const std::string& path) {
+  std::ifstream in(path);
+  require(in.good(), path, "cannot open configuration file");
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path + ": invalid JSON: " + e.what());
+  }
+  return j;
 }
 
 }  // namespace memtile::core
