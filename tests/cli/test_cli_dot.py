@@ -9,18 +9,9 @@ import tempfile
 
 import numpy as np
 
+from checks import check, finish
+
 MEMTILE = sys.argv[1]
-failures = []
-passed = 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what)
 
 
 def run(*args):
@@ -126,5 +117,4 @@ with tempfile.TemporaryDirectory() as d:
         check(not os.path.exists(target), f"{what}: no output written")
     check(not any(n.endswith(".tmp") or ".tmp." in n for n in os.listdir(d)), "no temporary files left")
 
-print(f"{passed} passed, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()

@@ -16,17 +16,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from checks import check, finish
+
 MEMTILE, SRC = sys.argv[1], sys.argv[2]
-failures, passed = [], 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what)
 
 
 def memtile(*args, env=None):
@@ -194,5 +186,4 @@ with tempfile.TemporaryDirectory() as d:
     head = open(p("w1.vcd")).read(200)
     check("1970-01-01 00:00:00 UTC" in head, f"VCD $date from SOURCE_DATE_EPOCH: {head[:80]!r}")
 
-print(f"{passed} passed, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()

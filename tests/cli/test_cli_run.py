@@ -12,19 +12,11 @@ import tempfile
 
 import numpy as np
 
+from checks import check, finish
+
 MEMTILE, SRC = sys.argv[1], sys.argv[2]
 LONG = "--long" in sys.argv
 NETS = os.path.join(SRC, "tb", "networks")
-failures, passed = [], 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what)
 
 
 def run(*args):
@@ -219,5 +211,4 @@ with tempfile.TemporaryDirectory() as d:
         check(len(lines) == 1 and needle in lines[0], f"{what}: one line naming '{needle}': {r.stderr!r}")
         check(not os.path.exists(out), f"{what}: no report written")
 
-print(f"{passed} passed, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()
