@@ -26,6 +26,8 @@ packages=(
   libsuitesparse-dev
   ngspice
   python3 python3-numpy python3-matplotlib python3-onnx
+  python3-dev pybind11-dev python3-pybind11 python3-torch
+  openmpi-bin libopenmpi-dev
   clang-14
   dataset-fashion-mnist
 )
