@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "TestData.hpp"
+#include "memtile/core/FixedOrderProduct.hpp"
 #include "memtile/core/MatrixEngine.hpp"
 
 using namespace memtile::core;
@@ -86,6 +87,27 @@ BOOST_AUTO_TEST_CASE(composed_steps_equal_multiply_bit_for_bit) {
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(parallel)
+
+// Every row of the fixed-order product has the same bits whichever kernel computed it (the
+// 16-row AVX-512 blocks, the 8-row AVX2 blocks, the scalar tail) and in whatever block of rows.
+BOOST_AUTO_TEST_CASE(fixed_order_product_rows_do_not_depend_on_the_block) {
+  for (Eigen::Index K : {1, 7, 25, 32, 128})
+    for (Eigen::Index N : {1, 5, 16, 33}) {
+      const Eigen::MatrixXd V = memtile::test::randn(45, K, 31), D = memtile::test::randn(K, N, 32);
+      Eigen::MatrixXd all(45, N);
+      fixed_order_product(V, D, all);
+      BOOST_TEST_CONTEXT("K " << K << ", N " << N) {
+        BOOST_TEST((all - V * D).cwiseAbs().maxCoeff() <= 1e-12 * K * (1.0 + (V * D).cwiseAbs().maxCoeff()));
+        for (Eigen::Index r0 : {0, 3, 13, 29})
+          for (Eigen::Index len : {1, 8, 16}) {
+            if (r0 + len > 45) continue;
+            Eigen::MatrixXd part(len, N);
+            fixed_order_product(V.middleRows(r0, len), D, part);
+            BOOST_TEST(same_bytes(part, all.middleRows(r0, len)));
+          }
+      }
+    }
+}
 
 // Results (outputs and counters; the read energy, summed per batch, for equal batches) are the same bytes for 1 and 2 worker
 // threads and whether the vectors are read in batches of 1, 16 or 64 (the rows' products are
