@@ -33,11 +33,13 @@ EngineConfig bitslice_hardware() {
   return cfg;
 }
 
-// mPimPy's MapReduceDot: program and multiply in one call.
+// mPimPy's MapReduceDot: program and multiply in one call. Second argument: worker threads.
 void BM_BitsliceHardwareDot(benchmark::State& state) {
   const Eigen::Index n = state.range(0);
   const Eigen::MatrixXd a = randn(n, n, 1), b = randn(n, n, 2);
-  MatrixEngine engine(bitslice_hardware());
+  EngineConfig cfg = bitslice_hardware();
+  cfg.threads = static_cast<int>(state.range(1));
+  MatrixEngine engine(cfg);
   for (auto _ : state) {
     Eigen::MatrixXd c = engine.dot(a, b);
     benchmark::DoNotOptimize(c.data());
@@ -74,7 +76,9 @@ void BM_DiffpairHardwareDot(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_EigenGemmFloat)->Arg(256)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_BitsliceHardwareDot)->Arg(256)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BitsliceHardwareDot)
+    ->Args({256, 1})->Args({512, 1})->Args({512, 2})->Args({1024, 2})
+    ->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
 BENCHMARK(BM_BitsliceHardwareMultiply)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DiffpairHardwareDot)->Arg(256)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

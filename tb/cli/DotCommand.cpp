@@ -56,6 +56,7 @@ Runner add_dot_command(CLI::App& app) {
   cmd->add_option("--mode", opt->mode, "Engine: bitslice (integer bit slicing), diffpair (differential pair), fp (block floating point) [bitslice]");
   cmd->add_flag("--software", opt->software, "Quantisation only, no devices/DAC/ADC (mPimPy BitSliceVMM / fpvmm)");
   cmd->add_option("--seed", opt->seed, "Seed of every random draw (variation, faults, read noise) [0]");
+  cmd->add_option("--threads", opt->flags.threads, "Worker threads; 0 = hardware concurrency; results do not depend on it [0]");
   cmd->add_option("--config", opt->config_path, "JSON file with the same parameter names (HGS, LGS, g_level, ..., array_size: [r, c])");
   cmd->add_option("--HGS", opt->flags.HGS, "High conductance state, S [1e-5]");
   cmd->add_option("--LGS", opt->flags.LGS, "Low conductance state, S [1e-7]");
@@ -101,6 +102,7 @@ Runner add_dot_command(CLI::App& app) {
     if (given("--drift-nu")) cfg.drift_nu = f.drift_nu;
     if (given("--drift-t")) cfg.drift_t_s = f.drift_t_s;
     if (given("--drift-t0")) cfg.drift_t0_s = f.drift_t0_s;
+    if (given("--threads")) cfg.threads = f.threads;
     if (given("--adc-full-scale")) cfg.adc_full_scale = core::parse_adc_full_scale(opt->adc_fs);
     if (given("--weight-encoding")) cfg.weight_encoding = core::parse_weight_encoding(opt->encoding);
     if (given("--xblk")) cfg.xblk = parse_int_list(opt->xblk, "--xblk");

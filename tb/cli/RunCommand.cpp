@@ -46,6 +46,7 @@ struct RunOptions {
   std::int64_t limit = 1000;
   std::int64_t batch = 16;
   std::uint64_t seed = 0;
+  int threads = 0;
   std::uint64_t trace_vectors = 0;
   bool ideal = false;
   bool engine_only = false;
@@ -199,6 +200,7 @@ Runner add_run_command(CLI::App& app) {
   cmd->add_option("--batch", o->batch, "Images per simulated batch")->capture_default_str();
   cmd->add_option("--config", o->config, "Run configuration JSON: {engine, tile, energy, trace} (see configs/)");
   cmd->add_option("--seed", o->seed, "Seed of every random draw; layer l uses seed + l [0]");
+  cmd->add_option("--threads", o->threads, "Worker threads of the engine; 0 = hardware concurrency; results do not depend on it [config or 0]");
   cmd->add_option("--report", o->report, "Write the JSON report here (written only at the end of a successful run)");
   cmd->add_option("--csv", o->csv, "Write the per-layer table as CSV here");
   cmd->add_option("--vcd", o->vcd, "Write a VCD waveform (per-tile phases, cumulative energies, ADC codes)");
@@ -221,6 +223,7 @@ Runner add_run_command(CLI::App& app) {
     core::require(o->batch >= 1, "--batch", "must be >= 1");
     RunConfig rc = load_config(o->config);
     if (cmd->count("--seed")) rc.engine.seed = o->seed;
+    if (cmd->count("--threads")) rc.engine.threads = o->threads;
     rc.engine.validate();
     rc.tile.validate(rc.engine);
     rc.energy.validate();

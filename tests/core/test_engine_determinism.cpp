@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "TestData.hpp"
+#include "memtile/core/FixedOrderProduct.hpp"
 #include "memtile/core/MatrixEngine.hpp"
 
 using namespace memtile::core;
@@ -79,6 +80,104 @@ BOOST_AUTO_TEST_CASE(composed_steps_equal_multiply_bit_for_bit) {
     BOOST_TEST_CONTEXT(to_string(mode)) {
       BOOST_TEST(same_bytes(y1, y2));
       BOOST_TEST(p1.counters().adc_conversions == p2.counters().adc_conversions);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(parallel)
+
+// Every row of the fixed-order product has the same bits whichever kernel computed it (the
+// 16-row AVX-512 blocks, the 8-row AVX2 blocks, the scalar tail) and in whatever block of rows.
+BOOST_AUTO_TEST_CASE(fixed_order_product_rows_do_not_depend_on_the_block) {
+  for (Eigen::Index K : {1, 7, 25, 32, 128})
+    for (Eigen::Index N : {1, 5, 16, 33}) {
+      const Eigen::MatrixXd V = memtile::test::randn(45, K, 31), D = memtile::test::randn(K, N, 32);
+      Eigen::MatrixXd all(45, N);
+      fixed_order_product(V, D, all);
+      BOOST_TEST_CONTEXT("K " << K << ", N " << N) {
+        BOOST_TEST((all - V * D).cwiseAbs().maxCoeff() <= 1e-12 * K * (1.0 + (V * D).cwiseAbs().maxCoeff()));
+        for (Eigen::Index r0 : {0, 3, 13, 29})
+          for (Eigen::Index len : {1, 8, 16}) {
+            if (r0 + len > 45) continue;
+            Eigen::MatrixXd part(len, N);
+            fixed_order_product(V.middleRows(r0, len), D, part);
+            BOOST_TEST(same_bytes(part, all.middleRows(r0, len)));
+          }
+      }
+    }
+}
+
+// Results (outputs and counters; the read energy, summed per batch, for equal batches) are the same bytes for 1 and 2 worker
+// threads and whether the vectors are read in batches of 1, 16 or 64 (the rows' products are
+// summed in one fixed order, so neither the batch nor the split over threads moves a bit).
+BOOST_AUTO_TEST_CASE(bit_identical_for_threads_and_batch_sizes) {
+  const Eigen::MatrixXd a = memtile::test::randn(64, 100, 21), b = memtile::test::randn(100, 45, 22);
+  struct Variant {
+    const char* name;
+    EngineConfig cfg;
+  };
+  std::vector<Variant> variants;
+  variants.push_back({"bitslice", EngineConfig{}});
+  {
+    EngineConfig c;
+    c.vnoise = 0.002;
+    variants.push_back({"bitslice_read_noise", c});
+  }
+  {
+    EngineConfig c;
+    c.mode = EngineMode::DiffPair;
+    variants.push_back({"diffpair", c});
+  }
+  {
+    EngineConfig c;
+    c.mode = EngineMode::FloatingPoint;
+    variants.push_back({"fp", c});
+  }
+  {
+    EngineConfig c;
+    c.software = true;
+    variants.push_back({"software", c});
+  }
+  {
+    EngineConfig c;  // ISAAC-like: 128 x 128 arrays, 1-bit inputs, flipped biased weights
+    c.array_rows = c.array_cols = 128;
+    c.xblk = std::vector<int>(16, 1);
+    c.mblk = {2, 2, 2, 2, 2, 2, 2, 2};
+    c.weight_encoding = WeightEncoding::BiasedFlipped;
+    c.adc_full_scale = AdcFullScale::Lossless;
+    c.radc = 256;
+    variants.push_back({"isaac_like", c});
+  }
+  for (const Variant& v : variants) {
+    BOOST_TEST_CONTEXT(v.name) {
+      Eigen::MatrixXd ref;
+      ReadCounters ref_counts;
+      double energy_batch64 = -1.0;
+      for (int threads : {1, 2}) {
+        for (int batch : {1, 16, 64}) {
+          EngineConfig c = v.cfg;
+          c.threads = threads;
+          ProgrammedMatrix pm = MatrixEngine(c).program(b);
+          Eigen::MatrixXd y(a.rows(), b.cols());
+          for (Eigen::Index r = 0; r < a.rows(); r += batch) y.middleRows(r, batch) = pm.multiply(a.middleRows(r, batch));
+          BOOST_TEST_CONTEXT("threads " << threads << ", batch " << batch) {
+            if (batch == 64) {
+              if (energy_batch64 < 0) energy_batch64 = pm.counters().read_energy_per_s_j;
+              else BOOST_TEST(pm.counters().read_energy_per_s_j == energy_batch64);
+            }
+            if (ref.size() == 0) {
+              ref = y;
+              ref_counts = pm.counters();
+              BOOST_TEST(ref.cwiseAbs().maxCoeff() > 0.0);
+              continue;
+            }
+            BOOST_TEST(same_bytes(ref, y));
+            BOOST_TEST(pm.counters().adc_conversions == ref_counts.adc_conversions);
+          }
+        }
+      }
     }
   }
 }

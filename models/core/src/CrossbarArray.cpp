@@ -54,4 +54,30 @@ Eigen::MatrixXd CrossbarArray::effective(const DeviceParams& d) const {
   return effective_conductance(g_ * f, d);
 }
 
+Eigen::VectorXd squared_drive_per_row(const Eigen::Ref<const Eigen::MatrixXd>& volts) {
+  // Eight running sums over the vectors (lane = b mod 8), combined in a fixed tree: a fixed
+  // order whatever the matrix's address or the block it is part of (an Eigen reduction's
+  // order depends on alignment), so the engine and the SystemC tile count the same bits;
+  // the lanes vectorise.
+  constexpr int kLanes = 8;
+  const Eigen::Index B = volts.rows();
+  const Eigen::Index B8 = B - B % kLanes;
+  Eigen::VectorXd out(volts.cols());
+  for (Eigen::Index r = 0; r < volts.cols(); ++r) {
+    const double* v = volts.col(r).data();
+    double s[kLanes] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (Eigen::Index b = 0; b < B8; b += kLanes)
+      for (int l = 0; l < kLanes; ++l) s[l] += v[b + l] * v[b + l];
+    for (Eigen::Index b = B8; b < B; ++b) s[b - B8] += v[b] * v[b];
+    out(r) = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  }
+  return out;
+}
+
+double read_power_w(const Eigen::VectorXd& v2_per_row, const Eigen::VectorXd& row_g_s) {
+  double p = 0.0;  // ascending rows (not Eigen's dot, whose order depends on alignment)
+  for (Eigen::Index r = 0; r < v2_per_row.size(); ++r) p += v2_per_row(r) * row_g_s(r);
+  return p;
+}
+
 }  // namespace memtile::core

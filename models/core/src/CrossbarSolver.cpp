@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cmath>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -204,6 +205,35 @@ void CrossbarSolver::Impl::assemble(Triplets& a, Triplets& b, Triplets& c) {
   }
 }
 
+namespace {
+// AMD ordering of an interior matrix, cached by its exact pattern (the (row, col) sequence of
+// its triplets, which assemble() emits in a fixed order). Thread-safe; entries are never
+// removed (a run has a handful of array shapes).
+const std::vector<int>& interior_ordering(const std::vector<Eigen::Triplet<double, int>>& aii, int ni) {
+  std::vector<int> pattern;
+  pattern.reserve(2 * aii.size() + 1);
+  pattern.push_back(ni);
+  for (const auto& t : aii) {
+    pattern.push_back(t.row());
+    pattern.push_back(t.col());
+  }
+  static std::mutex m;
+  static std::map<std::vector<int>, std::vector<int>> cache;
+  {
+    std::lock_guard<std::mutex> lk(m);
+    auto it = cache.find(pattern);
+    if (it != cache.end()) return it->second;
+  }
+  SpMat Aii(ni, ni);
+  Aii.setFromTriplets(aii.begin(), aii.end());
+  Eigen::PermutationMatrix<Eigen::Dynamic, Eigen::Dynamic, int> perm;
+  Eigen::AMDOrdering<int>()(Aii, perm);
+  std::vector<int> order(perm.indices().data(), perm.indices().data() + perm.indices().size());
+  std::lock_guard<std::mutex> lk(m);
+  return cache.emplace(std::move(pattern), std::move(order)).first->second;  // std::map: references stay valid
+}
+}  // namespace
+
 void CrossbarSolver::Impl::order_and_factor(const Triplets& a, const Triplets& b, const Triplets& c) {
   if (n == 0) return;
   // Ports: nodes with a source injection or an output tap.
@@ -235,11 +265,11 @@ void CrossbarSolver::Impl::order_and_factor(const Triplets& a, const Triplets& b
       const int r = interior_of_old[std::size_t(t.row())], q = interior_of_old[std::size_t(t.col())];
       if (r >= 0 && q >= 0) aii.emplace_back(r, q, t.value());
     }
-    SpMat Aii(static_cast<int>(ni), static_cast<int>(ni));
-    Aii.setFromTriplets(aii.begin(), aii.end());
-    Eigen::PermutationMatrix<Eigen::Dynamic, Eigen::Dynamic, int> order;  // order[new] = old
-    Eigen::AMDOrdering<int>()(Aii, order);
-    for (Eigen::Index k = 0; k < ni; ++k) new_of_old[std::size_t(interior[std::size_t(order.indices()[k])])] = int(k);
+    // The ordering depends only on the sparsity pattern, the same for every array of one shape
+    // and wire configuration: computed once per pattern (the pattern itself is the key, so
+    // two patterns never share an ordering) and reused by every later array of that shape.
+    const std::vector<int>& order = interior_ordering(aii, static_cast<int>(ni));  // order[new] = old
+    for (Eigen::Index k = 0; k < ni; ++k) new_of_old[std::size_t(interior[std::size_t(order[std::size_t(k)])])] = int(k);
   }
   {
     int next = int(ni);

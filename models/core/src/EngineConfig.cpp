@@ -105,6 +105,7 @@ void EngineConfig::validate() const {
   require(drift_nu >= 0, "drift_nu", "must be >= 0");
   require(drift_t_s > 0, "drift_t_s", "must be > 0 s");
   require(drift_t0_s > 0, "drift_t0_s", "must be > 0 s");
+  require(threads >= 0 && threads <= 1024, "threads", "must be 0 (hardware concurrency) .. 1024");
   const bool biased = weight_encoding == WeightEncoding::Biased || weight_encoding == WeightEncoding::BiasedFlipped;
   require(!biased || mode == EngineMode::BitSlice, "weight_encoding",
           to_string(weight_encoding) + " applies to the bitslice mode only");
@@ -167,6 +168,7 @@ void apply_json(EngineConfig& cfg, const nlohmann::json& j, const std::string& s
     else if (k == "drift_nu") cfg.drift_nu = num(v, k);
     else if (k == "drift_t_s") cfg.drift_t_s = num(v, k);
     else if (k == "drift_t0_s") cfg.drift_t0_s = num(v, k);
+    else if (k == "threads") cfg.threads = integer(v, k);
     else throw InputError(source + ": unknown configuration key '" + k + "'");
   }
 }
@@ -182,7 +184,7 @@ nlohmann::json to_json(const EngineConfig& c) {
                         {"weight_encoding", to_string(c.weight_encoding)},
                         {"stuck_at_lgs", c.stuck_at_lgs}, {"stuck_at_hgs", c.stuck_at_hgs},
                         {"drift_nu", c.drift_nu}, {"drift_t_s", c.drift_t_s},
-                        {"drift_t0_s", c.drift_t0_s}};
+                        {"drift_t0_s", c.drift_t0_s}, {"threads", c.threads}};
 }
 
 void apply_json_file(EngineConfig& cfg, const std::string& path) {

@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/FixedOrderProduct.hpp"
+#include "memtile/core/Parallel.hpp"
 
 namespace memtile::core {
 namespace {
@@ -119,7 +121,11 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
   pm.adc_ = AdcQuantiser{cfg_.radc};
 
   pm.blocks_.resize(kbs);
-  for (int kb = 0; kb < kbs; ++kb) {
+  // Row blocks are programmed in parallel: each writes only its own block, and every random
+  // draw is keyed by its array (array_key), so the thread count changes no bit.
+  const double worst = cfg_.software ? 0.0 : worst_case_fullscale(pm.differential_);
+  parallel_for(resolve_threads(cfg_.threads), static_cast<std::size_t>(kbs), [&](std::size_t kb_task) {
+    const int kb = static_cast<int>(kb_task);
     const Eigen::Index k0 = static_cast<Eigen::Index>(kb) * r;
     const Eigen::Index kr = std::min<Eigen::Index>(r, pm.k_ - k0);
     Eigen::MatrixXd wb = Eigen::MatrixXd::Zero(r, npad);
@@ -128,7 +134,7 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
     ProgrammedRowBlock& blk = pm.blocks_[kb];
     blk.w_scale = qw.scale;
     blk.w_int = std::move(qw.q);
-    if (cfg_.software) continue;
+    if (cfg_.software) return;
 
     const int nslices = diffpair ? 1 : static_cast<int>(pm.w_plan_.slices.size());
     blk.slices.resize(nslices);
@@ -139,7 +145,6 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
       ps.fullscale_a.resize(npad);
       if (flip) ps.flip_sign.resize(npad);
       const int lmax = diffpair ? cfg_.g_level - 1 : pm.w_plan_.slices[j].levels_max();
-      const double worst = worst_case_fullscale(pm.differential_);
       for (int nb = 0; nb < pm.col_blocks_; ++nb) {
         const auto wq = blk.w_int.middleCols(static_cast<Eigen::Index>(nb) * c, c);
         Eigen::MatrixXd diff;
@@ -197,8 +202,12 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
               (blk.slices[j].flip_sign.array() < 0).cast<double>() * (s.levels_max() * s.weight);
         }
     }
-  }
+  });
   for (ProgrammedRowBlock& blk : pm.blocks_) {
+    // Fixed at programming: the conductance on each row summed over every array of the row
+    // block (all weight slices, column blocks and polarities), the G of the read power V^2 G.
+    blk.row_g_sum_all_s = Eigen::VectorXd::Zero(r);
+    for (const ProgrammedSlice& ps : blk.slices) blk.row_g_sum_all_s += ps.row_g_sum_s.rowwise().sum();
     blk.w_scale.conservativeResize(pm.n_);
     blk.w_int.conservativeResize(Eigen::NoChange, pm.n_);
   }
@@ -226,7 +235,7 @@ double ProgrammedMatrix::weight_levels_max(int j) const {
   return cfg_.mode == EngineMode::DiffPair ? cfg_.g_level - 1 : w_plan_.slices[j].levels_max();
 }
 
-EncodedInput ProgrammedMatrix::encode(const Eigen::MatrixXd& X, int kb) const {
+EncodedInput ProgrammedMatrix::encode(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb) const {
   const int r = cfg_.array_rows;
   const Eigen::Index k0 = static_cast<Eigen::Index>(kb) * r;
   const Eigen::Index kr = std::min<Eigen::Index>(r, k_ - k0);
@@ -260,17 +269,26 @@ EncodedInput ProgrammedMatrix::encode(const Eigen::MatrixXd& X, int kb) const {
   return in;
 }
 
-Eigen::MatrixXd ProgrammedMatrix::read(int kb, int j, int i, const Eigen::MatrixXd& V,
+Eigen::MatrixXd ProgrammedMatrix::read(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V,
                                        std::uint64_t first_vector) const {
+  Eigen::MatrixXd out;
+  read_into(kb, j, i, V, first_vector, out);
+  return out;
+}
+
+void ProgrammedMatrix::read_into(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V,
+                                 std::uint64_t first_vector, Eigen::MatrixXd& out) const {
   const Eigen::MatrixXd& d = blocks_[kb].slices[j].diff_s;
+  out.resize(V.rows(), d.cols());
+  // Padded rows are driven at exactly 0 V: they add nothing, so they are not computed.
+  const Eigen::Index used = std::min<Eigen::Index>(cfg_.array_rows, k_ - static_cast<Eigen::Index>(kb) * cfg_.array_rows);
   if (cfg_.vnoise == 0.0) {
-    // Padded rows are driven at exactly 0 V: they add nothing, so they are not computed.
-    const Eigen::Index used = std::min<Eigen::Index>(cfg_.array_rows, k_ - static_cast<Eigen::Index>(kb) * cfg_.array_rows);
-    return V.leftCols(used) * d.topRows(used);
+    fixed_order_product(V.leftCols(used), d.topRows(used), out);
+    return;
   }
-  // Read noise: every array has its own row drivers, so each gets its own draw per read.
+  // Read noise: every array has its own row drivers, so each gets its own draw per read
+  // (also on the padded rows, which then carry current).
   const int c = cfg_.array_cols;
-  Eigen::MatrixXd out(V.rows(), d.cols());
   Eigen::MatrixXd vn(V.rows(), V.cols());
   for (int nb = 0; nb < col_blocks_; ++nb) {
     const Eigen::Index c0 = static_cast<Eigen::Index>(nb) * c;
@@ -282,22 +300,19 @@ Eigen::MatrixXd ProgrammedMatrix::read(int kb, int j, int i, const Eigen::Matrix
       for (Eigen::Index b = 0; b < V.rows(); ++b)
         vn(b, col) = V(b, col) + cfg_.vnoise * rng_.normal(key, first_vector + static_cast<std::uint64_t>(b),
                                                             static_cast<std::uint64_t>(col));
-    out.middleCols(c0, width) = vn * d.middleCols(c0, width);
+    fixed_order_product(vn, d.middleCols(c0, width), out.middleCols(c0, width));
   }
-  return out;
 }
 
 namespace {
-// ADC code of every element, times the value of one code: vectorised round-half-even
-// (x + 1.5*2^52 - 1.5*2^52) and clamp, the same operations element by element as
-// AdcQuantiser::code() followed by the scaling.
+// ADC code of every element (adc_code: round half to even, clip), times the value of one
+// code: the same operations element by element as adc_codes() followed by the scaling.
 template <typename Out>
 void adc_convert(const Eigen::MatrixXd& I, const Eigen::ArrayXd& inv_fs, const Eigen::ArrayXd& code_value,
                  double lo, double hi, Out&& out) {
-  constexpr double magic = 6755399441055744.0;
   const auto k = inv_fs.transpose();
   const auto u = code_value.transpose();
-  out(((((I.array().rowwise() * k) + magic) - magic).max(lo).min(hi)).rowwise() * u);
+  out(adc_code(I.array().rowwise() * k, lo, hi).rowwise() * u);
 }
 }  // namespace
 
@@ -316,7 +331,7 @@ Eigen::VectorXd ProgrammedMatrix::adc_codes(int kb, int j, int i, const Eigen::M
   adc_scales(kb, j, i, inv_fs, code_value);
   double lo = 0, hi = 0;
   adc_code_limits(lo, hi);
-  return (I.col(col).array() * inv_fs(col)).unaryExpr([&](double v) { return std::min(hi, std::max(lo, round_even(v))); }).matrix();
+  return (I.col(col).array() * inv_fs(col)).unaryExpr([&](double v) { return adc_code(v, lo, hi); }).matrix();
 }
 
 void ProgrammedMatrix::adc_scales(int kb, int j, int i, Eigen::ArrayXd& inv_fs, Eigen::ArrayXd& code_value) const {
@@ -385,21 +400,67 @@ void ProgrammedMatrix::finish_block(Eigen::MatrixXd& Y, int kb, const EncodedInp
   Y.noalias() += in.scale.asDiagonal() * acc * blocks_[kb].w_scale.asDiagonal();
 }
 
-void ProgrammedMatrix::count_reads(int kb, const EncodedInput& in) {
-  const std::uint64_t b = static_cast<std::uint64_t>(in.q.rows());
-  if (cfg_.software) return;
-  const std::uint64_t nx = in.volts.size();
+double ProgrammedMatrix::chunk_read_power_w(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len) const {
+  double p = 0.0;
+  for (const Eigen::MatrixXd& v : in.volts)
+    p += read_power_w(squared_drive_per_row(v.middleRows(b0, len)), blocks_[kb].row_g_sum_all_s);
+  return p;
+}
+
+void ProgrammedMatrix::add_read_counts(int kb, std::uint64_t b, double read_power_w) {
+  const std::uint64_t nx = cfg_.mode == EngineMode::DiffPair ? 1 : x_plan_.slices.size();
   const std::uint64_t nw = blocks_[kb].slices.size();
   const std::uint64_t per_pair = differential_ ? 2 : 1;  // G+ and G- arrays
   const std::uint64_t ncb = static_cast<std::uint64_t>(col_blocks_);
   counters_.dac_conversions += b * static_cast<std::uint64_t>(cfg_.array_rows) * nx * nw * ncb;
   counters_.array_reads += b * nx * nw * ncb * per_pair;
   counters_.adc_conversions += b * nx * nw * ncb * static_cast<std::uint64_t>(cfg_.array_cols);
-  for (const Eigen::MatrixXd& v : in.volts) {
-    const Eigen::VectorXd v2 = v.array().square().colwise().sum().transpose();
-    for (const ProgrammedSlice& ps : blocks_[kb].slices)
-      counters_.read_energy_per_s_j += v2.dot(ps.row_g_sum_s.rowwise().sum());
+  counters_.read_energy_per_s_j += read_power_w;
+}
+
+void ProgrammedMatrix::count_reads(int kb, const EncodedInput& in) {
+  if (cfg_.software) return;
+  const Eigen::Index B = in.q.rows();
+  double p = 0.0;  // per kVectorChunk vectors, then in chunk order: multiply()'s sums exactly
+  for (Eigen::Index b0 = 0; b0 < B; b0 += kVectorChunk)
+    p += chunk_read_power_w(kb, in, b0, std::min<Eigen::Index>(kVectorChunk, B - b0));
+  add_read_counts(kb, static_cast<std::uint64_t>(B), p);
+}
+
+void ProgrammedMatrix::accumulate_vectors(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len,
+                                          std::uint64_t first_vector, Eigen::Ref<Eigen::MatrixXd> acc) const {
+  if (cfg_.software) {
+    acc.noalias() = in.q.middleRows(b0, len) * blocks_[kb].w_int;  // integers: exact in any order
+    return;
   }
+  double code_lo = 0, code_hi = 0;
+  adc_code_limits(code_lo, code_hi);
+  // Per-thread scratch, reused across calls (no allocation per chunk once warm).
+  thread_local Eigen::MatrixXd I;
+  thread_local Eigen::ArrayXd inv_fs, code_value;
+  acc.setZero();
+  for (int i = 0; i < static_cast<int>(in.volts.size()); ++i) {
+    for (int j = 0; j < static_cast<int>(blocks_[kb].slices.size()); ++j) {
+      read_into(kb, j, i, in.volts[i].middleRows(b0, len), first_vector + static_cast<std::uint64_t>(b0), I);
+      // convert_into + shift_add fused into one pass over the currents (no product matrix
+      // written and read back); the same operations per element as convert() then
+      // shift_add(), so the same bits as the tile's components give in two stages.
+      adc_scales(kb, j, i, inv_fs, code_value);
+      const double weight = slice_weight(j, i);
+      adc_convert(I, inv_fs, code_value, code_lo, code_hi, [&](auto&& e) { acc.array() += weight * e; });
+    }
+  }
+}
+
+void ProgrammedMatrix::accumulate(int kb, const EncodedInput& in, std::uint64_t first_vector, Eigen::MatrixXd& acc) const {
+  const Eigen::Index B = in.q.rows();
+  acc.resize(B, n_);
+  const std::size_t chunks = static_cast<std::size_t>((B + kVectorChunk - 1) / kVectorChunk);
+  parallel_for(resolve_threads(cfg_.threads), chunks, [&](std::size_t c) {
+    const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
+    const Eigen::Index len = std::min<Eigen::Index>(kVectorChunk, B - b0);
+    accumulate_vectors(kb, in, b0, len, first_vector, acc.middleRows(b0, len));
+  });
 }
 
 Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
@@ -407,34 +468,38 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
           "have " + std::to_string(X.cols()) + " columns but the programmed matrix has " +
               std::to_string(k_) + " rows");
   require(X.allFinite(), "inputs", "contain NaN or Inf");
-  Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(X.rows(), n_);
-  Eigen::MatrixXd acc(X.rows(), n_), I;
-  Eigen::ArrayXd inv_fs, code_value;
-  double code_lo = 0, code_hi = 0;
-  adc_code_limits(code_lo, code_hi);
-  for (int kb = 0; kb < row_blocks(); ++kb) {
-    const EncodedInput in = encode(X, kb);
-    if (cfg_.software) {
-      acc.noalias() = in.q * blocks_[kb].w_int;
-    } else {
-      acc.setZero();
-      for (int i = 0; i < static_cast<int>(in.volts.size()); ++i) {
-        for (int j = 0; j < static_cast<int>(blocks_[kb].slices.size()); ++j) {
-          I = read(kb, j, i, in.volts[i], vectors_read_);
-          // convert_into + shift_add fused into one pass over the currents (no product matrix
-          // written and read back); the same operations per element, so the same bits as the
-          // tile, which converts and shift-adds in two stages.
-          adc_scales(kb, j, i, inv_fs, code_value);
-          const double weight = slice_weight(j, i);
-          adc_convert(I, inv_fs, code_value, code_lo, code_hi,
-                      [&](auto&& e) { acc.array() += weight * e; });
-        }
-      }
+  const Eigen::Index B = X.rows();
+  Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(B, n_);
+  const int kbs = row_blocks();
+  // Independent tasks of kVectorChunk vectors each, every row block of a task in turn (its
+  // encoded inputs stay in cache): every vector's result depends only on its own inputs
+  // (per-vector scales, noise keyed by the vector's index, fixed-order products), so the
+  // split changes no bit; the read powers are summed per task and then in task order, as
+  // count_reads() does for a whole batch.
+  const std::size_t chunks = static_cast<std::size_t>((B + kVectorChunk - 1) / kVectorChunk);
+  std::vector<double> power(chunks * static_cast<std::size_t>(kbs), 0.0);
+  const std::uint64_t first = vectors_read_;
+  parallel_for(resolve_threads(cfg_.threads), chunks, [&](std::size_t c) {
+    const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
+    const Eigen::Index len = std::min<Eigen::Index>(kVectorChunk, B - b0);
+    Eigen::MatrixXd Yc = Eigen::MatrixXd::Zero(len, n_);
+    Eigen::MatrixXd acc(len, n_);
+    for (int kb = 0; kb < kbs; ++kb) {
+      const EncodedInput in = encode(X.middleRows(b0, len), kb);
+      accumulate_vectors(kb, in, 0, len, first + static_cast<std::uint64_t>(b0), acc);
+      if (!cfg_.software)
+        power[c * static_cast<std::size_t>(kbs) + static_cast<std::size_t>(kb)] = chunk_read_power_w(kb, in, 0, len);
+      finish_block(Yc, kb, in, acc);
     }
-    finish_block(Y, kb, in, acc);
-    count_reads(kb, in);
-  }
-  end_batch(X.rows());
+    Y.middleRows(b0, len) = Yc;
+  });
+  if (!cfg_.software)
+    for (int kb = 0; kb < kbs; ++kb) {
+      double p = 0.0;
+      for (std::size_t c = 0; c < chunks; ++c) p += power[c * static_cast<std::size_t>(kbs) + static_cast<std::size_t>(kb)];
+      add_read_counts(kb, static_cast<std::uint64_t>(B), p);
+    }
+  end_batch(B);
   return Y;
 }
 

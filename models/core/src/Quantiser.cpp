@@ -74,11 +74,10 @@ namespace {
 // rounding before clamping because the bounds are integers, and keeps round_even in range.
 void scale_round_clamp(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::VectorXd& inv, double lo,
                        double hi, bool by_rows, Eigen::MatrixXd& q) {
-  constexpr double magic = 6755399441055744.0;
   if (by_rows)
-    q.array() = (((x.array().colwise() * inv.array()).max(lo).min(hi)) + magic) - magic;
+    q.array() = round_even((x.array().colwise() * inv.array()).max(lo).min(hi));
   else
-    q.array() = (((x.array().rowwise() * inv.transpose().array()).max(lo).min(hi)) + magic) - magic;
+    q.array() = round_even((x.array().rowwise() * inv.transpose().array()).max(lo).min(hi));
 }
 
 Eigen::VectorXd max_abs(const Eigen::Ref<const Eigen::MatrixXd>& x, bool by_rows) {

@@ -86,10 +86,10 @@ bool Crossbar::execute(MvmExtension& ext, sc_core::sc_time& delay) {
         // sum_b V_br^2 is the same for every weight slice of input slice i: computed once.
         const CacheKey key{ext.first_vector, ext.batch, ext.i};
         if (!(key == v2_key_)) {
-          v2_ = ext.part->in.volts[ext.i].array().square().colwise().sum().transpose();
+          v2_ = core::squared_drive_per_row(ext.part->in.volts[ext.i]);
           v2_key_ = key;
         }
-        const double p_w = v2_.dot(g_row_sum_[ext.j]);
+        const double p_w = core::read_power_w(v2_, g_row_sum_[ext.j]);
         ext.energy_pj = p_w * drive_s_ * 1e12;
       }  // software form: no conductances exist, no physical read energy
       if (ext.numerics) ext.part->I = pm_.read(kb_, ext.j, ext.i, ext.part->in.volts[ext.i], ext.first_vector);

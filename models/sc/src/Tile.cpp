@@ -93,11 +93,17 @@ class Tile::Partition : public sc_core::sc_module {
     } else {
       d.acc.setZero(tile_.batch_rows_, g.out_features);
     }
-    ext.numerics = !g.software;
     energy_.fill(0.0);
     sc_time lat[4];
     const bool trace_codes = kb_ == 0 && !g.software && tile_.batch_traced_ > 0 && tile_.trace_ && tile_.trace_->vcd() &&
                              tile_.trace_->config().adc_trace_column < g.out_features;
+    // When no one observes the intermediate currents (RTL periphery, traced ADC codes), the
+    // engine's own fused, parallel step computes the partition's accumulator (the same bits
+    // as the component-by-component path below) and the components only account time and
+    // energy.
+    const bool observed = tile_.rtl_ || trace_codes;
+    ext.numerics = !g.software && observed;
+    if (!g.software && !observed) tile_.pm_->accumulate(kb_, d.in, tile_.batch_first_vector_, d.acc);
     for (int i = 0; i < g.input_slices; ++i) {
       ext.i = i;
       ext.op = MvmOp::Drive;

@@ -22,6 +22,16 @@ struct DacQuantiser {
   double signed_qmax() const { return std::max(1, (levels - 1) / 2); }
 };
 
+// The ADC's transfer function, one home for every converter of the model (the engine's fused
+// conversion loop, its adc_codes() that the SystemC Adc reports, AdcQuantiser): the input in
+// LSBs rounded to the nearest code, ties to the EVEN code (round half to even, not half away
+// from zero; the SAR logic model's HalfEven option reproduces it), then clipped to [lo, hi].
+inline double adc_code(double x_lsb, double lo, double hi) { return std::min(hi, std::max(lo, round_even(x_lsb))); }
+template <typename Derived>
+auto adc_code(const Eigen::ArrayBase<Derived>& x_lsb, double lo, double hi) {
+  return round_even(x_lsb).max(lo).min(hi);
+}
+
 // Signed mid-tread ADC with `levels` codes: code = round(x * half) clipped to
 // [-half, levels-1-half], half = levels/2, where x = I / I_fullscale. Codes outside full
 // scale clip, as the hardware does.
@@ -29,8 +39,7 @@ struct AdcQuantiser {
   int levels = 1024;
   int half() const { return levels / 2; }
   double code(double x_over_fs) const {
-    const double c = round_even(x_over_fs * half());
-    return std::min(static_cast<double>(levels - 1 - half()), std::max(-static_cast<double>(half()), c));
+    return adc_code(x_over_fs * half(), -static_cast<double>(half()), static_cast<double>(levels - 1 - half()));
   }
 };
 

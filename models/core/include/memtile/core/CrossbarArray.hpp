@@ -46,4 +46,14 @@ class CrossbarArray {
 // Effective conductance of an arbitrary conductance matrix under the device's wires.
 Eigen::MatrixXd effective_conductance(const Eigen::MatrixXd& g, const DeviceParams& device);
 
+// The read power of a crossbar read, sum over vectors b and rows r of V(b,r)^2 * G(r), with
+// G(r) the conductance on row r summed over the arrays driven (every cell of a row sees the
+// row voltage; wire losses are not subtracted). In two factors so that a caller driving
+// several arrays with the same voltages forms the voltage part once. One home for the
+// engine's counters and the SystemC crossbar's energy.
+// Per row: sum over the vectors of the squared drive voltage (V^2), volts = vectors x rows.
+Eigen::VectorXd squared_drive_per_row(const Eigen::Ref<const Eigen::MatrixXd>& volts);
+// sum_r v2(r) * G(r) (W), from squared_drive_per_row and the row conductance sums (S).
+double read_power_w(const Eigen::VectorXd& v2_per_row, const Eigen::VectorXd& row_g_s);
+
 }  // namespace memtile::core

@@ -60,6 +60,8 @@ struct EngineConfig {
   double drift_t_s = 1.0;         // time between programming and read, s
   double drift_t0_s = 1.0;        // drift reference time, s
 
+  int threads = 0;                // worker threads of multiply/program; 0 = hardware concurrency (results do not depend on it)
+
   // Throws InputError naming the first invalid field.
   void validate() const;
 

@@ -40,6 +40,7 @@ struct ProgrammedRowBlock {
   Eigen::VectorXd w_scale;         // out_features: weight scale of each column in this row block
   Eigen::MatrixXd w_int;           // rows x out_features integer weights (software form)
   std::vector<ProgrammedSlice> slices;  // one per weight slice (empty in the software form)
+  Eigen::VectorXd row_g_sum_all_s; // rows: sum over the slices of row_g_sum_s over the column blocks (energy)
   // Biased encodings (hardware form): out_features, the digital correction per unit of the
   // input sum: finish_block adds sum_r q_r x this to the accumulator (-2^(n-1), plus
   // levels_max x weight of every flipped slice of the column). Empty otherwise.
@@ -81,10 +82,13 @@ class ProgrammedMatrix {
 
   // --- the steps of multiply(), in order ---
   // Quantise and slice X's columns [kb*rows, ...) (B x K input) into DAC voltages.
-  EncodedInput encode(const Eigen::MatrixXd& X, int kb) const;
+  EncodedInput encode(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb) const;
   // Column currents of weight slice j for input-slice voltages V (B x rows); read noise keyed
   // by (input slice i, first_vector + row of V). Returns B x out_features.
-  Eigen::MatrixXd read(int kb, int j, int i, const Eigen::MatrixXd& V, std::uint64_t first_vector) const;
+  Eigen::MatrixXd read(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V, std::uint64_t first_vector) const;
+  // The same into a caller's buffer (no allocation when out already has the shape).
+  void read_into(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V, std::uint64_t first_vector,
+                 Eigen::MatrixXd& out) const;
   // ADC: currents -> integer slice products (sum of u_i * v_j per column), B x out_features
   // (a flipped column of biased_flipped: minus its product sum(u_i * (max - v_j))).
   Eigen::MatrixXd convert(int kb, int j, int i, const Eigen::MatrixXd& I) const;
@@ -92,12 +96,23 @@ class ProgrammedMatrix {
   void convert_into(int kb, int j, int i, const Eigen::MatrixXd& I, Eigen::MatrixXd& P) const;
   // ADC codes of column `col` for every vector (what the converter outputs), from currents I.
   Eigen::VectorXd adc_codes(int kb, int j, int i, const Eigen::MatrixXd& I, Eigen::Index col) const;
+  // read, convert and shift_add of every slice pair (i outer, j inner) of vectors
+  // [b0, b0+len) of `in` in one pass, into acc (len x out_features; software form: q * w_int).
+  // first_vector is that of the batch's vector 0. multiply() is built on it.
+  void accumulate_vectors(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len,
+                          std::uint64_t first_vector, Eigen::Ref<Eigen::MatrixXd> acc) const;
+  // The same for the whole batch of `in`, in parallel over kVectorChunk vectors (the SystemC
+  // tile's numbers when no intermediate currents are observed).
+  void accumulate(int kb, const EncodedInput& in, std::uint64_t first_vector, Eigen::MatrixXd& acc) const;
   // Shift-add: acc += weight(i) * weight(j) * P.
   void shift_add(Eigen::MatrixXd& acc, int j, int i, const Eigen::MatrixXd& P) const;
   // Scale the block's integer accumulator back and add it to Y (B x out_features).
   void finish_block(Eigen::MatrixXd& Y, int kb, const EncodedInput& in, const Eigen::MatrixXd& acc) const;
-  // Count the reads of one row block of a batch (called by multiply and by the SystemC tile).
+  // Count the reads of one row block of a batch (the SystemC tile calls it; multiply() counts
+  // the same, with the read power summed per kVectorChunk vectors and then in chunk order).
   void count_reads(int kb, const EncodedInput& in);
+  // Vectors per parallel task of multiply(); fixed, so no sum depends on the thread count.
+  static constexpr Eigen::Index kVectorChunk = 32;
   // Close a batch of B vectors: the next batch's read noise continues the vector count.
   void end_batch(Eigen::Index B);
   // Vectors read so far: pass it as first_vector to read() for the current batch.
@@ -112,6 +127,9 @@ class ProgrammedMatrix {
   void adc_code_limits(double& lo, double& hi) const;  // signed mid-tread, or 0 .. radc-1 (lossless)
   void apply_flip(int kb, int j, Eigen::ArrayXd& code_value) const;
   double weight_levels_max(int j) const;
+  // Read power (sum of V^2 G, W) of vectors [b0, b0+len) of one row block, all slice pairs.
+  double chunk_read_power_w(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len) const;
+  void add_read_counts(int kb, std::uint64_t vectors, double read_power_w);
 
   EngineConfig cfg_;
   CounterRng rng_;

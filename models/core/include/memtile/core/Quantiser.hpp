@@ -62,11 +62,17 @@ QuantisedBlock quantise_int(const Eigen::Ref<const Eigen::MatrixXd>& x, double q
 QuantisedBlock quantise_fp(const Eigen::Ref<const Eigen::MatrixXd>& x, int fraction_bits, int bw_e,
                            bool by_rows);
 
-// Round half to even, vectorisable (exact for |x| < 2^51).
+// Round to nearest, ties to even: (x + 1.5*2^52) - 1.5*2^52 under the default rounding mode
+// (exact for |x| < 2^51; not folded, as we never build with -ffast-math). Vectorisable; one
+// home for the trick, for scalars and for Eigen array expressions alike.
+constexpr double kRoundEvenMagic = 6755399441055744.0;  // 1.5 * 2^52
 inline double round_even(double x) {
-  constexpr double magic = 6755399441055744.0;  // 1.5 * 2^52
-  const double t = x + magic;  // not folded: we never build with -ffast-math
-  return t - magic;
+  const double t = x + kRoundEvenMagic;
+  return t - kRoundEvenMagic;
+}
+template <typename Derived>
+auto round_even(const Eigen::ArrayBase<Derived>& x) {
+  return (x + kRoundEvenMagic) - kRoundEvenMagic;
 }
 
 }  // namespace memtile::core
