@@ -53,6 +53,15 @@ struct EngineConfig {
   int bw_e = 8;                   // exponent bits (fp mode)
   AdcFullScale adc_full_scale = AdcFullScale::WorstCase;
   WeightEncoding weight_encoding = WeightEncoding::TwosComplement;
+  // Converter coding: false = mid-tread (DAC levels spread over both polarities, ADC codes
+  // -radc/2 .. radc/2-1); true = sign-magnitude (mPimPy: +-(rdac-1) input steps, ADC codes
+  // +-(radc-1), radc-1 steps per full scale). See docs/numerics.md.
+  bool sign_magnitude_converters = false;
+  // Digital back end rounds each converted slice product (ADC code x value of one code, in
+  // units of sum(u*v)) to the nearest integer count, as mPimPy's hardware forms do: slice
+  // products are integers, so when the ADC resolves finer than one count, noise below half a
+  // count disappears; when it does not, rounding changes the result by less than half a code.
+  bool round_slice_products = false;
 
   double stuck_at_lgs = 0.0;      // probability that a cell is stuck at LGS
   double stuck_at_hgs = 0.0;      // probability that a cell is stuck at HGS

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""memtile's Python API next to mPimPy 1.0, in one process, on the same operands (docs/python.md).
+
+  PYTHONPATH=build/bindings/python /usr/bin/python3 bench/python_api_bench.py [--size 512] [--repeats 3]
+
+1. Bit-slice hardware, [1,1,2,4] input and weight slices, 32x32 arrays, mPimPy's INT8 example
+   devices (var 0.05), A (n x n) . B (n x n): wall time of memtile.dot (program + multiply),
+   of the mPimPy facade's MapReduceDot (the same engine configuration through
+   memtile.mpimpy) and of mPimPy 1.0's MapReduceDot ($MPIMPY_PATH or ../shared/peers/mpimpy;
+   skipped when absent). Best of --repeats.
+2. Binding overhead: ProgrammedMatrix.multiply(X) called from Python against the same multiply
+   timed inside C++ (ProgrammedMatrix._cpp_seconds: the C++ loop, no Python, no conversion),
+   same programmed matrix, same X; overhead = python / C++ - 1.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+import memtile
+from memtile.mpimpy import memmat as mt_memmat
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+INT8 = dict(HGS=1 / 1.3e5, LGS=1 / 2.1e6, g_level=16, var=0.05, vnoise=0, wire_resistance=2.93, rdac=256,
+            radc=1024, vread=0.1, array_size=(32, 32))
+BLK = [1, 1, 2, 4]
+
+
+def best(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def find_mpimpy():
+    for p in (os.environ.get("MPIMPY_PATH"), os.path.join(HERE, "..", "..", "shared", "peers", "mpimpy")):
+        if p and os.path.isfile(os.path.join(p, "mpimpy", "__init__.py")):
+            return os.path.abspath(p)
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size", type=int, default=512)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--mpimpy-repeats", type=int, default=1)
+    opt = ap.parse_args()
+    n = opt.size
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    exact = a @ b
+    out = {"size": n, "case": "bit-slice hardware [1,1,2,4], 32x32 arrays, mPimPy INT8 devices, var 0.05"}
+
+    params = dict(mode="bitslice", xblk=BLK, mblk=BLK, sign_magnitude_converters=True, round_slice_products=True,
+                  **{k: v for k, v in INT8.items() if k != "array_size"}, array_size=[32, 32])
+    params["wire_resistance"] = 0.0
+    c = memtile.dot(a, b, seed=1, **params)
+    out["memtile_dot_s"] = best(lambda: memtile.dot(a, b, seed=1, **params), opt.repeats)
+    out["memtile_dot_re"] = float(np.linalg.norm(c - exact) / np.linalg.norm(exact))
+    dpe = mt_memmat.bitslicedpe(**INT8, seed=1)
+    out["memtile_facade_s"] = best(lambda: dpe.MapReduceDot(a, b, xblk=BLK, mblk=BLK), opt.repeats)
+
+    path = find_mpimpy()
+    if path:
+        sys.path.insert(0, path)
+        from mpimpy import memmat as mp_memmat
+        ref = mp_memmat.bitslicedpe(**INT8)
+        np.random.seed(1)
+        cref = ref.MapReduceDot(a, b, xblk=BLK, mblk=BLK)
+        out["mpimpy_s"] = best(lambda: ref.MapReduceDot(a, b, xblk=BLK, mblk=BLK), opt.mpimpy_repeats)
+        out["mpimpy_re"] = float(np.linalg.norm(cref - exact) / np.linalg.norm(exact))
+        out["speedup_vs_mpimpy"] = out["mpimpy_s"] / out["memtile_dot_s"]
+    else:
+        out["mpimpy_s"] = None
+
+    pm = memtile.Engine(seed=1, **params).program(b)
+    pm.multiply(a)  # warm
+    reps = max(3, opt.repeats)
+    py = best(lambda: pm.multiply(a), reps)
+    cpp = min(pm._cpp_seconds(a, 1) for _ in range(reps))
+    out["multiply_python_s"] = py
+    out["multiply_cpp_s"] = cpp
+    out["binding_overhead"] = py / cpp - 1.0
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
