@@ -138,5 +138,20 @@ for exc, words, fn in cases:
     good, msg = raises(exc, words, fn)
     check(good, f"{exc.__name__} naming {words}: {msg}")
 
+# --- the CLI's flags for the mPimPy-mode options give the package's numbers
+if len(sys.argv) > 1:
+    import os
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        pa, pb, pc = (os.path.join(tmp, f) for f in ("a.npy", "b.npy", "c.npy"))
+        np.save(pa, a)
+        np.save(pb, b)
+        r = subprocess.run([sys.argv[1], "dot", "--a", pa, "--b", pb, "--out", pc, "--seed", "6", "--xblk", "1,1,2,4",
+                            "--round-slice-products", "--sign-magnitude-converters"], capture_output=True, text=True)
+        same = r.returncode == 0 and np.array_equal(
+            np.load(pc), memtile.dot(a, b, seed=6, round_slice_products=True, sign_magnitude_converters=True))
+        check(same, f"memtile dot --round-slice-products --sign-magnitude-converters = memtile.dot {r.stderr.strip()}")
+
 print(f"\n{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)

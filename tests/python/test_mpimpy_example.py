@@ -31,6 +31,7 @@ for name, (y, lo, hi) in bands.items():
 # Exact: the facade's INT8 1-bit call is memtile.dot with the `mpimpy` preset and the seed the
 # facade drew (every call takes one from numpy's generator, in the example's order).
 import memtile  # noqa: E402
+from memtile.mpimpy import memmat  # noqa: E402
 
 np.random.seed(2026)
 a, b = np.random.randn(32, 32), np.random.randn(32, 32)
@@ -43,5 +44,14 @@ if not same:
 v1 = g["dpe_int"].MapReduceDot(g["a"][0], g["b"], xblk=[1, 1, 2, 4], mblk=[1, 1, 2, 4])
 if v1.shape != (32,):
     bad.append("1-D shape")
+# vnoise: stored and not applied, as in mPimPy, unless apply_vnoise=True.
+d_default = memmat.bitslicedpe(seed=3)                       # mPimPy's default vnoise, 0.05 V
+d_quiet = memmat.bitslicedpe(seed=3, vnoise=0)
+d_noisy = memmat.bitslicedpe(seed=3, apply_vnoise=True)
+same = np.array_equal(d_default.MapReduceDot(a, b), d_quiet.MapReduceDot(a, b)) and d_default.vnoise == 0.05
+noisy = not np.array_equal(d_noisy.MapReduceDot(a, b), d_quiet.MapReduceDot(a, b))
+print(("ok  " if same and noisy else "FAIL") + " vnoise ignored as in mPimPy; apply_vnoise=True applies it")
+if not (same and noisy):
+    bad.append("vnoise")
 print(f"{len(bad)} failure(s)")
 sys.exit(1 if bad else 0)

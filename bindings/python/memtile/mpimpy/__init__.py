@@ -10,9 +10,9 @@ wire_factor=True solving the crossbar circuit exactly with `wire_resistance` ohm
 
 Differences from mPimPy, on purpose: programming variation is drawn from memtile's seeded
 generator (seed: an integer, or None to take one from numpy's global generator at every call,
-so np.random.seed() still makes a script repeatable); `vnoise` is memtile's read noise (V, std
-per row voltage per read; mPimPy accepts and ignores it); FP pre-alignment rounds instead of
-truncating; a multi-bit MSB slice is handled exactly.
+so np.random.seed() still makes a script repeatable); `vnoise` is accepted and, as in mPimPy,
+not applied -- apply_vnoise=True makes it memtile's read noise (V, std per row voltage per
+read); FP pre-alignment rounds instead of truncating; a multi-bit MSB slice is handled exactly.
 """
 from . import memmat, memmatdp, memmatfp  # noqa: F401
 from .memmat import bitslicedpe

@@ -10,7 +10,7 @@ class _Dpe:
     _var_default = 0.05
 
     def __init__(self, HGS=1e-5, LGS=1e-7, g_level=16, var=None, vnoise=0.05, wire_resistance=2.93,
-                 rdac=256, radc=1024, vread=0.1, array_size=(32, 32), seed=None):
+                 rdac=256, radc=1024, vread=0.1, array_size=(32, 32), seed=None, apply_vnoise=False):
         self.HGS, self.LGS, self.g_level = HGS, LGS, g_level
         self.var = self._var_default if var is None else var
         self.vnoise, self.wire_resistance = vnoise, wire_resistance
@@ -21,10 +21,16 @@ class _Dpe:
             raise ValueError("array_size: expected (rows, cols), got " + repr(array_size)) from None
         self.array_size = (rows, cols)
         self.seed = seed
+        # mPimPy stores vnoise and never uses it (its default, 0.05 V, is half of vread): the
+        # facade does the same unless asked to apply it as memtile's read noise.
+        self.apply_vnoise = bool(apply_vnoise)
         Engine(**self._device(), array_size=list(self.array_size), xblk=[1, 1], mblk=[1, 1])  # validates now
 
     def _device(self):
-        return {k: getattr(self, k) for k in _DEVICE}
+        d = {k: getattr(self, k) for k in _DEVICE}
+        if not self.apply_vnoise:
+            d["vnoise"] = 0.0
+        return d
 
     def _seed(self):
         if self.seed is not None:
