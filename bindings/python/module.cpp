@@ -11,6 +11,7 @@
 #include <pybind11/stl.h>
 
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -145,16 +146,21 @@ struct Programmed {
     return d;
   }
 
-  // The same multiply timed inside C++ only (for the binding-overhead benchmark).
-  double cpp_seconds(const py::handle& x, int repeats) {
+  // The same multiply timed inside C++ only (for the binding-overhead benchmark): seconds per
+  // call, wall clock and process CPU time (the latter robust against other load on the machine).
+  std::pair<double, double> cpp_seconds(const py::handle& x, int repeats) {
+    if (repeats < 1) throw py::value_error("repeats: must be >= 1");
     const Eigen::MatrixXd X = matrix_from(x, "X");
     py::gil_scoped_release release;
     std::lock_guard<std::mutex> lock(mu);
     Eigen::MatrixXd Y;
     const auto t0 = std::chrono::steady_clock::now();
+    const std::clock_t c0 = std::clock();
     for (int k = 0; k < repeats; ++k) Y = pm->multiply(X);
+    const std::clock_t c1 = std::clock();
     const auto t1 = std::chrono::steady_clock::now();
-    return std::chrono::duration<double>(t1 - t0).count() / repeats;
+    return {std::chrono::duration<double>(t1 - t0).count() / repeats,
+            static_cast<double>(c1 - c0) / CLOCKS_PER_SEC / repeats};
   }
 };
 

@@ -17,8 +17,8 @@ enum class AdcFullScale { WorstCase, Calibrated, Lossless };
 
 // How signed weights of the bit-sliced and fp engines map onto unsigned conductances:
 // two's complement (MSB slice negative, one array per slice, LGS reference column
-// subtracted) or differential sign-magnitude (a G+ and a G- array per slice, as mPimPy's
-// published error figures imply; see docs/numerics.md), or ISAAC's biased encoding (bit-slice
+// subtracted; mPimPy's encoding) or differential sign-magnitude (a G+ and a G- array per
+// slice; not what mPimPy does, see docs/numerics.md), or ISAAC's biased encoding (bit-slice
 // mode): w + 2^(n-1) in offset binary, every slice positive, the bias x sum(x) subtracted
 // digitally; biased_flipped adds ISAAC's flipped columns: a column whose slice levels sum to
 // more than half the maximum stores max - level, so the column sum the ADC sees is at most
