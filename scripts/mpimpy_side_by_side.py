@@ -159,7 +159,11 @@ def main():
         print("mPimPy not found ($MPIMPY_PATH or ../shared/peers/mpimpy): skipped")
         return SKIP
     sys.path.insert(0, path)
-    import mpimpy  # noqa: E402  (only numpy and scipy)
+    try:
+        import mpimpy  # noqa: E402  (needs numpy and scipy)
+    except ImportError as e:
+        print(f"mPimPy found in {path} but not importable ({e}; it needs numpy and scipy): skipped")
+        return SKIP
     try:
         from memtile import mpimpy as mt  # noqa: E402
     except ImportError as e:

@@ -72,6 +72,19 @@ py::object json_to_py(const nlohmann::json& j) {
 // A 1-D or 2-D float32/float64 array -> column-major double matrix; a 1-D array is one row.
 template <typename T>
 void copy_in(const py::array& a, Eigen::MatrixXd& m) {
+  using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using ColMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+  const py::ssize_t rows = a.ndim() == 1 ? 1 : a.shape(0), cols = a.ndim() == 1 ? a.shape(0) : a.shape(1);
+  const auto* data = static_cast<const T*>(a.data());
+  // Contiguous arrays (the common case) in one vectorised pass; any other stride element-wise.
+  if (a.flags() & py::array::c_style) {
+    m = Eigen::Map<const RowMajor>(data, rows, cols).template cast<double>();
+    return;
+  }
+  if (a.ndim() == 2 && (a.flags() & py::array::f_style)) {
+    m = Eigen::Map<const ColMajor>(data, rows, cols).template cast<double>();
+    return;
+  }
   const auto v = a.unchecked<T>();
   if (a.ndim() == 1) {
     m.resize(1, a.shape(0));
