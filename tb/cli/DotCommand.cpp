@@ -38,6 +38,7 @@ struct DotOptions {
   std::string a_path, b_path, out_path, config_path, mode, adc_fs, encoding, array_size, xblk, mblk;
   std::uint64_t seed = 0;
   bool software = false;
+  bool round_slice_products = false, sign_magnitude_converters = false;
   EngineConfig flags;  // values of explicitly given numeric flags land here
 };
 
@@ -73,6 +74,10 @@ Runner add_dot_command(CLI::App& app) {
   cmd->add_option("--wire-resistance", opt->flags.wire_resistance, "Wire resistance per segment, ohm; 0 = ideal wires, > 0 solves the crossbar circuit [0]");
   cmd->add_option("--adc-full-scale", opt->adc_fs, "ADC reference: worst_case ((HGS-LGS)*vread*rows, mPimPy) or calibrated (largest column current of the programmed array) [worst_case]");
   cmd->add_option("--weight-encoding", opt->encoding, "Signed weights in bitslice/fp: twos_complement (MSB slice negative, LGS reference column) or differential (G+/G- arrays of magnitudes) [twos_complement]");
+  cmd->add_flag("--round-slice-products", opt->round_slice_products,
+                "Round each converted slice product to the nearest integer count (mPimPy's hardware forms; docs/numerics.md) [off]");
+  cmd->add_flag("--sign-magnitude-converters", opt->sign_magnitude_converters,
+                "Sign-magnitude DAC/ADC coding: +-(rdac-1) input steps, ADC codes +-(radc-1) (mPimPy) instead of mid-tread [off]");
   cmd->add_option("--stuck-at-lgs", opt->flags.stuck_at_lgs, "Probability that a cell is stuck at LGS [0]");
   cmd->add_option("--stuck-at-hgs", opt->flags.stuck_at_hgs, "Probability that a cell is stuck at HGS [0]");
   cmd->add_option("--drift-nu", opt->flags.drift_nu, "Conductance drift exponent nu, G(t) = G0 (t/t0)^-nu [0]");
@@ -105,6 +110,8 @@ Runner add_dot_command(CLI::App& app) {
     if (given("--threads")) cfg.threads = f.threads;
     if (given("--adc-full-scale")) cfg.adc_full_scale = core::parse_adc_full_scale(opt->adc_fs);
     if (given("--weight-encoding")) cfg.weight_encoding = core::parse_weight_encoding(opt->encoding);
+    if (given("--round-slice-products")) cfg.round_slice_products = true;
+    if (given("--sign-magnitude-converters")) cfg.sign_magnitude_converters = true;
     if (given("--xblk")) cfg.xblk = parse_int_list(opt->xblk, "--xblk");
     if (given("--mblk")) cfg.mblk = parse_int_list(opt->mblk, "--mblk");
     if (given("--array-size")) {

@@ -163,6 +163,8 @@ void apply_json(EngineConfig& cfg, const nlohmann::json& j, const std::string& s
     else if (k == "bw_e") cfg.bw_e = integer(v, k);
     else if (k == "adc_full_scale") { require(v.is_string(), source, "field 'adc_full_scale' must be a string"); cfg.adc_full_scale = parse_adc_full_scale(v.get<std::string>()); }
     else if (k == "weight_encoding") { require(v.is_string(), source, "field 'weight_encoding' must be a string"); cfg.weight_encoding = parse_weight_encoding(v.get<std::string>()); }
+    else if (k == "sign_magnitude_converters") { require(v.is_boolean(), source, "field 'sign_magnitude_converters' must be true or false"); cfg.sign_magnitude_converters = v.get<bool>(); }
+    else if (k == "round_slice_products") { require(v.is_boolean(), source, "field 'round_slice_products' must be true or false"); cfg.round_slice_products = v.get<bool>(); }
     else if (k == "stuck_at_lgs") cfg.stuck_at_lgs = num(v, k);
     else if (k == "stuck_at_hgs") cfg.stuck_at_hgs = num(v, k);
     else if (k == "drift_nu") cfg.drift_nu = num(v, k);
@@ -182,6 +184,8 @@ nlohmann::json to_json(const EngineConfig& c) {
                         {"mblk", c.mblk}, {"bw_e", c.bw_e},
                         {"adc_full_scale", to_string(c.adc_full_scale)},
                         {"weight_encoding", to_string(c.weight_encoding)},
+                        {"sign_magnitude_converters", c.sign_magnitude_converters},
+                        {"round_slice_products", c.round_slice_products},
                         {"stuck_at_lgs", c.stuck_at_lgs}, {"stuck_at_hgs", c.stuck_at_hgs},
                         {"drift_nu", c.drift_nu}, {"drift_t_s", c.drift_t_s},
                         {"drift_t0_s", c.drift_t0_s}, {"threads", c.threads}};

@@ -117,8 +117,8 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
   pm.w_plan_ = pm.differential_ && !diffpair
       ? make_magnitude_plan(cfg_.mode == EngineMode::FloatingPoint ? fp_widths(cfg_.mblk) : cfg_.mblk)
       : biased ? make_offset_plan(cfg_.mblk) : quant_plan;
-  pm.dac_ = DacQuantiser{cfg_.rdac, cfg_.vread};
-  pm.adc_ = AdcQuantiser{cfg_.radc};
+  pm.dac_ = DacQuantiser{cfg_.rdac, cfg_.vread, cfg_.sign_magnitude_converters};
+  pm.adc_ = AdcQuantiser{cfg_.radc, cfg_.sign_magnitude_converters};
 
   pm.blocks_.resize(kbs);
   // Row blocks are programmed in parallel: each writes only its own block, and every random
@@ -307,12 +307,18 @@ void ProgrammedMatrix::read_into(int kb, int j, int i, const Eigen::Ref<const Ei
 namespace {
 // ADC code of every element (adc_code: round half to even, clip), times the value of one
 // code: the same operations element by element as adc_codes() followed by the scaling.
+// round_to_count (EngineConfig::round_slice_products): the digital back end rounds each
+// converted slice product to the nearest integer count (half to even, as np.round).
 template <typename Out>
 void adc_convert(const Eigen::MatrixXd& I, const Eigen::ArrayXd& inv_fs, const Eigen::ArrayXd& code_value,
-                 double lo, double hi, Out&& out) {
+                 double lo, double hi, bool round_to_count, Out&& out) {
   const auto k = inv_fs.transpose();
   const auto u = code_value.transpose();
-  out(adc_code(I.array().rowwise() * k, lo, hi).rowwise() * u);
+  const auto product = adc_code(I.array().rowwise() * k, lo, hi).rowwise() * u;
+  if (round_to_count)
+    out(round_even(product));
+  else
+    out(product);
 }
 }  // namespace
 
@@ -322,8 +328,8 @@ void ProgrammedMatrix::adc_code_limits(double& lo, double& hi) const {
     hi = adc_.levels - 1;
     return;
   }
-  lo = -adc_.half();
-  hi = adc_.levels - 1 - adc_.half();
+  lo = adc_.lowest_code();
+  hi = adc_.highest_code();
 }
 
 Eigen::VectorXd ProgrammedMatrix::adc_codes(int kb, int j, int i, const Eigen::MatrixXd& I, Eigen::Index col) const {
@@ -350,7 +356,7 @@ void ProgrammedMatrix::adc_scales(int kb, int j, int i, Eigen::ArrayXd& inv_fs, 
   // full scale, ideal wires), every code value is exact and the integer shift-add of the RTL
   // periphery reproduces this engine bit for bit (docs/rtl.md).
   const double lx_lw = input_levels_max(i) * weight_levels_max(j);
-  const double half = adc_.half();
+  const double half = adc_.codes_per_full_scale();
   inv_fs = (half / fs.array()).transpose();
   code_value = ((fs.array() / (half * (cfg_.vread * (cfg_.HGS - cfg_.LGS)))) * lx_lw).transpose();
   apply_flip(kb, j, code_value);
@@ -375,7 +381,7 @@ void ProgrammedMatrix::convert_into(int kb, int j, int i, const Eigen::MatrixXd&
   double lo = 0, hi = 0;
   adc_code_limits(lo, hi);
   P.resize(I.rows(), I.cols());
-  adc_convert(I, inv_fs, code_value, lo, hi, [&](auto&& e) { P.array() = e; });
+  adc_convert(I, inv_fs, code_value, lo, hi, cfg_.round_slice_products, [&](auto&& e) { P.array() = e; });
 }
 
 double ProgrammedMatrix::slice_weight(int j, int i) const {
@@ -447,7 +453,7 @@ void ProgrammedMatrix::accumulate_vectors(int kb, const EncodedInput& in, Eigen:
       // shift_add(), so the same bits as the tile's components give in two stages.
       adc_scales(kb, j, i, inv_fs, code_value);
       const double weight = slice_weight(j, i);
-      adc_convert(I, inv_fs, code_value, code_lo, code_hi, [&](auto&& e) { acc.array() += weight * e; });
+      adc_convert(I, inv_fs, code_value, code_lo, code_hi, cfg_.round_slice_products, [&](auto&& e) { acc.array() += weight * e; });
     }
   }
 }

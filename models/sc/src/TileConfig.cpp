@@ -153,6 +153,9 @@ void TileConfig::validate(const core::EngineConfig& engine) const {
     require(engine.adc_full_scale != core::AdcFullScale::Calibrated, "tile.rtl",
             "the calibrated ADC full scale differs per array, so the codes have no common integer unit "
             "(rtlref::integer_form not applicable); use engine.adc_full_scale = worst_case or turn the RTL blocks off");
+    require(!engine.round_slice_products && !engine.sign_magnitude_converters, "tile.rtl",
+            "the RTL periphery implements mid-tread converters without rounding of the slice products; set "
+            "engine.round_slice_products and engine.sign_magnitude_converters to false or turn the RTL blocks off");
     require(adc_kind == AdcKind::Sar, "tile.rtl", "the RTL periphery is a SAR ADC: tile.adc_kind must be sar");
     require(engine.radc >= 2 && engine.radc <= 65536, "tile.rtl",
             "the RTL SAR resolves 2..65536 levels, engine.radc = " + std::to_string(engine.radc));

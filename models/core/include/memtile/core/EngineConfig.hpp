@@ -17,8 +17,8 @@ enum class AdcFullScale { WorstCase, Calibrated, Lossless };
 
 // How signed weights of the bit-sliced and fp engines map onto unsigned conductances:
 // two's complement (MSB slice negative, one array per slice, LGS reference column
-// subtracted) or differential sign-magnitude (a G+ and a G- array per slice, as mPimPy's
-// published error figures imply; see docs/numerics.md), or ISAAC's biased encoding (bit-slice
+// subtracted; mPimPy's encoding) or differential sign-magnitude (a G+ and a G- array per
+// slice; not what mPimPy does, see docs/numerics.md), or ISAAC's biased encoding (bit-slice
 // mode): w + 2^(n-1) in offset binary, every slice positive, the bias x sum(x) subtracted
 // digitally; biased_flipped adds ISAAC's flipped columns: a column whose slice levels sum to
 // more than half the maximum stores max - level, so the column sum the ADC sees is at most
@@ -53,6 +53,15 @@ struct EngineConfig {
   int bw_e = 8;                   // exponent bits (fp mode)
   AdcFullScale adc_full_scale = AdcFullScale::WorstCase;
   WeightEncoding weight_encoding = WeightEncoding::TwosComplement;
+  // Converter coding: false = mid-tread (DAC levels spread over both polarities, ADC codes
+  // -radc/2 .. radc/2-1); true = sign-magnitude (mPimPy: +-(rdac-1) input steps, ADC codes
+  // +-(radc-1), radc-1 steps per full scale). See docs/numerics.md.
+  bool sign_magnitude_converters = false;
+  // Digital back end rounds each converted slice product (ADC code x value of one code, in
+  // units of sum(u*v)) to the nearest integer count, as mPimPy's hardware forms do: slice
+  // products are integers, so when the ADC resolves finer than one count, noise below half a
+  // count disappears; when it does not, rounding changes the result by less than half a code.
+  bool round_slice_products = false;
 
   double stuck_at_lgs = 0.0;      // probability that a cell is stuck at LGS
   double stuck_at_hgs = 0.0;      // probability that a cell is stuck at HGS
