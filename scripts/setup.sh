@@ -25,7 +25,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libbenchmark-dev
   libsuitesparse-dev
   ngspice
-  python3 python3-numpy python3-matplotlib python3-onnx
+  python3 python3-numpy python3-scipy python3-matplotlib python3-onnx
   python3-dev pybind11-dev python3-pybind11 python3-torch
   openmpi-bin libopenmpi-dev
   clang-14
