@@ -63,10 +63,9 @@ struct RunConfig {
   bool has_analog = false;  // an "analog" group selects the fully analog (IMAC) mode
 };
 
-RunConfig load_config(const std::string& path) {
+// `path` names the source in the messages (a file, or a sweep point).
+RunConfig load_config_json(const json& j, const std::string& path) {
   RunConfig rc;
-  if (path.empty()) return rc;
-  const json j = core::read_json_file(path);
   core::require(j.is_object(), path, "configuration must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
@@ -91,6 +90,11 @@ RunConfig load_config(const std::string& path) {
     }
   }
   return rc;
+}
+
+RunConfig load_config(const std::string& path) {
+  if (path.empty()) return RunConfig{};
+  return load_config_json(core::read_json_file(path), path);
 }
 
 int argmax(const Eigen::MatrixXd& y, Eigen::Index row) {
@@ -183,6 +187,14 @@ class OutputFiles {
 };
 
 }  // namespace
+
+void validate_run_config(const nlohmann::json& config, const std::string& origin) {
+  const RunConfig rc = load_config_json(config, origin);
+  rc.engine.validate();
+  rc.tile.validate(rc.engine);
+  rc.energy.validate();
+  if (rc.has_analog) rc.analog.validate();
+}
 
 Runner add_run_command(CLI::App& app) {
   auto o = std::make_shared<RunOptions>();

@@ -10,6 +10,7 @@
 #include <systemc>
 
 #include "Commands.hpp"
+#include "Mpi.hpp"
 #include "memtile/core/CheckedSize.hpp"
 #include "memtile/core/Errors.hpp"
 
@@ -42,10 +43,14 @@ void require_finite_output(const nlohmann::json& result, const std::string& orig
 
 // The entry point is sc_main: libsystemc owns main() and calls it after its own set-up.
 int sc_main(int argc, char** argv) {
+  // Under mpirun/srun this process is one rank (memtile sweep, data-parallel memtile run);
+  // started alone it never initialises MPI.
+  memtile::cli::mpi::Session mpi_session;
   CLI::App app{
       "memtile: a SystemC/TLM-2.0 model of a memristor in-memory-computing accelerator.\n"
       "Subcommands: run (a DNN testbench on the accelerator model), dot (np.dot on simulated\n"
-      "crossbars), xbar (crossbar circuit solve with wire parasitics). `memtile <subcommand>\n"
+      "crossbars), xbar (crossbar circuit solve with wire parasitics), sweep (design-space\n"
+      "sweeps and Monte Carlo, also over MPI ranks). `memtile <subcommand>\n"
       "--help` lists every flag."};
   app.require_subcommand(1);
   // Accepted before or after the subcommand (fallthrough).
@@ -65,6 +70,7 @@ int sc_main(int argc, char** argv) {
   add(memtile::cli::add_dot_command(app));
   add(memtile::cli::add_xbar_command(app));
   add(memtile::cli::add_run_command(app));
+  add(memtile::cli::add_sweep_command(app));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
