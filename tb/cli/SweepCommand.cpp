@@ -107,9 +107,9 @@ struct Child {
   Clock::time_point start;
 };
 
-class Runner_ {
+class TaskLauncher {
  public:
-  Runner_(const sweep::Plan& plan, std::string scratch) : plan_(plan), scratch_(std::move(scratch)) {
+  TaskLauncher(const sweep::Plan& plan, std::string scratch) : plan_(plan), scratch_(std::move(scratch)) {
     // The children are single runs, not ranks of this job.
     for (char** e = environ; *e; ++e) {
       const std::string kv = *e;
@@ -131,7 +131,11 @@ class Runner_ {
       }
       for (const char* n : {"a.npy", "b.npy"}) fs::create_symlink(scratch_ + "/" + n, c.dir + "/" + n);
     }
-    std::ofstream(c.dir + "/config.json") << plan_.point_configs[plan_.point_of(task)].dump() << "\n";
+    {
+      std::ofstream cfg(c.dir + "/config.json");
+      cfg << plan_.point_configs[plan_.point_of(task)].dump() << "\n";
+      core::require(cfg.good(), c.dir + "/config.json", "cannot write the task's configuration (scratch space full?)");
+    }
     std::vector<std::string> args{self_exe()};
     for (auto& a : plan_.child_args(task, c.dir)) args.push_back(a);
     std::vector<char*> argv, envp;
@@ -333,7 +337,7 @@ Runner add_sweep_command(CLI::App& app) {
         fs::remove_all(dir, ec);
       }
     } cleanup{scratch};
-    Runner_ runner(plan, scratch);
+    TaskLauncher runner(plan, scratch);
 
     std::deque<std::size_t> queue;  // rank 0: tasks not yet handed out, in task order
     std::size_t done_count = 0;

@@ -149,6 +149,36 @@ for p, srow in enumerate(summ):
           abs(float(srow["relative_error_ci95_high"]) - (mean + half)) <= 1e-9 * abs(mean + half))
     check(ok, f"summary point {p}: mean/std/95 % interval equal numpy+scipy ({srow['relative_error_mean']} vs {mean})")
 
+# --- random samples and explicit points ------------------------------------------------------
+RND = dict(DOT, grid=None, seeds=1, random={"samples": 6, "axes": [
+    {"name": "engine.var", "uniform": [0.0, 0.2]},
+    {"name": "engine.radc", "choice": [64, 256]},
+    {"name": "engine.array_size", "choice": [[16, 16], [32, 32]]},
+    {"name": "engine.g_level", "int_uniform": [16, 64]}]})
+RND = {k: v for k, v in RND.items() if v is not None}
+outs = []
+for i, seed in enumerate((7, 7, 8)):
+    o = os.path.join(tmp, f"rnd{i}")
+    r = sweep(write_spec(f"rnd{i}.json", dict(RND, seed=seed)), o)
+    check(r.returncode == 0, f"random sweep {i} runs ({r.stderr.strip()})")
+    outs.append(o)
+rr = rows(os.path.join(outs[0], "results.csv"))
+check(len(rr) == 6 and all(0 <= float(x["engine.var"]) <= 0.2 and x["engine.radc"] in ("64", "256") and
+                           x["engine.array_size"] in ("[16,16]", "[32,32]") and 16 <= int(x["engine.g_level"]) <= 64 for x in rr),
+      "random samples lie in their ranges / choices (lists quoted as JSON)")
+check(read(os.path.join(outs[0], "results.csv")) == read(os.path.join(outs[1], "results.csv")), "random samples: same spec seed, same bytes")
+check([x["engine.var"] for x in rows(os.path.join(outs[2], "results.csv"))] != [x["engine.var"] for x in rr],
+      "random samples: another spec seed draws other points")
+arr = {x["engine.array_size"]: int(x["arrays"]) for x in rr}
+check(len(arr) < 2 or arr["[16,16]"] > arr["[32,32]"], f"smaller crossbars need more arrays ({arr})")
+PTS = dict(DOT, grid=None, seeds=[3, 1], points=[{"engine.radc": 1024, "engine.xblk": [1, 1, 2, 4]}, {"engine.radc": 32, "engine.xblk": [4, 4]}])
+PTS = {k: v for k, v in PTS.items() if v is not None}
+o = os.path.join(tmp, "pts")
+r = sweep(write_spec("pts.json", PTS), o)
+pr = rows(os.path.join(o, "results.csv")) if r.returncode == 0 else []
+check(len(pr) == 4 and [x["seed"] for x in pr] == ["3", "1", "3", "1"] and pr[2]["engine.xblk"] == "[4,4]",
+      f"explicit points with an explicit seed list ({r.stderr.strip()})")
+
 # --- the network workload: rows equal plain `memtile run` -------------------------------------
 RUN = {"images": 3, "batch": 2, "base": "default",
        "grid": [{"name": "engine.radc", "values": [32, 1024]}], "seeds": [0, 5]}
