@@ -314,14 +314,20 @@ Runner add_sweep_command(CLI::App& app) {
         m = {{"plan", plan.to_json()}};
       } catch (const InputError& e) {
         m = {{"error", e.what()}};
+      } catch (const fs::filesystem_error& e) {  // --out not creatable or readable
+        m = {{"error", o->out + ": " + e.code().message() + " (" + e.what() + ")"}};
+      } catch (const std::exception& e) {  // the other ranks must hear of it, not wait forever
+        m = {{"error", e.what()}, {"internal", true}};
       }
       message = m.dump();
     }
     if (mpi.active()) mpi::broadcast(message, 0);
     const json m = json::parse(message);
     if (m.contains("error")) {
+      const bool internal = m.value("internal", false);
+      if (root && internal) throw std::runtime_error(m["error"].get<std::string>());
       if (root) throw InputError(m["error"].get<std::string>());
-      return 2;
+      return internal ? 1 : 2;
     }
     if (!root) plan = sweep::Plan::from_json(m["plan"]);
 
@@ -351,6 +357,7 @@ Runner add_sweep_command(CLI::App& app) {
     progress.update(done_count);
     json failure;  // rank 0: the first failed task
     std::vector<Child> running;
+    std::vector<json> finished;  // rank 0: results not yet written
     std::vector<bool> rank_done(static_cast<std::size_t>(mpi.size()), false);
     rank_done[0] = true;
     int ranks_left = mpi.size() - 1;
@@ -377,8 +384,8 @@ Runner add_sweep_command(CLI::App& app) {
         int status = 0;
         const pid_t p = ::waitpid(running[i].pid, &status, WNOHANG);
         if (p == running[i].pid) {
-          const json r = runner.collect(running[i], status);
-          if (root) handle(r);
+          json r = runner.collect(running[i], status);
+          if (root) finished.push_back(std::move(r));
           else mpi::send(r.dump(), 0, kResult);
           running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
           busy = true;
@@ -399,17 +406,24 @@ Runner add_sweep_command(CLI::App& app) {
               mpi::send("", src, kStop);
             }
           } else if (tag == kResult) {
-            handle(json::parse(text));
+            finished.push_back(json::parse(text));
           } else if (tag == kDone) {
             if (!rank_done[static_cast<std::size_t>(src)]) --ranks_left;
             rank_done[static_cast<std::size_t>(src)] = true;
           }
         }
+        // A failed task stops the hand-out before the next start.
+        for (const json& r : finished)
+          if (!r.at("ok").get<bool>() && failure.is_null()) failure = r;
         while (static_cast<int>(running.size()) < workers && !queue.empty() && failure.is_null()) {
           running.push_back(runner.start(queue.front()));
           queue.pop_front();
           busy = true;
         }
+        // Results are made durable after the free workers got their next task, so the fsyncs
+        // overlap the simulations instead of delaying them.
+        for (const json& r : finished) handle(r);
+        finished.clear();
         if (running.empty() && (queue.empty() || !failure.is_null()) && ranks_left == 0) break;
       } else {
         if (!requested && !stopped && static_cast<int>(running.size()) < workers) {
