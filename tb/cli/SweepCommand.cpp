@@ -325,8 +325,8 @@ Runner add_sweep_command(CLI::App& app) {
     const json m = json::parse(message);
     if (m.contains("error")) {
       const bool internal = m.value("internal", false);
-      if (root && internal) throw std::runtime_error(m["error"].get<std::string>());
-      if (root) throw InputError(m["error"].get<std::string>());
+      // Every rank returns: this error is everyone's, no rank is left waiting.
+      if (root) std::cerr << "memtile: " << (internal ? "internal error: " : "error: ") << m["error"].get<std::string>() << "\n";
       return internal ? 1 : 2;
     }
     if (!root) plan = sweep::Plan::from_json(m["plan"]);
