@@ -317,5 +317,14 @@ if MPI:
     check(r.returncode == 2 and "radcc" in r.stderr, f"bad spec under mpirun: exit 2 naming the axis ({r.returncode}: {r.stderr.strip()[-200:]})")
     check(not os.path.exists(os.path.join(tmp, "bad_mpi")), "bad spec under mpirun: nothing written")
 
+# --- plots from the reference sweep -----------------------------------------------------------
+plot = [sys.executable, os.path.join(root, "scripts", "plot_sweep.py")]
+for kind, args in (("line", ["--x", "engine.var", "--group", "engine.radc"]), ("heatmap", ["--x", "engine.radc", "--y", "engine.var"])):
+    png = os.path.join(tmp, kind + ".png")
+    r = subprocess.run(plot + [kind, ref, *args, "--metric", "relative_error", "--out", png], capture_output=True, text=True)
+    check(r.returncode == 0 and read(png)[:8] == b"\x89PNG\r\n\x1a\n", f"plot_sweep.py {kind} draws a PNG ({r.stderr.strip()[-200:]})")
+r = subprocess.run(plot + ["line", ref, "--x", "engine.radc", "--metric", "relative_error", "--out", os.path.join(tmp, "x.png")], capture_output=True, text=True)
+check(r.returncode != 0 and "engine.var" in r.stderr, f"plot_sweep.py refuses an unpinned axis, naming it ({r.stderr.strip()})")
+
 shutil.rmtree(tmp, ignore_errors=True)
 finish()
