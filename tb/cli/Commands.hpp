@@ -13,6 +13,12 @@ using Runner = std::function<int()>;
 Runner add_dot_command(CLI::App& app);   // DotCommand.cpp
 Runner add_xbar_command(CLI::App& app);  // XbarCommand.cpp
 Runner add_run_command(CLI::App& app);   // RunCommand.cpp
+Runner add_sweep_command(CLI::App& app); // SweepCommand.cpp
+
+// Checks a `memtile run` configuration object ({engine, tile, energy, trace, analog}) exactly as
+// `memtile run --config` would before simulating: unknown keys, types, ranges, cross-field
+// checks. Throws InputError; `origin` prefixes the loaders' messages. RunCommand.cpp.
+void validate_run_config(const nlohmann::json& config, const std::string& origin);
 
 // InputError naming the first NaN/Inf number of a result (a report, a printed summary) and
 // `origin` (the input files): finite inputs can still overflow, and a result with NaN in it is

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "Commands.hpp"
+#include "RunParallel.hpp"
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/JsonField.hpp"
 #include "memtile/core/Npy.hpp"
@@ -64,10 +65,9 @@ struct RunConfig {
   bool has_analog = false;  // an "analog" group selects the fully analog (IMAC) mode
 };
 
-RunConfig load_config(const std::string& path) {
+// `path` names the source in the messages (a file, or a sweep point).
+RunConfig load_config_json(const json& j, const std::string& path) {
   RunConfig rc;
-  if (path.empty()) return rc;
-  const json j = core::read_json_file(path);
   core::require(j.is_object(), path, "configuration must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
@@ -92,6 +92,11 @@ RunConfig load_config(const std::string& path) {
     }
   }
   return rc;
+}
+
+RunConfig load_config(const std::string& path) {
+  if (path.empty()) return RunConfig{};
+  return load_config_json(core::read_json_file(path), path);
 }
 
 int argmax(const Eigen::MatrixXd& y, Eigen::Index row) {
@@ -185,6 +190,14 @@ class OutputFiles {
 
 }  // namespace
 
+void validate_run_config(const nlohmann::json& config, const std::string& origin) {
+  const RunConfig rc = load_config_json(config, origin);
+  rc.engine.validate();
+  rc.tile.validate(rc.engine);
+  rc.energy.validate();
+  if (rc.has_analog) rc.analog.validate();
+}
+
 Runner add_run_command(CLI::App& app) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand(
@@ -260,6 +273,10 @@ Runner add_run_command(CLI::App& app) {
                   "analog (fully analog IMAC mode) writes no VCD, trace or CSV: it has no clocked steps");
     core::require(!vp || (!o->ideal && !o->engine_only), "--platform", "vp runs the accelerator: not with --ideal or --engine-only");
     core::require(!vp || o->csv.empty(), "--csv", "the per-layer CSV is written by --platform tiles only");
+    // Under mpirun: images split across ranks, the report reduced (RunParallel.hpp).
+    core::require(!parallel::distributed() || (!vp && !analog && o->csv.empty() && o->vcd.empty() && o->trace.empty()),
+                  "mpirun", "data-parallel runs support --platform tiles, --engine-only and --ideal, without --csv, --vcd or --trace");
+    const parallel::Share share = parallel::image_share(n, o->batch);
     std::unique_ptr<sc::AcceleratorBackend> accel;
     std::unique_ptr<sc::PlatformBackend> platform;
     std::unique_ptr<sc::AnalogBackend> analog_net;
@@ -282,12 +299,12 @@ Runner add_run_command(CLI::App& app) {
 
     std::int64_t correct = 0, float_correct = 0, agree = 0;
     double first_image_ns = 0;  // the first image runs alone: its simulated latency
-    Progress progress(n, !o->quiet);
+    Progress progress(share.end - share.begin, !o->quiet && parallel::is_root());
     nn::Tensor images;
     std::vector<int> labels;
     const auto t0 = std::chrono::steady_clock::now();
-    for (std::int64_t b0 = 0, count = 0; b0 < n; b0 += count) {
-      count = b0 == 0 ? 1 : std::min(o->batch, n - b0);
+    for (std::int64_t b0 = share.begin, count = 0; b0 < share.end; b0 += count) {
+      count = b0 == 0 ? 1 : std::min(o->batch, share.end - b0);
       data.batch(b0, count, images, labels);
       const Eigen::MatrixXd yf = nn::to_matrix(float_exec.run(images));
       core::require(yf.cols() >= data.num_classes(), o->model,
@@ -308,10 +325,13 @@ Runner add_run_command(CLI::App& app) {
         agree += pa == pf;
       }
       if (b0 == 0 && (accel || platform)) first_image_ns = simulated_ns();
-      progress.update(b0 + count, static_cast<double>(correct) / static_cast<double>(b0 + count));
+      progress.update(b0 + count - share.begin, static_cast<double>(correct) / static_cast<double>(b0 + count - share.begin));
     }
     progress.finish();
-    const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double wall_s =
+        parallel::max_over_ranks(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    parallel::sum_exact(correct, float_correct, agree);
+    first_image_ns = parallel::from_root(first_image_ns);
 
     json report{{"model", o->model},
                 {"dataset", data.name()},
@@ -328,10 +348,11 @@ Runner add_run_command(CLI::App& app) {
     if (accel) {
       accel->model().set_images(static_cast<std::uint64_t>(n));  // the pipeline section and tracks
       accel->model().close_traces();
-      const json s = accel->model().summary();
+      const json s = parallel::reduce_accelerator_summary(accel->model().summary(), static_cast<std::uint64_t>(n),
+                                                          rc.tile.mapping.layer_pipeline, rc.tile.mapping.array_budget);
       const auto per_image = [&](double total) { return total / static_cast<double>(n); };
       const double energy_pj = s.at("total").at("inference_energy_pj").get<double>();
-      const double sim_ns = accel->simulated_inference_ns();
+      const double sim_ns = parallel::sum_in_rank_order(accel->simulated_inference_ns());
       report["latency_ns_per_image"] = first_image_ns;
       report["simulated_ns_per_image"] = per_image(sim_ns);
       report["energy_pj_per_image"] = per_image(energy_pj);
@@ -397,6 +418,10 @@ Runner add_run_command(CLI::App& app) {
       config["energy"] = sc::to_json(rc.energy);
     }
     report["configuration"] = config;
+    if (!parallel::is_root()) {  // rank 0 writes and prints the reduced report
+      outputs.keep();
+      return 0;
+    }
     require_finite_output(report, o->model);
     if (!o->report.empty()) core::write_file_atomic(o->report, report.dump(2) + "\n");
 

@@ -10,6 +10,7 @@
 #include <systemc>
 
 #include "Commands.hpp"
+#include "Mpi.hpp"
 #include "memtile/core/CheckedSize.hpp"
 #include "memtile/core/Errors.hpp"
 
@@ -42,10 +43,14 @@ void require_finite_output(const nlohmann::json& result, const std::string& orig
 
 // The entry point is sc_main: libsystemc owns main() and calls it after its own set-up.
 int sc_main(int argc, char** argv) {
+  // Under mpirun/srun this process is one rank (memtile sweep, data-parallel memtile run);
+  // started alone it never initialises MPI.
+  memtile::cli::mpi::Session mpi_session;
   CLI::App app{
       "memtile: a SystemC/TLM-2.0 model of a memristor in-memory-computing accelerator.\n"
       "Subcommands: run (a DNN testbench on the accelerator model), dot (np.dot on simulated\n"
-      "crossbars), xbar (crossbar circuit solve with wire parasitics). `memtile <subcommand>\n"
+      "crossbars), xbar (crossbar circuit solve with wire parasitics), sweep (design-space\n"
+      "sweeps and Monte Carlo, also over MPI ranks). `memtile <subcommand>\n"
       "--help` lists every flag."};
   app.require_subcommand(1);
   // Accepted before or after the subcommand (fallthrough).
@@ -65,6 +70,7 @@ int sc_main(int argc, char** argv) {
   add(memtile::cli::add_dot_command(app));
   add(memtile::cli::add_xbar_command(app));
   add(memtile::cli::add_run_command(app));
+  add(memtile::cli::add_sweep_command(app));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -75,26 +81,32 @@ int sc_main(int argc, char** argv) {
     std::cerr << "memtile: error: " << e.what() << "\n";
     return 2;
   }
+  // A rank that fails alone (an error in its share of the images, say) would leave the others
+  // waiting in a collective and itself in MPI_Finalize: end the whole job with its exit code.
+  const auto failed = [&](int code) {
+    if (mpi_session.active() && mpi_session.size() > 1) mpi_session.abort(code);
+    return code;
+  };
   try {
     if (!max_memory.empty()) memtile::core::set_max_memory_bytes(memtile::core::parse_memory_size(max_memory, "--max-memory"));
     for (auto& [sub, run] : runners)
       if (sub->parsed()) return run();
   } catch (const memtile::core::InputError& e) {
     std::cerr << "memtile: error: " << e.what() << "\n";
-    return 2;
+    return failed(2);
   } catch (const sc_core::sc_report& e) {
     // An exception escaped a SystemC process: one line (message and process), not SystemC's
     // three-line report. Bad input is refused before the simulation, so this is internal.
     std::cerr << "memtile: internal error: " << e.get_msg() << " (SystemC " << e.get_msg_type()
               << (e.get_process_name() && *e.get_process_name() ? std::string(" in ") + e.get_process_name() : std::string())
               << ")\n";
-    return 1;
+    return failed(1);
   } catch (const std::bad_alloc&) {
     std::cerr << "memtile: error: out of memory (operands too large for this machine)\n";
-    return 2;
+    return failed(2);
   } catch (const std::exception& e) {
     std::cerr << "memtile: internal error: " << e.what() << "\n";
-    return 1;
+    return failed(1);
   }
   return 0;
 }
