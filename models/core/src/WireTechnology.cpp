@@ -75,16 +75,20 @@ WireParams wire_params(const WireTechnology& t, double driver_ohm, double sense_
   return w;
 }
 
+double elmore_ladder_delay_s(int segments, double r_seg_ohm, double c_seg_f, double r_driver_ohm) {
+  const double n = segments;
+  return n * c_seg_f * r_driver_ohm + r_seg_ohm * c_seg_f * n * (n + 1) / 2;
+}
+
 ElmoreDelay elmore_delay(int rows, int cols, const WireParams& w, double row_segment_f, double col_segment_f) {
   validate(w);
   require(rows > 0 && cols > 0, "elmore", "array must have at least one row and column");
   require(std::isfinite(row_segment_f) && row_segment_f >= 0 && std::isfinite(col_segment_f) && col_segment_f >= 0,
           "elmore", "segment capacitances must be finite and >= 0");
-  const double N = w.both_end_drive ? std::ceil(cols / 2.0) : double(cols);
-  const double M = rows;
+  const int N = w.both_end_drive ? (cols + 1) / 2 : cols;
   ElmoreDelay d;
-  d.row_s = w.driver_ohm * N * row_segment_f + w.row_segment_ohm * row_segment_f * N * (N + 1) / 2;
-  d.col_s = w.col_segment_ohm * col_segment_f * M * (M - 1) / 2 + (w.col_segment_ohm + w.sense_ohm) * M * col_segment_f;
+  d.row_s = elmore_ladder_delay_s(N, w.row_segment_ohm, row_segment_f, w.driver_ohm);
+  d.col_s = elmore_ladder_delay_s(rows, w.col_segment_ohm, col_segment_f, w.sense_ohm);
   return d;
 }
 

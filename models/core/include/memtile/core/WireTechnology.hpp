@@ -57,10 +57,17 @@ double col_segment_capacitance_f(const WireTechnology& t);
 WireParams wire_params(const WireTechnology& t, double driver_ohm = 0, double sense_ohm = 0,
                        bool both_end_drive = false);
 
+// Elmore delay (s) of a uniform RC ladder of n segments (r_seg_ohm, c_seg_f each, the
+// capacitance lumped at each segment's far node) driven through r_driver_ohm:
+//   sum_{k=1..n} C (r_driver + k R) = n C r_driver + R C n (n + 1) / 2.
+// The one home of the Elmore formula; elmore_delay below and the tile's settle time use it.
+double elmore_ladder_delay_s(int segments, double r_seg_ohm, double c_seg_f, double r_driver_ohm);
+
 // Elmore delays (s) of the RC ladders of an M x N array, lumped capacitance per segment node:
 //   row (far end from the driver):  R_drv*N*C_r + R_r*C_r*N(N+1)/2   (both-end drive: the same
 //     with N -> ceil(N/2), exact by symmetry for even N);
-//   column (row 0, farthest from the sense amp): R_c*C_c*M(M-1)/2 + (R_c + R_sense)*M*C_c.
+//   column (row 0, farthest from the sense amp): R_c*C_c*M(M-1)/2 + (R_c + R_sense)*M*C_c,
+//     i.e. the ladder of M segments "driven" through the sense resistance.
 struct ElmoreDelay {
   double row_s = 0;
   double col_s = 0;
