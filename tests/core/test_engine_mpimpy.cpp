@@ -1,4 +1,4 @@
-// Statistical comparison with mPimPy's published behaviour (design.md §3): 32x32 random-normal
+// Statistical comparison with mPimPy's published behaviour (docs/model.md §3): 32x32 random-normal
 // matrices, 30 seeds, no wire resistance, mPimPy's example parameters.
 //
 // mPimPy's INT8/FP32 hardware figures correspond to signed weights on differential

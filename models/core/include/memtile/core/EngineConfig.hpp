@@ -1,5 +1,5 @@
 // Parameters of the numerical in-memory-computing engine. Names follow mPimPy's so its users
-// feel at home; every field documents its unit and default (design.md §3).
+// feel at home; every field documents its unit and default (docs/model.md §3).
 #pragma once
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>

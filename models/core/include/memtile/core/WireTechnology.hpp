@@ -1,4 +1,4 @@
-// Wire parasitics derived from the technology (IMAC-Sim's models, design.md §4):
+// Wire parasitics derived from the technology (IMAC-Sim's models, docs/model.md §4):
 //  * size-effect resistivity of narrow copper lines (Mayadas-Shatzkes grain-boundary term plus
 //    Fuchs-Sondheimer surface term, as in IMAC-Sim's mapLayer.py);
 //  * segment resistance along input lines rho_eff*W/(w*T), along output lines rho_eff*L/(w*T);
