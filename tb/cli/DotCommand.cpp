@@ -46,7 +46,7 @@ Runner add_dot_command(CLI::App& app) {
     if (!p.unit.empty()) help += ", " + p.unit;
     help += " (" + p.range + ") [" + p.get(defaults).dump() + "]";
     if (p.is_switch) cmd->add_flag(p.flag, opt->switches[p.flag], help);
-    else cmd->add_option(p.flag, opt->values[p.flag], help);
+    else cmd->add_option(p.flag, opt->values[p.flag], help)->type_name(p.type_name);
   }
 
   return [cmd, opt]() -> int {

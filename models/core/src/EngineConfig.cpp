@@ -101,6 +101,7 @@ const std::vector<Param<EngineConfig>>& engine_params() {
       p.name = "array_size";
       p.flag = "--array-size";
       p.unit = "cells";
+      p.type_name = "RxC";
       p.range = "[1 .. 4096, 1 .. 4096]";
       p.doc = "Crossbar rows x columns (JSON [rows, cols], flag ROWSxCOLS)";
       p.get = [](const C& c) { return nlohmann::json::array({c.array_rows, c.array_cols}); };

@@ -27,6 +27,7 @@ struct Param {
   std::string range; // human-readable allowed range, e.g. "> 0", "[0, 1]", "2 .. 2^30"
   std::string doc;   // one line
   bool is_switch = false;  // a flag without a value (booleans)
+  std::string type_name;   // of the flag's value in --help: FLOAT, INT, NAME, LIST, RxC
   std::function<nlohmann::json(const S&)> get;
   // Type-checks and stores the JSON value; `field` names it in an InputError.
   std::function<void(S&, const nlohmann::json&, const std::string& field)> set;

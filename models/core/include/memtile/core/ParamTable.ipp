@@ -31,6 +31,7 @@ Param<S> real_param(std::string name, std::string flag, double S::*m, std::strin
           (r.hi_open ? ")" : "]");
     p.range = s;
   }
+  p.type_name = "FLOAT";
   p.doc = std::move(doc);
   p.get = [m](const S& s) { return nlohmann::json(s.*m); };
   p.set = [m](S& s, const nlohmann::json& v, const std::string& field) { s.*m = json_finite(v, field); };
@@ -55,6 +56,7 @@ Param<S> int_param(std::string name, std::string flag, I S::*m, std::string unit
   p.flag = std::move(flag);
   p.unit = unit;
   p.range = std::move(range);
+  p.type_name = "INT";
   p.doc = std::move(doc);
   p.get = [m](const S& s) { return nlohmann::json(s.*m); };
   p.set = [m](S& s, const nlohmann::json& v, const std::string& field) { s.*m = json_integer<I>(v, field); };
@@ -97,6 +99,7 @@ Param<S> choice_param(std::string name, std::string flag, E S::*m, std::vector<s
   std::string all;
   for (const auto& c : choices) all += (all.empty() ? "" : ", ") + c.first;
   p.range = all;
+  p.type_name = "NAME";
   p.doc = std::move(doc);
   p.get = [m, choices](const S& s) {
     for (const auto& c : choices)
@@ -126,6 +129,7 @@ Param<S> int_list_param(std::string name, std::string flag, std::vector<int> S::
   p.flag = std::move(flag);
   p.unit = unit;
   p.range = std::move(range);
+  p.type_name = "LIST";
   p.doc = std::move(doc);
   p.get = [m](const S& s) { return nlohmann::json(s.*m); };
   p.set = [m](S& s, const nlohmann::json& v, const std::string& field) {
