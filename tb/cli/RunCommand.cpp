@@ -26,9 +26,9 @@
 #include "memtile/nn/EngineBackend.hpp"
 #include "memtile/nn/Executor.hpp"
 #include "memtile/nn/Graph.hpp"
-#include "memtile/sc/AcceleratorBackend.hpp"
-#include "memtile/sc/AnalogBackend.hpp"
-#include "memtile/sc/PlatformBackend.hpp"
+#include "memtile/backends/AcceleratorBackend.hpp"
+#include "memtile/backends/AnalogBackend.hpp"
+#include "memtile/backends/PlatformBackend.hpp"
 
 #ifndef MEMTILE_NETWORKS_DIR
 #define MEMTILE_NETWORKS_DIR "tb/networks"

@@ -18,7 +18,7 @@
 #include "memtile/nn/Dataset.hpp"
 #include "memtile/nn/Executor.hpp"
 #include "memtile/nn/Graph.hpp"
-#include "memtile/sc/AnalogBackend.hpp"
+#include "memtile/backends/AnalogBackend.hpp"
 
 using namespace memtile;
 

@@ -10,7 +10,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
-#include "memtile/sc/Tile.hpp"
+#include "memtile/sc/tile/Tile.hpp"
 
 namespace memtile::test {
 

@@ -18,9 +18,9 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "memtile/core/MatrixEngine.hpp"
-#include "memtile/sc/AcceleratorTop.hpp"
-#include "memtile/sc/Memory.hpp"
-#include "memtile/sc/Router.hpp"
+#include "memtile/sc/soc/AcceleratorTop.hpp"
+#include "memtile/sc/soc/Memory.hpp"
+#include "memtile/sc/soc/Router.hpp"
 
 using namespace memtile;
 using sc_core::sc_time;
