@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "memtile/sc/AnalogBackend.hpp"
+#include "memtile/backends/AnalogBackend.hpp"
 
 using namespace memtile;
 

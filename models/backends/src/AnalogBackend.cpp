@@ -51,7 +51,7 @@ void apply_json(AnalogConfig& c, const json& j, const std::string& source) {
     else if (k == "array_rows" || k == "array_cols") {
       (k == "array_rows" ? c.array_rows : c.array_cols) = core::json_integer<int>(v, source + ": " + k);
     } else if (k == "wire_resistance") c.wire_resistance = num(v, k);
-    else if (k == "tech_node_m") c.wire.node_m = num(v, k);
+    else if (k == "tech_node_nm") c.wire.node_nm = num(v, k);
     else if (k == "vdd_v") c.vdd_v = num(v, k);
     else if (k == "tia_ohm") c.tia_ohm = list(v, k);
     else if (k == "gains") c.gains = list(v, k);
@@ -71,7 +71,7 @@ json to_json(const AnalogConfig& c) {
           {"array_rows", c.array_rows},
           {"array_cols", c.array_cols},
           {"wire_resistance", c.wire_resistance},
-          {"tech_node_m", c.wire.node_m},
+          {"tech_node_nm", c.wire.node_nm},
           {"vdd_v", c.vdd_v},
           {"tia_ohm", c.tia_ohm},
           {"gains", c.gains},
@@ -157,8 +157,9 @@ AnalogBackend::Layer& AnalogBackend::prepared(int id) {
   // Settle: a partition's row line (2 x outputs segments, from its driver) and column line
   // (rows segments into the sense amplifier), Elmore each.
   const int rows = l.circuit->row_blocks().front().count, outs = l.circuit->output_blocks().front().count;
-  const double settle_s = elmore_delay_s(2 * outs, wire_.row_segment_ohm, core::row_segment_capacitance_f(cfg_.wire), 0) +
-                          elmore_delay_s(rows, wire_.col_segment_ohm, core::col_segment_capacitance_f(cfg_.wire), 0);
+  const double settle_s =
+      core::elmore_ladder_delay_s(2 * outs, wire_.row_segment_ohm, core::row_segment_capacitance_f(cfg_.wire), 0) +
+      core::elmore_ladder_delay_s(rows, wire_.col_segment_ohm, core::col_segment_capacitance_f(cfg_.wire), 0);
   s.settle_ns = settle_s * 1e9;
   s.latency_ns = s.settle_ns + (s.fused ? nc.sample_ns : 0.0);
   return l;

@@ -8,15 +8,15 @@ namespace memtile::sc {
 CrossbarTiming CrossbarTiming::of(const TileConfig& tile, const core::EngineConfig& engine, int adc_bits) {
   CrossbarTiming t;
   const bool engine_wires = engine.wire_resistance > 0;
-  t.row_segment_ohm = engine_wires ? engine.wire_resistance : tile.wire.row_segment_ohm();
-  t.col_segment_ohm = engine_wires ? engine.wire_resistance : tile.wire.col_segment_ohm();
-  t.row_segment_f = tile.wire.row_segment_f();
-  t.col_segment_f = tile.wire.col_segment_f();
+  t.row_segment_ohm = engine_wires ? engine.wire_resistance : core::row_segment_ohm(tile.wire);
+  t.col_segment_ohm = engine_wires ? engine.wire_resistance : core::col_segment_ohm(tile.wire);
+  t.row_segment_f = core::row_segment_capacitance_f(tile.wire);
+  t.col_segment_f = core::col_segment_capacitance_f(tile.wire);
   // A row line crosses array_cols cells from its driver; a column line runs past array_rows
   // cells to the sense amplifier. The cells (>= 1/HGS ohm) decouple the two lines, so their
   // delays add (an upper bound of the coupled network's Elmore delay up to the cell RC).
-  t.elmore_row_s = elmore_delay_s(engine.array_cols, t.row_segment_ohm, t.row_segment_f, tile.wire.driver_ohm);
-  t.elmore_col_s = elmore_delay_s(engine.array_rows, t.col_segment_ohm, t.col_segment_f, 0.0);
+  t.elmore_row_s = core::elmore_ladder_delay_s(engine.array_cols, t.row_segment_ohm, t.row_segment_f, tile.wire_driver_ohm);
+  t.elmore_col_s = core::elmore_ladder_delay_s(engine.array_rows, t.col_segment_ohm, t.col_segment_f, 0.0);
   // Settling to half an LSB of a b-bit ADC takes ln(2^(b+1)) time constants.
   t.settle_factor = tile.settle_factor > 0 ? tile.settle_factor : (adc_bits + 1) * std::log(2.0);
   t.settle_ns = t.settle_factor * (t.elmore_row_s + t.elmore_col_s) * 1e9;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/Messages.hpp"
 #include "config/JsonGroup.hpp"
 
 namespace memtile::sc {
@@ -16,7 +17,7 @@ using nlohmann::json;
 namespace {
 void nonneg(double v, const std::string& field) {
   require(std::isfinite(v), "energy." + field, "must be a finite number");
-  require(v >= 0, "energy." + field, "must be >= 0, got " + std::to_string(v));
+  require(v >= 0, "energy." + field, "must be >= 0, got " + core::eng(v));
 }
 }  // namespace
 
@@ -30,7 +31,7 @@ AdcKind parse_adc_kind(const std::string& s) {
 void EnergyTable::validate() const {
   nonneg(adc_energy_pj, "adc.energy_per_conversion_pj");
   require(std::isfinite(adc_sample_rate_gsps) && adc_sample_rate_gsps > 0, "energy.adc.sample_rate_gsps",
-          "must be a finite number > 0, got " + std::to_string(adc_sample_rate_gsps));
+          "must be a finite number > 0, got " + core::eng(adc_sample_rate_gsps));
   require(adc_ref_bits >= 1 && adc_ref_bits <= 16, "energy.adc.ref_bits", "must be 1..16");
   nonneg(adc_walden_fom_fj_per_step, "adc.walden_fom_fj_per_step");
   nonneg(adc_area_um2, "adc.area_um2");

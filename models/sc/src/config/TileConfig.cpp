@@ -5,6 +5,7 @@
 
 #include "config/JsonGroup.hpp"
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/Messages.hpp"
 #include "memtile/core/WireTechnology.hpp"
 
 namespace memtile::sc {
@@ -31,37 +32,11 @@ NeuronKind parse_neuron_kind(const std::string& s) {
   throw InputError("neuron.kind: '" + s + "' is not one of none, identity, relu, tanh, sigmoid, imac_sigmoid");
 }
 
-// ------------------------------------------------------------------ wires
-// The formulas live in the core (memtile/core/WireTechnology.hpp, IMAC-Sim's models); the tile
-// keeps its own JSON-facing fields in nanometres and delegates.
-core::WireTechnology WireTechnology::core_technology() const {
-  core::WireTechnology t;
-  t.node_m = node_nm * 1e-9;
-  t.metal_thickness_m = thickness_nm * 1e-9;
-  t.ild_height_m = ild_height_nm * 1e-9;
-  t.permittivity_f_per_m = eps_r * 8.854e-12;
-  t.resistivity_ohm_m = rho_ohm_m;
-  t.mean_free_path_m = mean_free_path_nm * 1e-9;
-  t.specularity = specularity;
-  t.grain_reflection = grain_reflection;
-  return t;
-}
-double WireTechnology::rho_eff_ohm_m() const { return core::effective_resistivity_ohm_m(core_technology()); }
-double WireTechnology::row_segment_ohm() const { return core::row_segment_ohm(core_technology()); }
-double WireTechnology::col_segment_ohm() const { return core::col_segment_ohm(core_technology()); }
-double WireTechnology::row_segment_f() const { return core::row_segment_capacitance_f(core_technology()); }
-double WireTechnology::col_segment_f() const { return core::col_segment_capacitance_f(core_technology()); }
-
-double elmore_delay_s(int n, double r_seg, double c_seg, double r_driver) {
-  const double N = n;
-  return N * c_seg * r_driver + r_seg * c_seg * N * (N + 1) / 2;
-}
-
 // ------------------------------------------------------------------ validation
 namespace {
 void finite_pos(double v, const std::string& f, bool allow_zero = false) {
   require(std::isfinite(v), f, "must be a finite number");
-  require(allow_zero ? v >= 0 : v > 0, f, std::string("must be ") + (allow_zero ? ">= 0" : "> 0") + ", got " + std::to_string(v));
+  require(allow_zero ? v >= 0 : v > 0, f, std::string("must be ") + (allow_zero ? ">= 0" : "> 0") + ", got " + core::eng(v));
 }
 }  // namespace
 
@@ -100,15 +75,15 @@ void TileConfig::validate() const {
   require(scale_cycles >= 0, "tile.scale_cycles", "must be >= 0");
   finite_pos(quantum_ns, "tile.quantum_ns");
   finite_pos(wire.node_nm, "tile.wire.node_nm");
-  finite_pos(wire.thickness_nm, "tile.wire.thickness_nm");
+  finite_pos(wire.metal_thickness_nm, "tile.wire.thickness_nm");
   finite_pos(wire.ild_height_nm, "tile.wire.ild_height_nm");
-  finite_pos(wire.eps_r, "tile.wire.eps_r");
-  finite_pos(wire.rho_ohm_m, "tile.wire.rho_ohm_m");
+  finite_pos(wire.relative_permittivity, "tile.wire.eps_r");
+  finite_pos(wire.resistivity_ohm_m, "tile.wire.rho_ohm_m");
   finite_pos(wire.mean_free_path_nm, "tile.wire.mean_free_path_nm");
   require(std::isfinite(wire.specularity) && wire.specularity >= 0 && wire.specularity <= 1, "tile.wire.specularity", "must be in [0, 1]");
   require(std::isfinite(wire.grain_reflection) && wire.grain_reflection > 0 && wire.grain_reflection < 1,
           "tile.wire.grain_reflection", "must be in (0, 1)");
-  finite_pos(wire.driver_ohm, "tile.wire.driver_ohm", true);
+  finite_pos(wire_driver_ohm, "tile.wire.driver_ohm", true);
 }
 
 int MappingConfig::replication_of(const std::string& layer) const {
@@ -215,14 +190,14 @@ void apply_json(TileConfig& t, const json& j, const std::string& source) {
     require(w.is_object(), pre + ".wire", "must be an object");
     detail::JsonGroup W{w, pre + ".wire", {}};
     W.get("node_nm", t.wire.node_nm);
-    W.get("thickness_nm", t.wire.thickness_nm);
+    W.get("thickness_nm", t.wire.metal_thickness_nm);
     W.get("ild_height_nm", t.wire.ild_height_nm);
-    W.get("eps_r", t.wire.eps_r);
-    W.get("rho_ohm_m", t.wire.rho_ohm_m);
+    W.get("eps_r", t.wire.relative_permittivity);
+    W.get("rho_ohm_m", t.wire.resistivity_ohm_m);
     W.get("mean_free_path_nm", t.wire.mean_free_path_nm);
     W.get("specularity", t.wire.specularity);
     W.get("grain_reflection", t.wire.grain_reflection);
-    W.get("driver_ohm", t.wire.driver_ohm);
+    W.get("driver_ohm", t.wire_driver_ohm);
     W.finish();
   }
   G.seen.insert("mapping");
@@ -270,11 +245,11 @@ json to_json(const TileConfig& t) {
           {"settle_factor", t.settle_factor}, {"shift_add_cycles", t.shift_add_cycles},
           {"reduce_cycles_per_level", t.reduce_cycles_per_level}, {"scale_cycles", t.scale_cycles},
           {"quantum_ns", t.quantum_ns},
-          {"wire", {{"node_nm", t.wire.node_nm}, {"thickness_nm", t.wire.thickness_nm},
-                    {"ild_height_nm", t.wire.ild_height_nm}, {"eps_r", t.wire.eps_r},
-                    {"rho_ohm_m", t.wire.rho_ohm_m}, {"mean_free_path_nm", t.wire.mean_free_path_nm},
+          {"wire", {{"node_nm", t.wire.node_nm}, {"thickness_nm", t.wire.metal_thickness_nm},
+                    {"ild_height_nm", t.wire.ild_height_nm}, {"eps_r", t.wire.relative_permittivity},
+                    {"rho_ohm_m", t.wire.resistivity_ohm_m}, {"mean_free_path_nm", t.wire.mean_free_path_nm},
                     {"specularity", t.wire.specularity}, {"grain_reflection", t.wire.grain_reflection},
-                    {"driver_ohm", t.wire.driver_ohm}}},
+                    {"driver_ohm", t.wire_driver_ohm}}},
           {"rtl", {{"controller", t.rtl.controller}, {"sar_adc", t.rtl.sar_adc}, {"shift_add", t.rtl.shift_add},
                    {"accumulator", t.rtl.accumulator}}}};
 }

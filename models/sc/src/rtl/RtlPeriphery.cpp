@@ -418,7 +418,7 @@ RtlPeriphery::~RtlPeriphery() { close_vcd(); }
 void RtlPeriphery::program() {
   Impl& m = *impl_;
   if (!m.vcd_path.empty() && !m.vcd) {
-    // After elaboration and every sc_trace call of the SystemC VCD (design.md §7).
+    // After elaboration and every sc_trace call of the SystemC VCD (docs/model.md §7).
     m.vcd = new VerilatedVcdSc;
     vcd_files().push_back(m.vcd);
     if (m.v_ctrl) m.v_ctrl->trace(m.vcd, 99);

@@ -6,6 +6,7 @@
 
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/MatrixEngine.hpp"
+#include "memtile/core/Programming.hpp"
 
 namespace memtile::sc {
 using sc_core::sc_time;
@@ -381,11 +382,12 @@ void AcceleratorTop::program_blocks(const std::vector<float>& w, const LayerDesc
     for (int kb = 0; kb < matrices_[t]->row_blocks(); ++kb)
       for (const core::ProgrammedSlice& s : matrices_[t]->block(kb).slices) g_total_s += s.row_g_sum_s.sum();
   }
-  // The tiles program in parallel, row by row (Tile's model): rows x pulses x pulse width.
+  // The tiles program in parallel, row by row (the tile's model, core::programming_cost).
   const EnergyTable& en = cfg_.energy;
-  const double pulses = en.write_pulses_per_cell;
-  const double t_ns = cfg_.engine.software ? 0.0 : cfg_.engine.array_rows * pulses * en.write_pulse_ns;
-  const double e_pj = en.write_voltage_v * en.write_voltage_v * en.write_pulse_ns * 1e-9 * pulses * g_total_s * 1e12;
+  const core::ProgrammingCost cost = core::programming_cost(cfg_.engine.array_rows, g_total_s, en.write_voltage_v,
+                                                            en.write_pulse_ns, en.write_pulses_per_cell,
+                                                            cfg_.engine.software);
+  const double t_ns = cost.time_ns, e_pj = cost.energy_pj;
   counters_.energy_pj += e_pj;
   counters_.program_pj += e_pj;
   if (t_ns > 0) sc_core::wait(sc_time(t_ns, sc_core::SC_NS));

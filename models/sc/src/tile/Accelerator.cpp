@@ -6,6 +6,7 @@
 
 #include "rtl/RtlPeriphery.hpp"
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/Partitioning.hpp"
 
 namespace memtile::sc {
 using core::InputError;
@@ -234,10 +235,8 @@ json AcceleratorModel::summary() const {
     const AreaBreakdown a = t.area();
     const double layer_ops = 2.0 * static_cast<double>(g.in_features) * static_cast<double>(g.out_features) *
                              static_cast<double>(s.vectors);
-    // IMAC-Sim's area formula (design.md §4), one crossbar per partition.
-    const double node_um = tile_cfg_.wire.node_nm * 1e-3;
-    const double nx = static_cast<double>(g.hpar) * g.vpar;
-    const double imac = 12 * node_um * 15 * node_um * g.rows * g.cols * nx + 0.56 * nx * (g.rows + g.cols);
+    // IMAC-Sim's area formula (docs/model.md §4), one crossbar per partition.
+    const double imac = core::crossbar_area_m2(g.hpar * g.vpar, g.rows, g.cols, tile_cfg_.wire) * 1e12;
     const CrossbarTiming& ct = t.crossbar_timing();
     const StageLatencies& lat = t.latencies();
     auto ns = [](sc_core::sc_time x) { return x.to_seconds() * 1e9; };

@@ -7,6 +7,7 @@
 
 #include "rtl/RtlPeriphery.hpp"
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/Programming.hpp"
 #include "memtile/core/rtlref/EngineMapping.hpp"
 
 namespace memtile::sc {
@@ -332,11 +333,12 @@ void Tile::program_arrays() {
   if (rtl_) rtl_->program();
   double g_total_s = 0;
   for (const auto& p : partitions_) g_total_s += p->crossbar.total_conductance_s();
-  const double pulses = energy_.write_pulses_per_cell;
-  const double t_ns = geo_.software ? 0.0 : geo_.rows * pulses * energy_.write_pulse_ns;
+  const core::ProgrammingCost cost = core::programming_cost(geo_.rows, g_total_s, energy_.write_voltage_v,
+                                                            energy_.write_pulse_ns, energy_.write_pulses_per_cell,
+                                                            geo_.software);
+  const double t_ns = cost.time_ns;
   // Every copy (replication) is programmed, all in parallel.
-  const double e_pj = energy_.write_voltage_v * energy_.write_voltage_v * energy_.write_pulse_ns * 1e-9 * pulses *
-                      g_total_s * 1e12 * cfg_.replication;
+  const double e_pj = cost.energy_pj * cfg_.replication;
   stats_.program_time_ns = t_ns;
   stats_.energy.program_pj = e_pj;
   const sc_time t(t_ns, sc_core::SC_NS);

@@ -39,7 +39,7 @@
 #include "memtile/core/ImacMapping.hpp"
 #include "memtile/core/Partitioning.hpp"
 #include "memtile/nn/Backend.hpp"
-#include "memtile/sc/components/Neuron.hpp"
+#include "memtile/sc/config/NeuronModel.hpp"  // time-free: no SystemC header through this backend
 
 namespace memtile::sc {
 
@@ -49,7 +49,7 @@ struct AnalogConfig {
   int array_cols = 32;              // outputs (differential column pairs) per partition
   double wire_resistance = -1;      // ohm per segment, rows and columns; < 0: from `wire`; 0: ideal
   core::WireTechnology wire;        // technology (IMAC-Sim defaults: 9 nm, 9.24 / 11.55 ohm);
-                                    // JSON sets its node as "tech_node_m"
+                                    // JSON sets its node as "tech_node_nm"
   double vdd_v = 0.8;               // input full scale and bias-row drive (IMAC-Sim vdd)
   std::vector<double> tia_ohm;      // per layer; missing or <= 0: calibrated (see above)
   std::vector<double> gains;        // difference-amplifier gain per layer (IMAC-Sim: 30, 30, 10); missing: neuron.gain

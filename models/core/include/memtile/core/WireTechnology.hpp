@@ -14,24 +14,33 @@
 
 namespace memtile::core {
 
+// The one wire-technology struct of the project (the tile's settle time, the analog backend,
+// `memtile xbar --tech-node-nm`, the IMAC area). Lengths in nanometres as configured; the
+// formulas use the *_m() accessors.
 struct WireTechnology {
-  double node_m = 9e-9;                  // technology node
+  double node_nm = 9.0;                  // technology node
   double width_factor = 3.0;             // metal width w = width_factor * node
   double cell_length_factor = 15.0;      // cell L = factor * node (output-line segment length)
   double cell_width_factor = 12.0;       // cell W = factor * node (input-line segment length)
   double pair_spacing_factor = 5.0;      // spacing of an output line to its neighbour (I+/I-), D = factor * node
-  double metal_thickness_m = 22e-9;      // T
-  double ild_height_m = 20e-9;           // H, inter-metal (dielectric) spacing to the ground plane
+  double metal_thickness_nm = 22.0;      // T
+  double ild_height_nm = 20.0;           // H, inter-metal (dielectric) spacing to the ground plane
   double resistivity_ohm_m = 1.9e-8;     // bulk Cu rho
-  double mean_free_path_m = 39e-9;       // lambda, electrons in Cu
+  double mean_free_path_nm = 39.0;       // lambda, electrons in Cu
   double specularity = 0.25;             // p, specular fraction of surface scattering
   double grain_reflection = 0.3;         // R, reflection probability at a grain boundary
-  double permittivity_f_per_m = 20 * 8.854e-12;  // dielectric permittivity (IMAC-Sim default)
+  double relative_permittivity = 20.0;   // of the dielectric (IMAC-Sim default)
 
-  double metal_width_m() const { return width_factor * node_m; }
-  double cell_length_m() const { return cell_length_factor * node_m; }
-  double cell_width_m() const { return cell_width_factor * node_m; }
-  double pair_spacing_m() const { return pair_spacing_factor * node_m; }
+  static constexpr double kVacuumPermittivityFPerM = 8.854e-12;
+  double node_m() const { return node_nm * 1e-9; }
+  double metal_thickness_m() const { return metal_thickness_nm * 1e-9; }
+  double ild_height_m() const { return ild_height_nm * 1e-9; }
+  double mean_free_path_m() const { return mean_free_path_nm * 1e-9; }
+  double permittivity_f_per_m() const { return relative_permittivity * kVacuumPermittivityFPerM; }
+  double metal_width_m() const { return width_factor * node_m(); }
+  double cell_length_m() const { return cell_length_factor * node_m(); }
+  double cell_width_m() const { return cell_width_factor * node_m(); }
+  double pair_spacing_m() const { return pair_spacing_factor * node_m(); }
 
   // Throws InputError naming the first non-physical field.
   void validate() const;

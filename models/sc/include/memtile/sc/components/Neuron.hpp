@@ -1,4 +1,5 @@
-// Activation after a layer (design.md §5).
+// Activation after a layer (docs/model.md §5): the SystemC stage (Neuron, components/) around
+// the time-free transfer and energy model (NeuronModel, config/NeuronModel.hpp).
 //  * identity / relu / tanh / sigmoid: digital, digital_cycles clocks per vector (one unit per
 //    output column, in parallel), energy EnergyTable::neuron_digital_energy_pj per activation.
 //  * imac_sigmoid: IMAC-Sim's analog neuron, behaviourally at its DC operating point:
@@ -18,22 +19,9 @@
 //      Latency: sample_ns per vector (IMAC-Sim samples every 1 ns).
 #pragma once
 #include "memtile/sc/components/Component.hpp"
-#include "memtile/sc/config/EnergyTable.hpp"
-#include "memtile/sc/config/TileConfig.hpp"
+#include "memtile/sc/config/NeuronModel.hpp"
 
 namespace memtile::sc {
-
-// The activation functions, usable without a simulation (tests, the CLI).
-struct NeuronModel {
-  NeuronConfig cfg;
-  double apply(double y) const;
-  // imac_sigmoid: inverter output voltage for difference-amplifier output v_d, and the power
-  // (W) of the resistor network at that point.
-  double imac_vout(double v_d) const;
-  double imac_power_w(double v_diff_in, double v_d, double v_out) const;
-  double v_per_unit() const;  // resolved input_v_per_unit
-  double energy_pj(double y, const EnergyTable& t) const;
-};
 
 class Neuron : public Component {
  public:

@@ -1,5 +1,5 @@
 // Energy and area of the tile's components, one number a field, each with its unit and its
-// source (design.md §5). The defaults are ISAAC's 32 nm table (Shafiee et al., ISCA 2016,
+// source (docs/model.md §5). The defaults are ISAAC's 32 nm table (Shafiee et al., ISCA 2016,
 // Table 2) turned into per-operation energies; configs/energy/isaac32nm.json holds the same
 // numbers with the derivation of each. Users override any field with a JSON file of the same
 // shape (unknown keys are an error naming the key).

@@ -1,4 +1,4 @@
-// Shape of the hardware a programmed layer occupies (design.md §4 partitioning): hpar row
+// Shape of the hardware a programmed layer occupies (docs/model.md §4 partitioning): hpar row
 // partitions (row blocks) x vpar column partitions (column blocks), each partition a set of
 // weight-slice arrays (x2 for differential G+/G- pairs). No bias row is mapped: the core
 // engine has none (IMAC-Sim's +1 bias row belongs to the IMAC preset).

@@ -17,39 +17,19 @@
 namespace memtile::sc {
 
 
-// Interconnect technology for the crossbar settle time (design.md §4, IMAC-Sim's formulas, as
-// implemented by core::WireTechnology, to which these delegate): wire R from size-effect
-// resistivity, C per segment from its parallel-plate + fringe model; the settle time is
-// settle_factor x (Elmore delay of a row line + of a column line).
-struct WireTechnology {
-  double node_nm = 9.0;            // technology node; metal width = 3 node, cell L = 15 node, W = 12 node
-  double thickness_nm = 22.0;      // metal thickness T
-  double ild_height_nm = 20.0;     // inter-metal spacing H
-  double eps_r = 20.0;             // relative permittivity of the insulator (IMAC-Sim: 20)
-  double rho_ohm_m = 1.9e-8;       // bulk resistivity (Cu)
-  double mean_free_path_nm = 39.0; // lambda
-  double specularity = 0.25;       // p
-  double grain_reflection = 0.3;   // R
-  double driver_ohm = 0.0;         // DAC output resistance in series with each row (0 = ideal)
-  core::WireTechnology core_technology() const;
-  // Row segment R/C and column segment R/C (ohm, farad) at these parameters.
-  double rho_eff_ohm_m() const;
-  double row_segment_ohm() const;  // along input lines: rho_eff * W / (w * T)
-  double col_segment_ohm() const;  // along output lines: rho_eff * L / (w * T)
-  double row_segment_f() const;    // coupling to the neighbouring row at the cell pitch W
-  double col_segment_f() const;    // coupling to the partner I-/I+ line at D = 5 node
-};
-
-// Elmore delay (s) of a uniform RC line of n segments (R, C each) driven through r_driver:
-// sum_k C (r_driver + k R) = n C r_driver + R C n (n + 1) / 2.
-double elmore_delay_s(int n, double r_seg, double c_seg, double r_driver);
+// Interconnect technology for the crossbar settle time: core::WireTechnology (docs/model.md §4,
+// IMAC-Sim's formulas), JSON group tile.wire with the keys node_nm, thickness_nm (->
+// metal_thickness_nm), ild_height_nm, eps_r (-> relative_permittivity), rho_ohm_m (->
+// resistivity_ohm_m), mean_free_path_nm, specularity, grain_reflection and driver_ohm
+// (TileConfig::wire_driver_ohm). The settle time is settle_factor x (Elmore delay of a row line +
+// of a column line), core::elmore_ladder_delay_s.
 
 enum class NeuronKind { None, Identity, Relu, Tanh, Sigmoid, ImacSigmoid };
 std::string to_string(NeuronKind k);
 NeuronKind parse_neuron_kind(const std::string& s);  // none|identity|relu|tanh|sigmoid|imac_sigmoid
 
 // Activation after a layer. Digital kinds act on the reduced digital output; imac_sigmoid is
-// IMAC-Sim's analog neuron (design.md §5) modelled behaviourally: a difference amplifier of
+// IMAC-Sim's analog neuron (docs/model.md §5) modelled behaviourally: a difference amplifier of
 // gain R3/R1 followed by a CMOS inverter with resistive feedback (R_in, R_fb, a series bias
 // source) between vss and vdd, solved at its DC operating point (see Neuron.hpp).
 struct NeuronConfig {
@@ -134,7 +114,8 @@ struct TileConfig {
   int reduce_cycles_per_level = 1; // clocks per level of the adder tree across row partitions
   int scale_cycles = 1;            // clocks to apply input/weight scales (finish_block)
   double quantum_ns = 1000.0;      // tlm_quantumkeeper global quantum, ns
-  WireTechnology wire;
+  core::WireTechnology wire;
+  double wire_driver_ohm = 0.0;    // DAC output resistance in series with each row (0 = ideal); JSON wire.driver_ohm
   RtlConfig rtl;                   // Verilated RTL per block (default: all behavioural)
 
   void validate() const;                                   // field checks alone

@@ -1,5 +1,5 @@
 // The accelerator as a memory-mapped TLM-2.0 peripheral for SoC virtual platforms
-// (design.md §6; docs/integration.md, docs/registers.md):
+// (docs/model.md §6; docs/integration.md, docs/registers.md):
 //
 //   csr  simple_target_socket<.., 32>: control/status registers, offsets decode from 0
 //        (base addresses live in the platform map). LT b_transport (1 control clock per

@@ -1,4 +1,4 @@
-// A bank of 32-bit memory-mapped registers declared once as a table (design.md §6): name,
+// A bank of 32-bit memory-mapped registers declared once as a table (docs/model.md §6): name,
 // offset, width, reset value, access, description and callbacks. The table drives decoding
 // (RegisterMap::access), the side-effect-free debug path (RegisterMap::debug) and the
 // documentation (RegisterMap::markdown(), checked against docs/registers.md by a test).

@@ -1,4 +1,4 @@
-// Trace outputs shared by all tiles of a model (design.md §10).
+// Trace outputs shared by all tiles of a model (docs/model.md §10).
 //  * VCD through sc_trace: the file is created here, each Tile registers its variables during
 //    elaboration; time unit 1 ps.
 //  * Chrome/Perfetto JSON {"traceEvents":[...],"displayTimeUnit":"ns"}: ts/dur in microseconds,
