@@ -13,7 +13,7 @@
 #include <string>
 
 #include "memtile/core/MatrixEngine.hpp"
-#include "memtile/sc/Accelerator.hpp"
+#include "memtile/sc/tile/Accelerator.hpp"
 
 namespace {
 using namespace memtile;

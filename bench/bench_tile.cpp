@@ -11,7 +11,7 @@
 #include <string>
 
 #include "memtile/core/MatrixEngine.hpp"
-#include "memtile/sc/Accelerator.hpp"
+#include "memtile/sc/tile/Accelerator.hpp"
 
 namespace {
 using namespace memtile;

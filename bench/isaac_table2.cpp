@@ -21,7 +21,7 @@
 
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/JsonField.hpp"
-#include "memtile/sc/Accelerator.hpp"
+#include "memtile/sc/tile/Accelerator.hpp"
 
 using namespace memtile;
 using nlohmann::json;

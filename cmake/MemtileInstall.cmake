@@ -1,8 +1,10 @@
-# Install rules and the exported CMake package `memtile` (issue 6): headers, the static
-# libraries memtile_core, memtile_nn, memtile_sc as imported targets memtile::core,
-# memtile::nn, memtile::sc, and memtileConfig.cmake, which finds their dependencies
-# (Eigen3, nlohmann_json, SystemC through pkg-config, and for the static memtile_nn its private
-# link dependencies ONNX, Protobuf, ZLIB).
+# Install rules and the exported CMake package `memtile` (issue 6, issue 14 item 5): headers,
+# the static libraries as imported targets, and memtileConfig.cmake, in two export sets:
+#   memtileTargets    memtile::core, memtile::sc (the peripheral): needs Eigen3, nlohmann_json
+#                     and SystemC (pkg-config) only;
+#   memtileNnTargets  memtile::nn, memtile::backends: their static archives also need ONNX,
+#                     Protobuf and ZLIB at the consumer's link, so memtileConfig.cmake loads this
+#                     set only when those are found (or the component `nn` is asked for).
 #
 # Include once at the end of the top-level CMakeLists.txt (after every target exists):
 #   include(MemtileInstall)
@@ -13,11 +15,16 @@ include(CMakePackageConfigHelpers)
 
 set(MEMTILE_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/memtile CACHE STRING "Where memtileConfig.cmake goes")
 
-set(_memtile_install_targets)
-foreach(_lib core nn sc)
+set(_memtile_install_targets)     # export set memtileTargets
+set(_memtile_nn_install_targets)  # export set memtileNnTargets
+foreach(_lib core sc nn backends)
   if(TARGET memtile_${_lib})
     set_target_properties(memtile_${_lib} PROPERTIES EXPORT_NAME ${_lib})
-    list(APPEND _memtile_install_targets memtile_${_lib})
+    if(_lib STREQUAL "nn" OR _lib STREQUAL "backends")
+      list(APPEND _memtile_nn_install_targets memtile_${_lib})
+    else()
+      list(APPEND _memtile_install_targets memtile_${_lib})
+    endif()
     install(DIRECTORY ${memtile_SOURCE_DIR}/models/${_lib}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
             COMPONENT memtile FILES_MATCHING PATTERN "*.hpp" PATTERN "*.h")
   endif()
@@ -44,6 +51,13 @@ install(TARGETS ${_memtile_install_targets} EXPORT memtileTargets COMPONENT memt
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT memtileTargets NAMESPACE memtile:: DESTINATION ${MEMTILE_INSTALL_CMAKEDIR} COMPONENT memtile)
+if(_memtile_nn_install_targets)
+  install(TARGETS ${_memtile_nn_install_targets} EXPORT memtileNnTargets COMPONENT memtile
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT memtileNnTargets NAMESPACE memtile:: DESTINATION ${MEMTILE_INSTALL_CMAKEDIR} COMPONENT memtile)
+endif()
 
 set(MEMTILE_PACKAGE_HAS_NN OFF)
 if(TARGET memtile_nn)

@@ -15,10 +15,10 @@
 #include <systemc>
 #include <tlm_utils/simple_initiator_socket.h>
 
-#include "memtile/sc/Accelerator.hpp"
-#include "memtile/sc/AcceleratorTop.hpp"
-#include "memtile/sc/Memory.hpp"
-#include "memtile/sc/Router.hpp"
+#include "memtile/sc/tile/Accelerator.hpp"
+#include "memtile/sc/soc/AcceleratorTop.hpp"
+#include "memtile/sc/soc/Memory.hpp"
+#include "memtile/sc/soc/Router.hpp"
 
 namespace {
 using namespace memtile;

@@ -3,8 +3,9 @@
 //
 // Every weighted layer (Gemm, MatMul, Conv via im2col) is one SystemC tile of the
 // accelerator model (models/sc), programmed once; the digital operations between layers
-// (bias, pooling, activations, reshapes) run in the nn executor. `--ideal` replaces the
-// accelerator by exact float64 products (no SystemC), for checking the import.
+// (bias, pooling, activations, reshapes) run in the nn executor. `--ideal` runs only the
+// float64 reference (no SystemC): its accuracy checks the import against PyTorch's
+// (tests/cli/test_cli_ideal.py); its agreement with the float model is 1 by construction.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,9 +27,9 @@
 #include "memtile/nn/EngineBackend.hpp"
 #include "memtile/nn/Executor.hpp"
 #include "memtile/nn/Graph.hpp"
-#include "memtile/sc/AcceleratorBackend.hpp"
-#include "memtile/sc/AnalogBackend.hpp"
-#include "memtile/sc/PlatformBackend.hpp"
+#include "memtile/backends/AcceleratorBackend.hpp"
+#include "memtile/backends/AnalogBackend.hpp"
+#include "memtile/backends/PlatformBackend.hpp"
 
 #ifndef MEMTILE_NETWORKS_DIR
 #define MEMTILE_NETWORKS_DIR "tb/networks"
@@ -219,7 +220,7 @@ Runner add_run_command(CLI::App& app) {
   cmd->add_option("--vcd", o->vcd, "Write a VCD waveform (per-tile phases, cumulative energies, ADC codes)");
   cmd->add_option("--trace", o->trace, "Write a Perfetto/Chrome trace JSON (load it in ui.perfetto.dev)");
   cmd->add_option("--trace-vectors", o->trace_vectors, "Trace the first N input vectors per tile [config or 16]");
-  cmd->add_flag("--ideal", o->ideal, "Exact float64 products instead of the accelerator (checks the import)");
+  cmd->add_flag("--ideal", o->ideal, "Run the float64 reference only (ONNX import + exact products), no accelerator: its accuracy is the one to compare with PyTorch's; argmax_agreement_with_float is 1 by construction");
   cmd->add_flag("--engine-only", o->engine_only,
                 "Numerical engine alone, no SystemC: accuracy only (no latency, energy or traces); fast sweeps");
   cmd->add_flag("--quiet", o->quiet, "No progress bar");

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "Mpi.hpp"
-#include "memtile/sc/Accelerator.hpp"
+#include "memtile/sc/tile/Accelerator.hpp"
 
 namespace memtile::cli::parallel {
 

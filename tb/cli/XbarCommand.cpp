@@ -21,7 +21,7 @@ using core::require;
 
 struct XbarOptions {
   std::string g_path, v_path, out_path, spice_path;
-  double wire_ohm = 0, row_ohm = 0, col_ohm = 0, tech_node_m = 0, driver_ohm = 0, sense_ohm = 0;
+  double wire_ohm = 0, row_ohm = 0, col_ohm = 0, tech_node_nm = 0, driver_ohm = 0, sense_ohm = 0;
   bool both_ends = false, effective = false;
 };
 
@@ -36,14 +36,14 @@ int run_xbar(const XbarOptions& o, const CLI::App& cmd) {
 
   core::WireParams w;
   nlohmann::json tech_json;
-  if (cmd.count("--tech-node") > 0) {
+  if (cmd.count("--tech-node-nm") > 0) {
     core::WireTechnology t;
-    t.node_m = o.tech_node_m;
+    t.node_nm = o.tech_node_nm;
     w = core::wire_params(t, o.driver_ohm, o.sense_ohm, o.both_ends);
     const core::ElmoreDelay d =
         core::elmore_delay(int(g.data.rows()), int(g.data.cols()), w, core::row_segment_capacitance_f(t),
                            core::col_segment_capacitance_f(t));
-    tech_json = {{"node_m", t.node_m},
+    tech_json = {{"node_nm", t.node_nm},
                  {"effective_resistivity_ohm_m", core::effective_resistivity_ohm_m(t)},
                  {"row_segment_capacitance_f", core::row_segment_capacitance_f(t)},
                  {"col_segment_capacitance_f", core::col_segment_capacitance_f(t)},
@@ -127,8 +127,8 @@ Runner add_xbar_command(CLI::App& app) {
   auto* wr = cmd->add_option("--wire-resistance", opt->wire_ohm, "Resistance of every wire segment, rows and columns, ohm [0]");
   auto* ro = cmd->add_option("--row-ohm", opt->row_ohm, "Row (input line) segment resistance, ohm [0]");
   auto* co = cmd->add_option("--col-ohm", opt->col_ohm, "Column (output line) segment resistance, ohm [0]");
-  auto* tn = cmd->add_option("--tech-node", opt->tech_node_m,
-                             "Derive segment resistances from the technology node (m, e.g. 9e-9; IMAC-Sim size-effect model)");
+  auto* tn = cmd->add_option("--tech-node-nm", opt->tech_node_nm,
+                             "Derive segment resistances from the technology node, nm (e.g. 9; IMAC-Sim size-effect model)");
   wr->excludes(ro)->excludes(co)->excludes(tn);
   tn->excludes(ro)->excludes(co);
   cmd->add_option("--driver-ohm", opt->driver_ohm, "DAC driver output resistance, ohm [0]");

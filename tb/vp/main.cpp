@@ -19,10 +19,10 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
-#include "memtile/sc/AcceleratorTop.hpp"
-#include "memtile/sc/Memory.hpp"
-#include "memtile/sc/Router.hpp"
-#include "memtile/sc/WordAccess.hpp"
+#include "memtile/sc/soc/AcceleratorTop.hpp"
+#include "memtile/sc/soc/Memory.hpp"
+#include "memtile/sc/soc/Router.hpp"
+#include "memtile/sc/soc/WordAccess.hpp"
 
 using namespace memtile;
 using sc_core::sc_time;

@@ -18,7 +18,7 @@
 #include "memtile/nn/Dataset.hpp"
 #include "memtile/nn/Executor.hpp"
 #include "memtile/nn/Graph.hpp"
-#include "memtile/sc/AnalogBackend.hpp"
+#include "memtile/backends/AnalogBackend.hpp"
 
 using namespace memtile;
 
@@ -226,8 +226,8 @@ BOOST_AUTO_TEST_CASE(analog_config_json_errors_name_the_field) {
   BOOST_TEST(fails(R"({"array_rows": 1})", "array_rows"));
   BOOST_TEST(fails(R"({"gains": [30, -1]})", "gains"));
   BOOST_TEST(fails(R"({"neuron": {"kind": "none"}})", "neuron.kind"));
-  sc::apply_json(c, nlohmann::json::parse(R"({"weights": "binary", "gains": [30, 30, 10], "tech_node_m": 4.5e-8})"), "x");
+  sc::apply_json(c, nlohmann::json::parse(R"({"weights": "binary", "gains": [30, 30, 10], "tech_node_nm": 45})"), "x");
   BOOST_TEST(core::to_string(c.mapping.weights) == "binary");
   BOOST_TEST(c.gains.size() == 3u);
-  BOOST_TEST(sc::to_json(c).at("tech_node_m").get<double>() == 4.5e-8);
+  BOOST_TEST(sc::to_json(c).at("tech_node_nm").get<double>() == 45.0);
 }

@@ -22,7 +22,7 @@ BOOST_AUTO_TEST_CASE(default_segment_resistances) {
   BOOST_TEST(std::abs(col_segment_ohm(t) / row_segment_ohm(t) - 1.25) < 1e-12);
   // Smaller nodes: stronger size effect, higher resistivity.
   WireTechnology small = t;
-  small.node_m = 5e-9;
+  small.node_nm = 5;
   BOOST_TEST(effective_resistivity_ohm_m(small) > effective_resistivity_ohm_m(t));
   const WireParams w = wire_params(t, 100, 200, true);
   BOOST_TEST(w.row_segment_ohm == row_segment_ohm(t));
@@ -35,7 +35,7 @@ BOOST_AUTO_TEST_CASE(capacitance_is_positive_and_scales) {
   const double c9 = row_segment_capacitance_f(t);
   BOOST_TEST(c9 > 1e-18);
   BOOST_TEST(c9 < 1e-15);
-  t.node_m = 18e-9;  // longer, wider segments (H and T fixed): more capacitance per segment
+  t.node_nm = 18;  // longer, wider segments (H and T fixed): more capacitance per segment
   BOOST_TEST(row_segment_capacitance_f(t) > c9);
   BOOST_TEST(col_segment_capacitance_f(t) > col_segment_capacitance_f(WireTechnology{}));
 }
@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_CASE(partitioned_layer_sums_partial_currents) {
 
 BOOST_AUTO_TEST_CASE(bad_technology_and_partition_input_throws) {
   WireTechnology t;
-  t.node_m = -1;
+  t.node_nm = -1;
   BOOST_CHECK_THROW(row_segment_ohm(t), InputError);
   t = WireTechnology{};
   t.grain_reflection = 1.0;

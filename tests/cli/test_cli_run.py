@@ -82,8 +82,9 @@ with tempfile.TemporaryDirectory() as d:
     check(r_eng.returncode == 0 and json.load(open(p("eng.json")))["accuracy"] == rep["accuracy"],
           "--engine-only gives the SystemC model's numbers")
     # The same network through the SoC virtual platform (driver, bus, memory, CSRs, DMA, IRQ):
-    # same tile models and energy table, so energy per image within a few percent (the top uses
-    # the table crossbar model and adds its partial-sum reduction); latency adds DMA and CSR time.
+    # the same Tile models and energy table (physics crossbar energy), so energy per image within
+    # a few percent (the top cuts each layer into its own tile-sized blocks, whose padding and
+    # cross-tile reduction differ from the tiles platform's); latency adds DMA and CSR time.
     r_vp = run("--limit", "24", "--batch", "8", "--report", p("vp.json"), "--vcd", p("vp.vcd"), "--trace", p("vp_t.json"),
                "--seed", "3", "--platform", "vp")
     check(r_vp.returncode == 0, f"--platform vp: {r_vp.stderr}")

@@ -5,9 +5,9 @@
 #include "FuzzInput.hpp"
 #include "memtile/core/EngineConfig.hpp"
 #include "memtile/core/Errors.hpp"
-#include "memtile/sc/AnalogBackend.hpp"
-#include "memtile/sc/EnergyTable.hpp"
-#include "memtile/sc/TileConfig.hpp"
+#include "memtile/backends/AnalogBackend.hpp"
+#include "memtile/sc/config/EnergyTable.hpp"
+#include "memtile/sc/config/TileConfig.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using nlohmann::json;

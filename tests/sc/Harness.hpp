@@ -10,7 +10,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
-#include "memtile/sc/Tile.hpp"
+#include "memtile/sc/tile/Tile.hpp"
 
 namespace memtile::test {
 
@@ -106,6 +106,6 @@ inline Eigen::MatrixXd random_matrix(Eigen::Index r, Eigen::Index c, unsigned se
 
 }  // namespace memtile::test
 
-// Boost.Test owns main() here (design.md §8); libsystemc still references sc_main, which is
+// Boost.Test owns main() here (docs/model.md §8); libsystemc still references sc_main, which is
 // never called. Each test executable includes this header exactly once.
 int sc_main(int, char*[]) { return 0; }

@@ -6,7 +6,7 @@
 
 #include "Harness.hpp"
 #include "memtile/core/Errors.hpp"
-#include "memtile/sc/Accelerator.hpp"
+#include "memtile/sc/tile/Accelerator.hpp"
 
 using namespace memtile;
 

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "Harness.hpp"
-#include "memtile/sc/Accelerator.hpp"
+#include "memtile/sc/tile/Accelerator.hpp"
 
 using namespace memtile;
 using memtile::test::NoSystemCWarnings;

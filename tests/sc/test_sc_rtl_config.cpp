@@ -8,7 +8,7 @@
 #include "Harness.hpp"
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/MatrixEngine.hpp"
-#include "memtile/sc/Accelerator.hpp"
+#include "memtile/sc/tile/Accelerator.hpp"
 
 using namespace memtile;
 

@@ -14,7 +14,7 @@
 
 #include "Harness.hpp"
 #include "memtile/core/MatrixEngine.hpp"
-#include "memtile/sc/Accelerator.hpp"
+#include "memtile/sc/tile/Accelerator.hpp"
 
 using namespace memtile;
 namespace fs = std::filesystem;

@@ -1,6 +1,6 @@
 // Latency of an MVM against the analytic sum (SAR vs flash, mux ratios, pipelined or not),
 // and energy accounting against table x counts. The expected numbers are computed here from
-// the formulas of design.md §4/§5 and the table values, not through the library's helpers.
+// the formulas of docs/model.md §4/§5 and the table values, not through the library's helpers.
 #define BOOST_TEST_MODULE memtile sc timing and energy
 #include <boost/test/unit_test.hpp>
 #include <cmath>
@@ -14,7 +14,7 @@ using memtile::test::NoSystemCWarnings;
 BOOST_TEST_GLOBAL_FIXTURE(NoSystemCWarnings);
 
 namespace {
-// Independent Elmore settle: IMAC-Sim wire R and C at 9 nm (design.md §4).
+// Independent Elmore settle: IMAC-Sim wire R and C at 9 nm (docs/model.md §4).
 double settle_ns(int rows, int cols, int adc_bits) {
   const double n = 9e-9, w = 3 * n, T = 22e-9, H = 20e-9, eps = 20 * 8.854e-12;
   const double l0 = 39e-9, p = 0.25, R = 0.3, alpha = l0 * R / (w * (1 - R));

@@ -2,7 +2,7 @@
 // socket (table-driven), AT 4-phase, transport_dbg, DMI refusal, the register map against
 // docs/registers.md, jobs through descriptor + DMA + tiles + IRQ with the numbers checked
 // bit for bit against the core engine, and failing jobs (bad descriptors, unmapped DMA).
-// One elaboration for the whole executable (design.md §8): Boost owns main(); the platform is
+// One elaboration for the whole executable (docs/model.md §8): Boost owns main(); the platform is
 // built by the first test that needs it; each test drives it with sc_start().
 #define BOOST_TEST_MODULE memtile vp accelerator
 #include <boost/test/unit_test.hpp>
@@ -18,9 +18,9 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "memtile/core/MatrixEngine.hpp"
-#include "memtile/sc/AcceleratorTop.hpp"
-#include "memtile/sc/Memory.hpp"
-#include "memtile/sc/Router.hpp"
+#include "memtile/sc/soc/AcceleratorTop.hpp"
+#include "memtile/sc/soc/Memory.hpp"
+#include "memtile/sc/soc/Router.hpp"
 
 using namespace memtile;
 using sc_core::sc_time;

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <limits>
 #include <numeric>
 
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/JsonField.hpp"
+#include "memtile/core/ParamTable.hpp"
 
 namespace memtile::core {
 
@@ -63,133 +65,146 @@ AdcFullScale parse_adc_full_scale(const std::string& s) {
 int EngineConfig::input_bits() const { return std::accumulate(xblk.begin(), xblk.end(), 0); }
 int EngineConfig::weight_bits() const { return std::accumulate(mblk.begin(), mblk.end(), 0); }
 
-namespace {
-void check_finite(double v, const char* name) {
-  require(std::isfinite(v), name, "must be a finite number");
+const std::vector<Param<EngineConfig>>& engine_params() {
+  // The engine's tunables, once. A new field is one row here (JSON, flags, --help, range
+  // check and docs/config.md follow); checks between fields go in validate() below.
+  static const std::vector<Param<EngineConfig>> table = [] {
+    using C = EngineConfig;
+    const double inf = std::numeric_limits<double>::infinity();
+    const long double levels_max = 1 << 30;
+    std::vector<Param<C>> t;
+    t.push_back(choice_param<C>("mode", "--mode", &C::mode,
+                                {{"bitslice", EngineMode::BitSlice}, {"diffpair", EngineMode::DiffPair},
+                                 {"fp", EngineMode::FloatingPoint}},
+                                "Engine: bitslice (integer bit slicing), diffpair (differential pair), fp (block floating point)"));
+    t.push_back(bool_param<C>("software", "--software", &C::software,
+                              "Quantisation only, no devices/DAC/ADC (mPimPy BitSliceVMM / fpvmm)"));
+    t.push_back(int_param<C>("seed", "--seed", &C::seed, "", 0, 18446744073709551615.0L, "0 .. 2^64-1",
+                             "Seed of every random draw (variation, faults, read noise)"));
+    t.push_back(real_param<C>("HGS", "--HGS", &C::HGS, "S", {0, inf, true}, "High conductance state (must exceed LGS)"));
+    t.push_back(real_param<C>("LGS", "--LGS", &C::LGS, "S", {0, inf, true}, "Low conductance state"));
+    t.push_back(int_param<C>("g_level", "--g-level", &C::g_level, "levels", 2, levels_max, "2 .. 2^30",
+                             "Programmable conductance levels per cell"));
+    t.push_back(real_param<C>("var", "--var", &C::var, "", {0, 5},
+                              "Programming variation: lognormal sigma, drawn once at programming"));
+    t.push_back(real_param<C>("vnoise", "--vnoise", &C::vnoise, "V", {0, inf},
+                              "Read noise: std of Gaussian noise on each row voltage per read"));
+    t.push_back(real_param<C>("wire_resistance", "--wire-resistance", &C::wire_resistance, "ohm", {0, inf},
+                              "Wire resistance per segment; 0 = ideal wires, > 0 solves the crossbar circuit"));
+    t.push_back(int_param<C>("rdac", "--rdac", &C::rdac, "levels", 2, levels_max, "2 .. 2^30", "DAC levels"));
+    t.push_back(int_param<C>("radc", "--radc", &C::radc, "levels", 2, levels_max, "2 .. 2^30",
+                             "ADC levels (signed, mid-tread; ties round to even)"));
+    t.push_back(real_param<C>("vread", "--vread", &C::vread, "V", {0, inf, true}, "Read voltage"));
+    {
+      // [rows, cols] in JSON, ROWSxCOLS on the command line.
+      Param<C> p;
+      p.name = "array_size";
+      p.flag = "--array-size";
+      p.unit = "cells";
+      p.type_name = "RxC";
+      p.range = "[1 .. 4096, 1 .. 4096]";
+      p.doc = "Crossbar rows x columns (JSON [rows, cols], flag ROWSxCOLS)";
+      p.get = [](const C& c) { return nlohmann::json::array({c.array_rows, c.array_cols}); };
+      p.set = [](C& c, const nlohmann::json& v, const std::string& field) {
+        require(v.is_array() && v.size() == 2, field, "must be [rows, cols]");
+        c.array_rows = json_integer<int>(v[0], field);
+        c.array_cols = json_integer<int>(v[1], field);
+      };
+      p.check = [](const C& c, const std::string& field) {
+        require(c.array_rows >= 1 && c.array_rows <= 4096, field, "rows must be 1 .. 4096, got " + std::to_string(c.array_rows));
+        require(c.array_cols >= 1 && c.array_cols <= 4096, field, "columns must be 1 .. 4096, got " + std::to_string(c.array_cols));
+      };
+      p.parse_text = [](const std::string& text, const std::string& flag) {
+        const auto x = text.find_first_of("xX");
+        std::vector<int> rc;
+        if (x != std::string::npos) rc = detail::parse_int_list_text(text.substr(0, x) + "," + text.substr(x + 1), flag);
+        if (rc.size() != 2) throw InputError(flag + ": '" + text + "' is not ROWSxCOLS (e.g. 32x32)");
+        return nlohmann::json(rc);
+      };
+      t.push_back(p);
+    }
+    t.push_back(int_list_param<C>("xblk", "--xblk", &C::xblk, "bits", 1, 16, "widths 1 .. 16, sum 2 .. 32",
+                                  "Input slice widths, MSB first (fp: fraction slices), e.g. 1,1,2,4"));
+    t.push_back(int_list_param<C>("mblk", "--mblk", &C::mblk, "bits", 1, 16, "widths 1 .. 16, sum 2 .. 32",
+                                  "Weight slice widths, MSB first (fp: fraction slices)"));
+    t.push_back(int_param<C>("bw_e", "--bw-e", &C::bw_e, "bits", 1, 16, "1 .. 16", "Exponent bits of the fp engine"));
+    t.push_back(choice_param<C>("adc_full_scale", "--adc-full-scale", &C::adc_full_scale,
+                                {{"worst_case", AdcFullScale::WorstCase}, {"calibrated", AdcFullScale::Calibrated},
+                                 {"lossless", AdcFullScale::Lossless}},
+                                "ADC reference: worst_case ((HGS-LGS)*vread*rows, mPimPy), calibrated (largest column "
+                                "current of the programmed array) or lossless (one code per unit of the slice product)"));
+    t.push_back(choice_param<C>("weight_encoding", "--weight-encoding", &C::weight_encoding,
+                                {{"twos_complement", WeightEncoding::TwosComplement},
+                                 {"differential", WeightEncoding::Differential},
+                                 {"biased", WeightEncoding::Biased},
+                                 {"biased_flipped", WeightEncoding::BiasedFlipped}},
+                                "Signed weights in bitslice/fp: twos_complement (MSB slice negative, LGS reference "
+                                "column), differential (G+/G- arrays), biased / biased_flipped (ISAAC, bitslice only)"));
+    t.push_back(bool_param<C>("sign_magnitude_converters", "--sign-magnitude-converters", &C::sign_magnitude_converters,
+                              "Sign-magnitude DAC/ADC coding: +-(rdac-1) input steps, ADC codes +-(radc-1) (mPimPy) "
+                              "instead of mid-tread (docs/numerics.md)"));
+    t.push_back(bool_param<C>("round_slice_products", "--round-slice-products", &C::round_slice_products,
+                              "Round each converted slice product to the nearest integer count (mPimPy's hardware "
+                              "forms; docs/numerics.md)"));
+    t.push_back(real_param<C>("stuck_at_lgs", "--stuck-at-lgs", &C::stuck_at_lgs, "", {0, 1},
+                              "Probability that a cell is stuck at LGS"));
+    t.push_back(real_param<C>("stuck_at_hgs", "--stuck-at-hgs", &C::stuck_at_hgs, "", {0, 1},
+                              "Probability that a cell is stuck at HGS"));
+    t.push_back(real_param<C>("drift_nu", "--drift-nu", &C::drift_nu, "", {0, inf},
+                              "Conductance drift exponent nu, G(t) = G0 (t/t0)^-nu"));
+    t.push_back(real_param<C>("drift_t_s", "--drift-t", &C::drift_t_s, "s", {0, inf, true},
+                              "Time from programming to read"));
+    t.push_back(real_param<C>("drift_t0_s", "--drift-t0", &C::drift_t0_s, "s", {0, inf, true}, "Drift reference time t0"));
+    t.push_back(int_param<C>("threads", "--threads", &C::threads, "threads", 0, 1024, "0 .. 1024",
+                             "Worker threads of multiply/program; 0 = hardware concurrency (results do not depend on it)"));
+    return t;
+  }();
+  return table;
 }
-void check_blk(const std::vector<int>& blk, const char* name) {
-  require(!blk.empty(), name, "needs at least one slice width");
-  for (int w : blk) require(w >= 1 && w <= 16, name, "each slice width must be 1..16 bits, got " + std::to_string(w));
+
+namespace {
+void check_blk_sum(const std::vector<int>& blk, const std::string& field) {
   const int sum = std::accumulate(blk.begin(), blk.end(), 0);
-  require(sum >= 2 && sum <= 32, name, "slice widths must sum to 2..32 bits, got " + std::to_string(sum));
+  require(sum >= 2 && sum <= 32, field, "slice widths must sum to 2 .. 32 bits, got " + std::to_string(sum));
 }
 }  // namespace
 
-void EngineConfig::validate() const {
-  for (auto [v, n] : {std::pair{HGS, "HGS"}, {LGS, "LGS"}, {var, "var"}, {vnoise, "vnoise"},
-                      {wire_resistance, "wire_resistance"}, {vread, "vread"},
-                      {stuck_at_lgs, "stuck_at_lgs"}, {stuck_at_hgs, "stuck_at_hgs"},
-                      {drift_nu, "drift_nu"}, {drift_t_s, "drift_t_s"}, {drift_t0_s, "drift_t0_s"}})
-    check_finite(v, n);
-  require(LGS > 0, "LGS", "must be > 0 S");
-  require(HGS > LGS, "HGS", "must be greater than LGS (HGS " + std::to_string(HGS) + " <= LGS " + std::to_string(LGS) + ")");
-  require(g_level >= 2, "g_level", "needs at least 2 levels, got " + std::to_string(g_level));
-  require(rdac >= 2, "rdac", "needs at least 2 levels, got " + std::to_string(rdac));
-  require(radc >= 2, "radc", "needs at least 2 levels, got " + std::to_string(radc));
-  require(g_level <= (1 << 30) && rdac <= (1 << 30) && radc <= (1 << 30), "levels", "at most 2^30 levels are supported");
-  require(var >= 0, "var", "programming variation must be >= 0");
-  // A lognormal sigma of 5 already spreads one level over a factor e^5 = 148 per sigma; far
-  // beyond that the drawn conductances overflow (var 1e29 gave NaN energies).
-  require(var <= 5, "var", "programming variation (lognormal sigma) must be <= 5");
-  require(vnoise >= 0, "vnoise", "read noise must be >= 0 V");
-  require(wire_resistance >= 0, "wire_resistance", "must be >= 0 ohm");
-  require(vread > 0, "vread", "must be > 0 V");
-  require(array_rows >= 1 && array_rows <= 4096, "array_size", "rows must be 1..4096");
-  require(array_cols >= 1 && array_cols <= 4096, "array_size", "columns must be 1..4096");
-  check_blk(xblk, "xblk");
-  check_blk(mblk, "mblk");
-  require(bw_e >= 1 && bw_e <= 16, "bw_e", "exponent bits must be 1..16");
-  require(stuck_at_lgs >= 0 && stuck_at_lgs <= 1, "stuck_at_lgs", "must be a probability in [0, 1]");
-  require(stuck_at_hgs >= 0 && stuck_at_hgs <= 1, "stuck_at_hgs", "must be a probability in [0, 1]");
-  require(stuck_at_lgs + stuck_at_hgs <= 1, "stuck_at_hgs", "stuck-at rates sum to more than 1");
-  require(drift_nu >= 0, "drift_nu", "must be >= 0");
-  require(drift_t_s > 0, "drift_t_s", "must be > 0 s");
-  require(drift_t0_s > 0, "drift_t0_s", "must be > 0 s");
-  require(threads >= 0 && threads <= 1024, "threads", "must be 0 (hardware concurrency) .. 1024");
+void EngineConfig::validate(const std::string& where) const {
+  check_params(engine_params(), *this, where);
+  const auto F = [&](const char* f) { return dotted(where, f); };
+  require(HGS > LGS, F("HGS"), "must be greater than LGS (HGS " + eng(HGS) + " S <= LGS " + eng(LGS) + " S)");
+  check_blk_sum(xblk, F("xblk"));
+  check_blk_sum(mblk, F("mblk"));
+  require(stuck_at_lgs + stuck_at_hgs <= 1, F("stuck_at_hgs"),
+          "stuck-at rates sum to more than 1 (" + eng(stuck_at_lgs) + " + " + eng(stuck_at_hgs) + ")");
   const bool biased = weight_encoding == WeightEncoding::Biased || weight_encoding == WeightEncoding::BiasedFlipped;
-  require(!biased || mode == EngineMode::BitSlice, "weight_encoding",
+  require(!biased || mode == EngineMode::BitSlice, F("weight_encoding"),
           to_string(weight_encoding) + " applies to the bitslice mode only");
   if (biased && !software)
     for (int b : xblk)
-      require((rdac - 1) % ((1 << b) - 1) == 0, "rdac",
+      require((rdac - 1) % ((1 << b) - 1) == 0, F("rdac"),
               "biased weights correct the bias with the integer input sum, so the DAC must drive every level of a " +
                   std::to_string(b) + "-bit input slice exactly: rdac - 1 = " + std::to_string(rdac - 1) +
                   " is not a multiple of " + std::to_string((1 << b) - 1));
   require(adc_full_scale != AdcFullScale::Lossless ||
               (mode == EngineMode::BitSlice && weight_encoding != WeightEncoding::Differential),
-          "adc_full_scale", "lossless needs the bitslice mode with a non-differential encoding (its column currents are >= 0)");
+          F("adc_full_scale"), "lossless needs the bitslice mode with a non-differential encoding (its column currents are >= 0)");
   if (!software && mode != EngineMode::DiffPair) {
     const int widest = *std::max_element(mblk.begin(), mblk.end());
-    require((1 << widest) <= g_level, "mblk",
+    require((1 << widest) <= g_level, F("mblk"),
             "a " + std::to_string(widest) + "-bit weight slice needs " + std::to_string(1 << widest) +
                 " conductance levels but g_level is " + std::to_string(g_level));
   }
 }
 
 void apply_json(EngineConfig& cfg, const nlohmann::json& j, const std::string& source) {
-  require(j.is_object(), source, "configuration must be a JSON object");
-  auto field = [&](const std::string& key) { return source + ": field '" + key + "'"; };
-  auto num = [&](const nlohmann::json& v, const std::string& key) { return json_finite(v, field(key)); };
-  auto integer = [&](const nlohmann::json& v, const std::string& key) { return json_integer<int>(v, field(key)); };
-  auto int_list = [&](const nlohmann::json& v, const std::string& key) {
-    require(v.is_array(), source, "field '" + key + "' must be an array of integers");
-    std::vector<int> out;
-    for (const auto& e : v) out.push_back(integer(e, key));
-    return out;
-  };
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const std::string& k = it.key();
-    const auto& v = it.value();
-    if (k == "mode") { require(v.is_string(), source, "field 'mode' must be a string"); cfg.mode = parse_engine_mode(v.get<std::string>()); }
-    else if (k == "software") { require(v.is_boolean(), source, "field 'software' must be true or false"); cfg.software = v.get<bool>(); }
-    else if (k == "seed") cfg.seed = json_integer<std::uint64_t>(v, field(k));
-    else if (k == "HGS") cfg.HGS = num(v, k);
-    else if (k == "LGS") cfg.LGS = num(v, k);
-    else if (k == "g_level") cfg.g_level = integer(v, k);
-    else if (k == "var") cfg.var = num(v, k);
-    else if (k == "vnoise") cfg.vnoise = num(v, k);
-    else if (k == "wire_resistance") cfg.wire_resistance = num(v, k);
-    else if (k == "rdac") cfg.rdac = integer(v, k);
-    else if (k == "radc") cfg.radc = integer(v, k);
-    else if (k == "vread") cfg.vread = num(v, k);
-    else if (k == "array_size") {
-      const auto rc = int_list(v, k);
-      require(rc.size() == 2, source, "field 'array_size' must be [rows, cols]");
-      cfg.array_rows = rc[0];
-      cfg.array_cols = rc[1];
-    }
-    else if (k == "xblk") cfg.xblk = int_list(v, k);
-    else if (k == "mblk") cfg.mblk = int_list(v, k);
-    else if (k == "bw_e") cfg.bw_e = integer(v, k);
-    else if (k == "adc_full_scale") { require(v.is_string(), source, "field 'adc_full_scale' must be a string"); cfg.adc_full_scale = parse_adc_full_scale(v.get<std::string>()); }
-    else if (k == "weight_encoding") { require(v.is_string(), source, "field 'weight_encoding' must be a string"); cfg.weight_encoding = parse_weight_encoding(v.get<std::string>()); }
-    else if (k == "sign_magnitude_converters") { require(v.is_boolean(), source, "field 'sign_magnitude_converters' must be true or false"); cfg.sign_magnitude_converters = v.get<bool>(); }
-    else if (k == "round_slice_products") { require(v.is_boolean(), source, "field 'round_slice_products' must be true or false"); cfg.round_slice_products = v.get<bool>(); }
-    else if (k == "stuck_at_lgs") cfg.stuck_at_lgs = num(v, k);
-    else if (k == "stuck_at_hgs") cfg.stuck_at_hgs = num(v, k);
-    else if (k == "drift_nu") cfg.drift_nu = num(v, k);
-    else if (k == "drift_t_s") cfg.drift_t_s = num(v, k);
-    else if (k == "drift_t0_s") cfg.drift_t0_s = num(v, k);
-    else if (k == "threads") cfg.threads = integer(v, k);
-    else throw InputError(source + ": unknown configuration key '" + k + "'");
-  }
+  apply_params(engine_params(), cfg, j, source);
+  cfg.validate(source);
 }
 
-nlohmann::json to_json(const EngineConfig& c) {
-  return nlohmann::json{{"mode", to_string(c.mode)}, {"software", c.software}, {"seed", c.seed},
-                        {"HGS", c.HGS}, {"LGS", c.LGS}, {"g_level", c.g_level}, {"var", c.var},
-                        {"vnoise", c.vnoise}, {"wire_resistance", c.wire_resistance},
-                        {"rdac", c.rdac}, {"radc", c.radc}, {"vread", c.vread},
-                        {"array_size", {c.array_rows, c.array_cols}}, {"xblk", c.xblk},
-                        {"mblk", c.mblk}, {"bw_e", c.bw_e},
-                        {"adc_full_scale", to_string(c.adc_full_scale)},
-                        {"weight_encoding", to_string(c.weight_encoding)},
-                        {"sign_magnitude_converters", c.sign_magnitude_converters},
-                        {"round_slice_products", c.round_slice_products},
-                        {"stuck_at_lgs", c.stuck_at_lgs}, {"stuck_at_hgs", c.stuck_at_hgs},
-                        {"drift_nu", c.drift_nu}, {"drift_t_s", c.drift_t_s},
-                        {"drift_t0_s", c.drift_t0_s}, {"threads", c.threads}};
-}
+nlohmann::json to_json(const EngineConfig& c) { return params_to_json(engine_params(), c); }
+
+std::string engine_config_markdown() { return params_markdown(engine_params()); }
 
 void apply_json_file(EngineConfig& cfg, const std::string& path) {
   apply_json(cfg, read_json_file(path), path);

@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <cstring>
 
-#include <memtile/sc/AcceleratorTop.hpp>
-#include <memtile/sc/Memory.hpp>
-#include <memtile/sc/Router.hpp>
+#include <memtile/sc/soc/AcceleratorTop.hpp>
+#include <memtile/sc/soc/Memory.hpp>
+#include <memtile/sc/soc/Router.hpp>
 #include <systemc>
 #include <tlm_utils/simple_initiator_socket.h>
 

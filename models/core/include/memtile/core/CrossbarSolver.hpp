@@ -1,4 +1,4 @@
-// Exact DC solve of one memristor crossbar with wire parasitics (design.md §4).
+// Exact DC solve of one memristor crossbar with wire parasitics (docs/model.md §4).
 //
 // Topology ("standard", IMAC-Sim orientation): M input lines (rows) x N output lines (columns).
 //   * Row i is driven at its left end (column 0 side) by an ideal DAC voltage V_i through the

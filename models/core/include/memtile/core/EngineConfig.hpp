@@ -1,5 +1,5 @@
 // Parameters of the numerical in-memory-computing engine. Names follow mPimPy's so its users
-// feel at home; every field documents its unit and default (design.md §3).
+// feel at home; every field documents its unit and default (docs/model.md §3).
 #pragma once
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
@@ -71,17 +71,25 @@ struct EngineConfig {
 
   int threads = 0;                // worker threads of multiply/program; 0 = hardware concurrency (results do not depend on it)
 
-  // Throws InputError naming the first invalid field.
-  void validate() const;
+  // Throws InputError naming the first invalid field; `where` ("cfg.json", "run.json: engine")
+  // prefixes the field's name (see ParamTable.hpp).
+  void validate(const std::string& where = "") const;
 
   int input_bits() const;   // sum(xblk)
   int weight_bits() const;  // sum(mblk)
 };
 
-// Unknown keys are an error naming the key; `source` (e.g. a file name) prefixes messages.
+// The table every tunable is declared in (name, flag, unit, range, default, doc): JSON in/out,
+// validation of each field's range, the `memtile dot` flags and docs/config.md derive from it.
+template <class S> struct Param;
+const std::vector<Param<EngineConfig>>& engine_params();
+std::string engine_config_markdown();  // the table as docs/config.md shows it
+
+// Unknown keys are an error naming the key; `source` (a file name, or "file: group") prefixes
+// messages. Validates the result (the fields given and the checks between fields).
 void apply_json(EngineConfig& cfg, const nlohmann::json& j, const std::string& source);
 nlohmann::json to_json(const EngineConfig& cfg);
-// Reads a JSON file and applies it (throws InputError naming the file).
+// Reads a JSON file of engine fields and applies it (throws InputError naming the file).
 void apply_json_file(EngineConfig& cfg, const std::string& path);
 
 }  // namespace memtile::core

@@ -1,4 +1,4 @@
-// IMAC-style mapping of a fully connected layer onto resistance pairs (design.md §5):
+// IMAC-style mapping of a fully connected layer onto resistance pairs (docs/model.md §5):
 // each weight (and the bias, an extra row driven at vdd) is a pair (R+, R-) on two columns
 // whose current difference a difference amplifier senses.
 //   binary:  q = sign(w) (0 -> +1); +1 -> (R+ = Rlow, R- = Rhigh), -1 -> swapped

@@ -1,5 +1,5 @@
 // The numerical in-memory-computing engine: a drop-in replacement for a matrix product
-// (mPimPy's dot-product engines, with its defects fixed; design.md §3).
+// (mPimPy's dot-product engines, with its defects fixed; docs/model.md §3).
 //
 //   MatrixEngine engine(cfg);                 // validates cfg, owns the seeded RNG
 //   ProgrammedMatrix pm = engine.program(W);  // K x N weights onto crossbars, once

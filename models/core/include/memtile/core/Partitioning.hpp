@@ -1,4 +1,4 @@
-// IMAC-Sim partitioning of fully connected layers onto fixed-size crossbars (design.md §4).
+// IMAC-Sim partitioning of fully connected layers onto fixed-size crossbars (docs/model.md §4).
 // A layer with n_in inputs (+1 bias row) and n_out outputs on r x c arrays uses
 //   hpar = ceil((n_in + 1) / r) horizontal and vpar = ceil(n_out / c) vertical partitions.
 // Each partition has its own drivers and sense circuits (shorter lines, less IR drop); the

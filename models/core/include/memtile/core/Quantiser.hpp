@@ -1,4 +1,4 @@
-// Operand quantisation and bit slicing (design.md §3).
+// Operand quantisation and bit slicing (docs/model.md §3).
 //  - integer: per-vector max-abs scaling to signed integers of `bits` bits (range +-(2^(bits-1)-1));
 //  - floating point: per-vector block exponent e (max|x|/2^e in [1,2), e clipped to bw_e bits),
 //    aligned values in two's-complement fixed point with two integer bits and F fraction bits;

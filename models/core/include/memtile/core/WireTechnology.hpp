@@ -1,4 +1,4 @@
-// Wire parasitics derived from the technology (IMAC-Sim's models, design.md §4):
+// Wire parasitics derived from the technology (IMAC-Sim's models, docs/model.md §4):
 //  * size-effect resistivity of narrow copper lines (Mayadas-Shatzkes grain-boundary term plus
 //    Fuchs-Sondheimer surface term, as in IMAC-Sim's mapLayer.py);
 //  * segment resistance along input lines rho_eff*W/(w*T), along output lines rho_eff*L/(w*T);
@@ -14,24 +14,33 @@
 
 namespace memtile::core {
 
+// The one wire-technology struct of the project (the tile's settle time, the analog backend,
+// `memtile xbar --tech-node-nm`, the IMAC area). Lengths in nanometres as configured; the
+// formulas use the *_m() accessors.
 struct WireTechnology {
-  double node_m = 9e-9;                  // technology node
+  double node_nm = 9.0;                  // technology node
   double width_factor = 3.0;             // metal width w = width_factor * node
   double cell_length_factor = 15.0;      // cell L = factor * node (output-line segment length)
   double cell_width_factor = 12.0;       // cell W = factor * node (input-line segment length)
   double pair_spacing_factor = 5.0;      // spacing of an output line to its neighbour (I+/I-), D = factor * node
-  double metal_thickness_m = 22e-9;      // T
-  double ild_height_m = 20e-9;           // H, inter-metal (dielectric) spacing to the ground plane
+  double metal_thickness_nm = 22.0;      // T
+  double ild_height_nm = 20.0;           // H, inter-metal (dielectric) spacing to the ground plane
   double resistivity_ohm_m = 1.9e-8;     // bulk Cu rho
-  double mean_free_path_m = 39e-9;       // lambda, electrons in Cu
+  double mean_free_path_nm = 39.0;       // lambda, electrons in Cu
   double specularity = 0.25;             // p, specular fraction of surface scattering
   double grain_reflection = 0.3;         // R, reflection probability at a grain boundary
-  double permittivity_f_per_m = 20 * 8.854e-12;  // dielectric permittivity (IMAC-Sim default)
+  double relative_permittivity = 20.0;   // of the dielectric (IMAC-Sim default)
 
-  double metal_width_m() const { return width_factor * node_m; }
-  double cell_length_m() const { return cell_length_factor * node_m; }
-  double cell_width_m() const { return cell_width_factor * node_m; }
-  double pair_spacing_m() const { return pair_spacing_factor * node_m; }
+  static constexpr double kVacuumPermittivityFPerM = 8.854e-12;
+  double node_m() const { return node_nm * 1e-9; }
+  double metal_thickness_m() const { return metal_thickness_nm * 1e-9; }
+  double ild_height_m() const { return ild_height_nm * 1e-9; }
+  double mean_free_path_m() const { return mean_free_path_nm * 1e-9; }
+  double permittivity_f_per_m() const { return relative_permittivity * kVacuumPermittivityFPerM; }
+  double metal_width_m() const { return width_factor * node_m(); }
+  double cell_length_m() const { return cell_length_factor * node_m(); }
+  double cell_width_m() const { return cell_width_factor * node_m(); }
+  double pair_spacing_m() const { return pair_spacing_factor * node_m(); }
 
   // Throws InputError naming the first non-physical field.
   void validate() const;
@@ -57,10 +66,17 @@ double col_segment_capacitance_f(const WireTechnology& t);
 WireParams wire_params(const WireTechnology& t, double driver_ohm = 0, double sense_ohm = 0,
                        bool both_end_drive = false);
 
+// Elmore delay (s) of a uniform RC ladder of n segments (r_seg_ohm, c_seg_f each, the
+// capacitance lumped at each segment's far node) driven through r_driver_ohm:
+//   sum_{k=1..n} C (r_driver + k R) = n C r_driver + R C n (n + 1) / 2.
+// The one home of the Elmore formula; elmore_delay below and the tile's settle time use it.
+double elmore_ladder_delay_s(int segments, double r_seg_ohm, double c_seg_f, double r_driver_ohm);
+
 // Elmore delays (s) of the RC ladders of an M x N array, lumped capacitance per segment node:
 //   row (far end from the driver):  R_drv*N*C_r + R_r*C_r*N(N+1)/2   (both-end drive: the same
 //     with N -> ceil(N/2), exact by symmetry for even N);
-//   column (row 0, farthest from the sense amp): R_c*C_c*M(M-1)/2 + (R_c + R_sense)*M*C_c.
+//   column (row 0, farthest from the sense amp): R_c*C_c*M(M-1)/2 + (R_c + R_sense)*M*C_c,
+//     i.e. the ladder of M segments "driven" through the sense resistance.
 struct ElmoreDelay {
   double row_s = 0;
   double col_s = 0;

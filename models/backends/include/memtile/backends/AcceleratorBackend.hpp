@@ -1,0 +1,36 @@
+// The accelerator as a matrix-product backend of the nn executor: every weighted layer of a
+// network (each group of a grouped Conv) becomes one SystemC tile of one AcceleratorModel,
+// programmed once at construction of the executor; every multiply() runs the batch of vectors
+// through that layer's tile alone. The digital operations between layers (bias, pooling,
+// activations, reshapes) run in the executor and take no simulated time or energy (not
+// modelled).
+#pragma once
+#include <Eigen/Dense>
+
+#include "memtile/core/EngineConfig.hpp"
+#include "memtile/nn/Backend.hpp"
+#include "memtile/sc/tile/Accelerator.hpp"
+
+namespace memtile::sc {
+
+class AcceleratorBackend : public nn::MatMulBackend {
+ public:
+  // Layer l is programmed with engine seed cfg.seed + l, so layers draw independent variation.
+  AcceleratorBackend(const core::EngineConfig& engine, const TileConfig& tile, const EnergyTable& energy,
+                     const TraceConfig& trace);
+
+  void program(const nn::WeightedLayer& layer, const Eigen::MatrixXd& W) override;
+  Eigen::MatrixXd multiply(const nn::WeightedLayer& layer, const Eigen::MatrixXd& X) override;
+
+  AcceleratorModel& model() { return model_; }
+  const AcceleratorModel& model() const { return model_; }
+  // Simulated time spent in layer runs so far (ns): the layers run one after the other.
+  double simulated_inference_ns() const { return simulated_ns_; }
+
+ private:
+  core::EngineConfig engine_;
+  AcceleratorModel model_;
+  double simulated_ns_ = 0;
+};
+
+}  // namespace memtile::sc

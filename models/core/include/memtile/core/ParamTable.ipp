@@ -1,0 +1,196 @@
+// Template definitions of ParamTable.hpp (included at its end).
+#pragma once
+#include <cmath>
+#include <sstream>
+
+#include "memtile/core/Errors.hpp"
+#include "memtile/core/JsonField.hpp"
+
+namespace memtile::core {
+namespace detail {
+double parse_real_text(const std::string& text, const std::string& flag);
+nlohmann::json parse_int_text(const std::string& text, const std::string& flag);
+std::vector<int> parse_int_list_text(const std::string& text, const std::string& flag);
+std::string bound_text(double v);
+}  // namespace detail
+
+template <class S>
+Param<S> real_param(std::string name, std::string flag, double S::*m, std::string unit, RealRange r, std::string doc) {
+  Param<S> p;
+  p.name = std::move(name);
+  p.flag = std::move(flag);
+  p.unit = unit;
+  {
+    std::string s;
+    const bool lo_inf = std::isinf(r.lo), hi_inf = std::isinf(r.hi);
+    if (lo_inf && hi_inf) s = "any finite";
+    else if (hi_inf) s = (r.lo_open ? "> " : ">= ") + detail::bound_text(r.lo);
+    else if (lo_inf) s = (r.hi_open ? "< " : "<= ") + detail::bound_text(r.hi);
+    else
+      s = std::string(r.lo_open ? "(" : "[") + detail::bound_text(r.lo) + ", " + detail::bound_text(r.hi) +
+          (r.hi_open ? ")" : "]");
+    p.range = s;
+  }
+  p.type_name = "FLOAT";
+  p.doc = std::move(doc);
+  p.get = [m](const S& s) { return nlohmann::json(s.*m); };
+  p.set = [m](S& s, const nlohmann::json& v, const std::string& field) { s.*m = json_finite(v, field); };
+  const std::string range = p.range;
+  p.check = [m, r, unit, range](const S& s, const std::string& field) {
+    const double v = s.*m;
+    require(std::isfinite(v), field, "must be a finite number");
+    const bool ok = (r.lo_open ? v > r.lo : v >= r.lo) && (r.hi_open ? v < r.hi : v <= r.hi);
+    require(ok, field, "must be " + range + (unit.empty() ? "" : " " + unit) + ", got " + eng(v));
+  };
+  p.parse_text = [](const std::string& text, const std::string& f) {
+    return nlohmann::json(detail::parse_real_text(text, f));
+  };
+  return p;
+}
+
+template <class S, class I>
+Param<S> int_param(std::string name, std::string flag, I S::*m, std::string unit, long double lo, long double hi,
+                   std::string range, std::string doc) {
+  Param<S> p;
+  p.name = std::move(name);
+  p.flag = std::move(flag);
+  p.unit = unit;
+  p.range = std::move(range);
+  p.type_name = "INT";
+  p.doc = std::move(doc);
+  p.get = [m](const S& s) { return nlohmann::json(s.*m); };
+  p.set = [m](S& s, const nlohmann::json& v, const std::string& field) { s.*m = json_integer<I>(v, field); };
+  const std::string rtext = p.range;
+  p.check = [m, lo, hi, rtext](const S& s, const std::string& field) {
+    const auto v = s.*m;
+    const bool ok = static_cast<long double>(v) >= lo && static_cast<long double>(v) <= hi;
+    require(ok, field, "must be " + rtext + ", got " + std::to_string(v));
+  };
+  p.parse_text = [](const std::string& text, const std::string& f) {
+    return detail::parse_int_text(text, f);
+  };
+  return p;
+}
+
+template <class S>
+Param<S> bool_param(std::string name, std::string flag, bool S::*m, std::string doc) {
+  Param<S> p;
+  p.name = std::move(name);
+  p.flag = std::move(flag);
+  p.range = "true, false";
+  p.doc = std::move(doc);
+  p.is_switch = true;
+  p.get = [m](const S& s) { return nlohmann::json(s.*m); };
+  p.set = [m](S& s, const nlohmann::json& v, const std::string& field) {
+    require(v.is_boolean(), field, "must be true or false");
+    s.*m = v.get<bool>();
+  };
+  p.check = [](const S&, const std::string&) {};
+  p.parse_text = [](const std::string&, const std::string&) { return nlohmann::json(true); };
+  return p;
+}
+
+template <class S, class E>
+Param<S> choice_param(std::string name, std::string flag, E S::*m, std::vector<std::pair<std::string, E>> choices,
+                      std::string doc) {
+  Param<S> p;
+  p.name = std::move(name);
+  p.flag = std::move(flag);
+  std::string all;
+  for (const auto& c : choices) all += (all.empty() ? "" : ", ") + c.first;
+  p.range = all;
+  p.type_name = "NAME";
+  p.doc = std::move(doc);
+  p.get = [m, choices](const S& s) {
+    for (const auto& c : choices)
+      if (c.second == s.*m) return nlohmann::json(c.first);
+    return nlohmann::json("?");
+  };
+  p.set = [m, choices, all](S& s, const nlohmann::json& v, const std::string& field) {
+    require(v.is_string(), field, "must be a string, one of " + all);
+    const std::string t = v.get<std::string>();
+    for (const auto& c : choices)
+      if (c.first == t) {
+        s.*m = c.second;
+        return;
+      }
+    throw InputError(field + ": '" + t + "' is not one of " + all);
+  };
+  p.check = [](const S&, const std::string&) {};
+  p.parse_text = [](const std::string& text, const std::string&) { return nlohmann::json(text); };
+  return p;
+}
+
+template <class S>
+Param<S> int_list_param(std::string name, std::string flag, std::vector<int> S::*m, std::string unit, int lo, int hi,
+                        std::string range, std::string doc) {
+  Param<S> p;
+  p.name = std::move(name);
+  p.flag = std::move(flag);
+  p.unit = unit;
+  p.range = std::move(range);
+  p.type_name = "LIST";
+  p.doc = std::move(doc);
+  p.get = [m](const S& s) { return nlohmann::json(s.*m); };
+  p.set = [m](S& s, const nlohmann::json& v, const std::string& field) {
+    require(v.is_array(), field, "must be an array of integers");
+    std::vector<int> out;
+    for (const auto& e : v) out.push_back(json_integer<int>(e, field));
+    s.*m = out;
+  };
+  p.check = [m, lo, hi](const S& s, const std::string& field) {
+    require(!(s.*m).empty(), field, "needs at least one entry");
+    for (int w : s.*m)
+      require(w >= lo && w <= hi, field,
+              "each entry must be " + std::to_string(lo) + " .. " + std::to_string(hi) + ", got " + std::to_string(w));
+  };
+  p.parse_text = [](const std::string& text, const std::string& f) {
+    return nlohmann::json(detail::parse_int_list_text(text, f));
+  };
+  return p;
+}
+
+template <class S>
+void apply_params(const std::vector<Param<S>>& table, S& s, const nlohmann::json& j, const std::string& where) {
+  require(j.is_object(), where.empty() ? "configuration" : where, "must be a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const Param<S>* p = nullptr;
+    for (const Param<S>& q : table)
+      if (q.name == it.key()) p = &q;
+    if (!p) {
+      std::string known;
+      for (const Param<S>& q : table) known += (known.empty() ? "" : ", ") + q.name;
+      throw InputError(dotted(where, it.key()) + ": unknown key (known: " + known + ")");
+    }
+    const std::string field = dotted(where, p->name);
+    p->set(s, it.value(), field);
+    p->check(s, field);
+  }
+}
+
+template <class S>
+nlohmann::json params_to_json(const std::vector<Param<S>>& table, const S& s) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const Param<S>& p : table) j[p.name] = p.get(s);
+  return j;
+}
+
+template <class S>
+void check_params(const std::vector<Param<S>>& table, const S& s, const std::string& where) {
+  for (const Param<S>& p : table) p.check(s, dotted(where, p.name));
+}
+
+template <class S>
+std::string params_markdown(const std::vector<Param<S>>& table) {
+  const S defaults{};
+  std::ostringstream o;
+  o << "| key | flag | unit | range | default | meaning |\n|---|---|---|---|---|---|\n";
+  for (const Param<S>& p : table) {
+    std::string def = p.get(defaults).dump();
+    o << "| `" << p.name << "` | " << (p.flag.empty() ? "" : "`" + p.flag + "`") << " | " << p.unit << " | "
+      << p.range << " | `" << def << "` | " << p.doc << " |\n";
+  }
+  return o.str();
+}
+
+}  // namespace memtile::core

@@ -1,0 +1,554 @@
+#include "memtile/sc/soc/AcceleratorTop.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "memtile/core/Errors.hpp"
+#include "memtile/core/MatrixEngine.hpp"
+#include "memtile/core/Programming.hpp"
+
+namespace memtile::sc {
+using sc_core::sc_time;
+using sc_core::SC_ZERO_TIME;
+
+namespace {
+constexpr std::size_t kThreadStack = 8u << 20;  // Eigen on the controller's stack
+constexpr std::uint32_t kTileWindow = 0x1000;    // on-chip router: tile t at t * 0x1000
+
+std::uint32_t get32(const unsigned char* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+std::uint64_t get64(const unsigned char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+void put32(unsigned char* p, std::uint32_t v) { std::memcpy(p, &v, 4); }
+void put64(unsigned char* p, std::uint64_t v) { std::memcpy(p, &v, 8); }
+}  // namespace
+
+void LayerDescriptor::to_bytes(unsigned char o[kSize]) const {
+  std::memset(o, 0, kSize);
+  put32(o + 0x00, magic);
+  put32(o + 0x04, flags);
+  put32(o + 0x08, k);
+  put32(o + 0x0C, n);
+  put32(o + 0x10, batch);
+  put32(o + 0x14, activation);
+  put64(o + 0x18, weights_addr);
+  put64(o + 0x20, input_addr);
+  put64(o + 0x28, output_addr);
+  put32(o + 0x30, tile_base);
+}
+
+LayerDescriptor LayerDescriptor::from_bytes(const unsigned char in[kSize]) {
+  LayerDescriptor d;
+  d.magic = get32(in + 0x00);
+  d.flags = get32(in + 0x04);
+  d.k = get32(in + 0x08);
+  d.n = get32(in + 0x0C);
+  d.batch = get32(in + 0x10);
+  d.activation = get32(in + 0x14);
+  d.weights_addr = get64(in + 0x18);
+  d.input_addr = get64(in + 0x20);
+  d.output_addr = get64(in + 0x28);
+  d.tile_base = get32(in + 0x30);
+  return d;
+}
+
+LayerMapping LayerMapping::of(std::uint64_t k, std::uint64_t n, int tile_in, int tile_out) {
+  LayerMapping m;
+  m.row_blocks = static_cast<int>(std::min<std::uint64_t>((k + tile_in - 1) / tile_in, 1u << 30));
+  m.col_blocks = static_cast<int>(std::min<std::uint64_t>((n + tile_out - 1) / tile_out, 1u << 30));
+  return m;
+}
+
+void AcceleratorTopConfig::validate() const {
+  core::require(tiles >= 1 && tiles <= 256, "accelerator.tiles", "must be in 1..256");
+  core::require(tile_in >= 1 && tile_in <= (1 << 16), "accelerator.tile_in", "must be in 1..65536");
+  core::require(tile_out >= 1 && tile_out <= (1 << 16), "accelerator.tile_out", "must be in 1..65536");
+  core::require(clock_ghz > 0 && std::isfinite(clock_ghz), "accelerator.clock_ghz", "must be > 0");
+  core::require(dma_burst_bytes >= 4 && dma_burst_bytes % 4 == 0 && dma_burst_bytes <= (1u << 20),
+                "accelerator.dma_burst_bytes", "must be a multiple of 4 in 4..1 MiB");
+  core::require(max_batch >= 1, "accelerator.max_batch", "must be >= 1");
+  core::require(max_job_bytes >= 4 && max_job_bytes <= (4ull << 30), "accelerator.max_job_bytes", "must be in 4 B..4 GiB");
+  engine.validate();
+  tile.validate(engine);
+  energy.validate();
+}
+
+// ---------------------------------------------------------------- the register table
+void AcceleratorTop::build_registers(RegisterMap& m, AcceleratorTop* a) {
+  const AcceleratorTopConfig def;
+  const AcceleratorTopConfig& c = a ? a->cfg_ : def;
+  using A = RegAccess;
+  auto ro = [&](const char* name, std::uint32_t off, std::uint32_t reset, const char* desc,
+                std::function<std::uint32_t()> rd = {}) {
+    Register r;
+    r.name = name, r.offset = off, r.reset = reset, r.access = A::RO, r.description = desc;
+    if (a) r.read = std::move(rd);
+    m.add(std::move(r));
+  };
+  auto rw = [&](const char* name, std::uint32_t off, const char* desc) {
+    Register r;
+    r.name = name, r.offset = off, r.access = A::RW, r.description = desc;
+    m.add(std::move(r));
+  };
+  ro("ID", reg::ID, kId, "Identification, ASCII \"MEMT\".");
+  ro("VERSION", reg::VERSION, kVersion, "Register-map version, major[31:16] minor[15:0].");
+  {
+    Register r;
+    r.name = "CTRL", r.offset = reg::CTRL, r.access = A::RW;
+    r.description = "bit0 START (write 1: start the job at DESC_ADDR; reads 0), bit1 SOFT_RESET (write 1: "
+                    "registers, status and interrupts to reset, a running job is abandoned; reads 0), "
+                    "bit2 IRQ_EN (interrupt enable).";
+    if (a) {
+      r.read = [a] { return a->irq_en_ ? 4u : 0u; };
+      r.write = [a](std::uint32_t v, const sc_time& d) { a->write_ctrl(v, d); };
+    }
+    m.add(std::move(r));
+  }
+  ro("STATUS", reg::STATUS, 0,
+     "bit0 BUSY, bit1 DONE (last job finished without error), bit2 ERROR, bits[15:8] ERROR_CODE (see "
+     "below). DONE, ERROR and ERROR_CODE clear on START and SOFT_RESET; ERROR and ERROR_CODE also when "
+     "INT_STATUS.ERROR is cleared.",
+     [a] { return a->status_word(); });
+  {
+    Register r;
+    r.name = "INT_STATUS", r.offset = reg::INT_STATUS, r.access = A::W1C;
+    r.description = "bit0 DONE (job finished), bit1 ERROR (job failed); write 1 to clear. "
+                    "irq = IRQ_EN && INT_STATUS != 0.";
+    if (a) {
+      r.read = [a] { return a->int_status_; };
+      r.write = [a](std::uint32_t v, const sc_time&) { a->write_int_status(v); };
+    }
+    m.add(std::move(r));
+  }
+  rw("DESC_ADDR_LO", reg::DESC_ADDR_LO, "Layer descriptor address in system memory, bits [31:0] (8-byte aligned).");
+  rw("DESC_ADDR_HI", reg::DESC_ADDR_HI, "Layer descriptor address, bits [63:32].");
+  rw("IN_ADDR_LO", reg::IN_ADDR_LO, "Input address, bits [31:0]; used instead of the descriptor's when its flag IO_FROM_CSR is set.");
+  rw("IN_ADDR_HI", reg::IN_ADDR_HI, "Input address, bits [63:32].");
+  rw("OUT_ADDR_LO", reg::OUT_ADDR_LO, "Output address, bits [31:0]; used when the descriptor's flag IO_FROM_CSR is set.");
+  rw("OUT_ADDR_HI", reg::OUT_ADDR_HI, "Output address, bits [63:32].");
+  rw("BATCH", reg::BATCH, "Vectors per job; used when the descriptor's flag IO_FROM_CSR is set.");
+  ro("NUM_TILES", reg::NUM_TILES, static_cast<std::uint32_t>(c.tiles), "Physical tiles (configuration; reset shows the default).",
+     [a] { return static_cast<std::uint32_t>(a->cfg_.tiles); });
+  ro("TILE_IN", reg::TILE_IN, static_cast<std::uint32_t>(c.tile_in), "Weight rows (inputs) one tile holds.",
+     [a] { return static_cast<std::uint32_t>(a->cfg_.tile_in); });
+  ro("TILE_OUT", reg::TILE_OUT, static_cast<std::uint32_t>(c.tile_out), "Weight columns (outputs) one tile holds.",
+     [a] { return static_cast<std::uint32_t>(a->cfg_.tile_out); });
+  ro("ARRAY_SIZE", reg::ARRAY_SIZE, static_cast<std::uint32_t>(c.engine.array_rows) << 16 | static_cast<std::uint32_t>(c.engine.array_cols),
+     "Crossbar array rows[31:16] x columns[15:0].", [a] {
+       return static_cast<std::uint32_t>(a->cfg_.engine.array_rows) << 16 | static_cast<std::uint32_t>(a->cfg_.engine.array_cols);
+     });
+  ro("LAYER_TILES", reg::LAYER_TILES, 0,
+     "Mapping of the most recently loaded layer that stays programmed: row blocks[31:16] x column blocks[15:0] (0: none).",
+     [a] {
+       if (a->last_k_ == 0) return 0u;
+       const LayerMapping lm = LayerMapping::of(a->last_k_, a->last_n_, a->cfg_.tile_in, a->cfg_.tile_out);
+       return static_cast<std::uint32_t>(lm.row_blocks) << 16 | static_cast<std::uint32_t>(lm.col_blocks);
+     });
+  auto cycles = [a]() -> std::uint64_t {
+    std::uint64_t c = a->counters_.busy_cycles;
+    const sc_time now = sc_core::sc_time_stamp();  // START may lie ahead (initiator's local time)
+    if (a->busy_ && now > a->job_start_) c += static_cast<std::uint64_t>((now - a->job_start_) / a->clk_);
+    return c;
+  };
+  ro("CYCLES_LO", reg::CYCLES_LO, 0, "Busy clock cycles (control clock) since reset/PERF_CLEAR, bits [31:0].",
+     [cycles] { return static_cast<std::uint32_t>(cycles()); });
+  ro("CYCLES_HI", reg::CYCLES_HI, 0, "Busy clock cycles, bits [63:32] (read HI, LO, HI: no latching).",
+     [cycles] { return static_cast<std::uint32_t>(cycles() >> 32); });
+  ro("MVMS_LO", reg::MVMS_LO, 0, "Matrix-vector products completed (one a batch vector), bits [31:0].",
+     [a] { return static_cast<std::uint32_t>(a->counters_.mvms); });
+  ro("MVMS_HI", reg::MVMS_HI, 0, "Matrix-vector products completed, bits [63:32].",
+     [a] { return static_cast<std::uint32_t>(a->counters_.mvms >> 32); });
+  auto fj = [a]() -> std::uint64_t { return static_cast<std::uint64_t>(std::llround(a->counters_.energy_pj * 1000.0)); };
+  ro("ENERGY_FJ_LO", reg::ENERGY_FJ_LO, 0, "Energy of the jobs (programming, tiles, reduction, activation) in fJ, bits [31:0].",
+     [fj] { return static_cast<std::uint32_t>(fj()); });
+  ro("ENERGY_FJ_HI", reg::ENERGY_FJ_HI, 0, "Energy in fJ, bits [63:32].", [fj] { return static_cast<std::uint32_t>(fj() >> 32); });
+  ro("JOBS", reg::JOBS, 0, "Jobs finished (successful or failed) since reset/PERF_CLEAR.",
+     [a] { return static_cast<std::uint32_t>(a->counters_.jobs); });
+  ro("LAST_JOB_CYCLES", reg::LAST_JOB_CYCLES, 0, "Clock cycles of the last job, START to DONE/ERROR.",
+     [a] { return static_cast<std::uint32_t>(std::min<std::uint64_t>(a->counters_.last_job_cycles, 0xFFFFFFFFu)); });
+  {
+    Register r;
+    r.name = "PERF_CLEAR", r.offset = reg::PERF_CLEAR, r.access = A::WO;
+    r.description = "Write 1 to bit0: clear CYCLES, MVMS, ENERGY_FJ, JOBS and LAST_JOB_CYCLES.";
+    if (a)
+      r.write = [a](std::uint32_t v, const sc_time&) {
+        if (v & 1u) a->counters_ = AcceleratorCounters{};
+      };
+    m.add(std::move(r));
+  }
+  rw("SCRATCH", reg::SCRATCH, "Scratch register for driver tests; no effect.");
+}
+
+std::string AcceleratorTop::registers_markdown() {
+  RegisterMap m(kCsrBytes);
+  build_registers(m, nullptr);
+  return m.markdown(
+      "memtile accelerator register map",
+      "Generated from `AcceleratorTop::build_registers` (models/sc/src/soc/AcceleratorTop.cpp) by `memtile_vp "
+      "--registers`; the test `test_vp_accelerator` (register_doc_matches_the_table) fails when this file and the table differ.\n\n"
+      "All registers are 32 bits wide; offsets are from the accelerator's CSR base (the platform map "
+      "chooses it; the CSR window is 0x100 bytes). Accesses must be single aligned 32-bit words without "
+      "byte enables; anything else answers with an error response and sets STATUS.ERROR with code 1 "
+      "(see docs/integration.md for the response of each illegal access). Reset values of NUM_TILES, "
+      "TILE_IN, TILE_OUT and ARRAY_SIZE are those of the default configuration.\n\n"
+      "Error codes (STATUS[15:8]): 0 none, 1 CSR access error, 2 descriptor DMA error, 3 bad descriptor "
+      "(magic, flags, activation), 4 bad shape (K, N or batch 0, batch > max, an array larger than the "
+      "configured maximum), 5 weights DMA error, 6 input DMA error, 7 output DMA error, 8 no weights loaded for this "
+      "shape or the layer needs more than one round of tiles, 9 START while busy.\n\n"
+      "Layer descriptor (56 bytes, little-endian, at DESC_ADDR): 0x00 magic 0x3144544D (\"MTD1\"), "
+      "0x04 flags (bit0 LOAD_WEIGHTS, bit1 IO_FROM_CSR, bit2 PROGRAM_ONLY: with LOAD_WEIGHTS, program and stop), 0x08 K, 0x0C N, 0x10 batch, 0x14 activation "
+      "(0 none, 1 ReLU), 0x18 weights address (K x N float32 row-major), 0x20 input address (batch x K "
+      "float32), 0x28 output address (batch x N float32), 0x30 tile base (block b runs on tile base + b; layers on "
+      "disjoint tiles stay programmed together), 0x34 reserved (0).");
+}
+
+// ---------------------------------------------------------------- construction
+AcceleratorTop::AcceleratorTop(sc_core::sc_module_name name, const AcceleratorTopConfig& cfg, TraceHub* trace)
+    : sc_core::sc_module(name),
+      dma_engine_("dma_engine", cfg.dma_burst_bytes, sc_time(1.0 / cfg.clock_ghz, sc_core::SC_NS)), csr("csr"),
+      dma(dma_engine_.socket), irq("irq"), cfg_(cfg), trace_(trace), regs_(kCsrBytes), tile_port_("tile_port"),
+      collect_("collect") {
+  cfg_.validate();
+  clk_ = sc_time(1.0 / cfg_.clock_ghz, sc_core::SC_NS);
+  build_registers(regs_, this);
+  csr.register_b_transport(this, &AcceleratorTop::csr_b_transport);
+  csr.register_transport_dbg(this, &AcceleratorTop::csr_transport_dbg);
+  csr.register_get_direct_mem_ptr(this, &AcceleratorTop::csr_get_direct_mem_ptr);
+  collect_.register_b_transport(this, &AcceleratorTop::collect_b_transport);
+
+  router_ = std::make_unique<Router>("router", clk_);
+  tile_port_.bind(router_->target);
+  const Eigen::MatrixXd zeros = Eigen::MatrixXd::Zero(cfg_.tile_in, cfg_.tile_out);
+  for (int t = 0; t < cfg_.tiles; ++t) {
+    core::EngineConfig e = cfg_.engine;
+    e.seed = cfg_.engine.seed + static_cast<std::uint64_t>(t);
+    matrices_.push_back(std::make_shared<core::ProgrammedMatrix>(core::MatrixEngine(e).program(zeros)));
+    tiles_.push_back(std::make_unique<Tile>(("tile" + std::to_string(t)).c_str(), matrices_.back(), cfg_.tile,
+                                            NeuronConfig{}, cfg_.energy, trace_));
+    router_->map("tile" + std::to_string(t), static_cast<std::uint64_t>(t) * kTileWindow, kTileWindow);
+    router_->initiator.bind(tiles_.back()->in);
+    tiles_.back()->out.bind(collect_);
+  }
+  outputs_.resize(cfg_.tiles);
+  resident_.resize(cfg_.tiles);
+  if (trace_ && trace_->vcd()) {
+    sc_core::sc_trace(trace_->vcd(), busy_, std::string(this->name()) + ".busy");
+    sc_core::sc_trace(trace_->vcd(), irq_level_, std::string(this->name()) + ".irq");
+  }
+  SC_HAS_PROCESS(AcceleratorTop);
+  SC_THREAD(control);
+  set_stack_size(kThreadStack);
+  SC_METHOD(drive_irq);
+  sensitive << irq_ev_;
+}
+
+AcceleratorTop::~AcceleratorTop() = default;
+
+// ---------------------------------------------------------------- CSR socket
+void AcceleratorTop::csr_b_transport(tlm::tlm_generic_payload& tx, sc_time& delay) {
+  const tlm::tlm_response_status s = regs_.access(tx, delay);
+  delay += clk_;
+  if (s != tlm::TLM_OK_RESPONSE) set_error(AccelError::CsrAccess);
+}
+
+unsigned AcceleratorTop::csr_transport_dbg(tlm::tlm_generic_payload& tx) { return regs_.debug(tx); }
+
+bool AcceleratorTop::csr_get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
+  dmi.allow_none();  // registers have side effects: never DMI
+  dmi.set_start_address(0);
+  dmi.set_end_address(kCsrBytes - 1);
+  return false;
+}
+
+std::uint32_t AcceleratorTop::status_word() const {
+  std::uint32_t v = 0;
+  if (busy_) v |= 1u;
+  if (done_) v |= 2u;
+  if (error_ != AccelError::None) v |= 4u | (static_cast<std::uint32_t>(error_) & 0xFFu) << 8;
+  return v;
+}
+
+void AcceleratorTop::set_error(AccelError e) { error_ = e; }
+
+void AcceleratorTop::update_irq() {
+  irq_level_ = irq_en_ && (int_status_ & 3u) != 0;
+  irq_ev_.notify();  // the signal has one writer: drive_irq(), in this or the next evaluation
+}
+
+void AcceleratorTop::drive_irq() {
+  if (irq.size() > 0) irq->write(irq_level_);
+}
+
+void AcceleratorTop::write_int_status(std::uint32_t clear) {
+  int_status_ &= ~(clear & 3u);
+  if (clear & 2u) error_ = AccelError::None;
+  update_irq();
+}
+
+void AcceleratorTop::write_ctrl(std::uint32_t v, const sc_time& delay) {
+  irq_en_ = (v & 4u) != 0;
+  if (v & 2u) soft_reset();
+  if (v & 1u) {
+    if (busy_) {
+      set_error(AccelError::StartWhileBusy);
+    } else {
+      busy_ = true;
+      done_ = false;
+      error_ = AccelError::None;
+      abort_ = false;
+      job_start_ = sc_core::sc_time_stamp() + delay;
+      start_ev_.notify(delay);
+    }
+  }
+  update_irq();
+}
+
+void AcceleratorTop::soft_reset() {
+  const bool keep_irq_en = false;
+  regs_.reset();
+  irq_en_ = keep_irq_en;
+  int_status_ = 0;
+  done_ = false;
+  error_ = AccelError::None;
+  if (busy_) abort_ = true;  // the controller abandons the job at its next step
+}
+
+std::uint64_t AcceleratorTop::reg64(const char* lo, const char* hi) {
+  return static_cast<std::uint64_t>(regs_.at(hi).value) << 32 | regs_.at(lo).value;
+}
+
+// ---------------------------------------------------------------- tiles' outputs
+void AcceleratorTop::collect_b_transport(int id, tlm::tlm_generic_payload& tx, sc_time&) {
+  auto* job = tx.get_extension<JobExtension>();
+  if (!job || !job->data || id < 0 || id >= static_cast<int>(outputs_.size())) {
+    tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+    return;
+  }
+  outputs_[id] = job->data;
+  if (--outputs_pending_ == 0) outputs_ev_.notify(SC_ZERO_TIME);
+  tx.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+// ---------------------------------------------------------------- the controller
+void AcceleratorTop::control() {
+  while (true) {
+    sc_core::wait(start_ev_);
+    const AccelError e = run_job();
+    const sc_time now = sc_core::sc_time_stamp();
+    const std::uint64_t cyc = static_cast<std::uint64_t>((now - job_start_) / clk_);
+    counters_.busy_cycles += cyc;
+    counters_.last_job_cycles = cyc;
+    busy_ = false;
+    if (abort_) {  // soft reset during the job: no completion, no interrupt
+      abort_ = false;
+      continue;
+    }
+    ++counters_.jobs;
+    if (e == AccelError::None) {
+      done_ = true;
+      int_status_ |= 1u;
+    } else {
+      ++counters_.failed_jobs;
+      error_ = e;
+      int_status_ |= 2u;
+    }
+    update_irq();
+  }
+}
+
+void AcceleratorTop::program_blocks(const std::vector<float>& w, const LayerDescriptor& d, const LayerMapping& m,
+                                    int base, int first, int last) {
+  double g_total_s = 0;
+  for (int b = first; b < last; ++b) {
+    const int r = b / m.col_blocks, c = b % m.col_blocks, t = base + (b - first);
+    Eigen::MatrixXd W = Eigen::MatrixXd::Zero(cfg_.tile_in, cfg_.tile_out);
+    const std::uint64_t k0 = static_cast<std::uint64_t>(r) * cfg_.tile_in, n0 = static_cast<std::uint64_t>(c) * cfg_.tile_out;
+    const std::uint64_t kr = std::min<std::uint64_t>(cfg_.tile_in, d.k - k0), nc = std::min<std::uint64_t>(cfg_.tile_out, d.n - n0);
+    for (std::uint64_t i = 0; i < kr; ++i)
+      for (std::uint64_t j = 0; j < nc; ++j)
+        W(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = static_cast<double>(w[(k0 + i) * d.n + n0 + j]);
+    core::EngineConfig e = cfg_.engine;
+    e.seed = cfg_.engine.seed + static_cast<std::uint64_t>(t);
+    // The tile's components refer to this object: same shape and configuration, new cells.
+    *matrices_[t] = core::MatrixEngine(e).program(W);
+    tiles_[static_cast<std::size_t>(t)]->reprogrammed();
+    for (int kb = 0; kb < matrices_[t]->row_blocks(); ++kb)
+      for (const core::ProgrammedSlice& s : matrices_[t]->block(kb).slices) g_total_s += s.row_g_sum_s.sum();
+  }
+  // The tiles program in parallel, row by row (the tile's model, core::programming_cost).
+  const EnergyTable& en = cfg_.energy;
+  const core::ProgrammingCost cost = core::programming_cost(cfg_.engine.array_rows, g_total_s, en.write_voltage_v,
+                                                            en.write_pulse_ns, en.write_pulses_per_cell,
+                                                            cfg_.engine.software);
+  const double t_ns = cost.time_ns, e_pj = cost.energy_pj;
+  counters_.energy_pj += e_pj;
+  counters_.program_pj += e_pj;
+  if (t_ns > 0) sc_core::wait(sc_time(t_ns, sc_core::SC_NS));
+}
+
+void AcceleratorTop::run_blocks(const std::vector<float>& x, const LayerDescriptor& d, const LayerMapping& m, int base,
+                                int first, int last, Eigen::MatrixXd& Y) {
+  const Eigen::Index B = d.batch;
+  // Row blocks to their tiles through the on-chip router; the tiles run in parallel.
+  outputs_pending_ = last - first;
+  std::shared_ptr<Eigen::MatrixXd> xr;
+  int xr_row = -1;
+  for (int b = first; b < last; ++b) {
+    const int r = b / m.col_blocks, t = base + (b - first);
+    if (r != xr_row) {
+      xr = std::make_shared<Eigen::MatrixXd>(Eigen::MatrixXd::Zero(B, cfg_.tile_in));
+      const std::uint64_t k0 = static_cast<std::uint64_t>(r) * cfg_.tile_in;
+      const std::uint64_t kr = std::min<std::uint64_t>(cfg_.tile_in, d.k - k0);
+      for (Eigen::Index v = 0; v < B; ++v)
+        for (std::uint64_t i = 0; i < kr; ++i)
+          (*xr)(v, static_cast<Eigen::Index>(i)) = static_cast<double>(x[static_cast<std::uint64_t>(v) * d.k + k0 + i]);
+      xr_row = r;
+    }
+    JobExtension job;
+    job.data = xr;
+    job.job = next_job_id_++;
+    tlm::tlm_generic_payload tx;
+    tx.set_command(tlm::TLM_WRITE_COMMAND);
+    tx.set_address(static_cast<std::uint64_t>(t) * kTileWindow);
+    tx.set_data_length(0);
+    tx.set_streaming_width(0);
+    tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    tx.set_extension(&job);
+    sc_time delay = SC_ZERO_TIME;
+    tile_port_->b_transport(tx, delay);
+    tx.clear_extension(&job);
+    if (tx.get_response_status() != tlm::TLM_OK_RESPONSE)
+      SC_REPORT_ERROR("memtile/accelerator", "a tile rejected a batch (internal wiring error)");
+    if (delay > SC_ZERO_TIME) sc_core::wait(delay);
+  }
+  sc_core::wait(outputs_ev_);
+  // Partial sums: blocks in ascending order, so every column block adds its row blocks ascending.
+  for (int b = first; b < last; ++b) {
+    const int c = b % m.col_blocks;
+    const Eigen::MatrixXd& o = *outputs_[base + (b - first)];
+    const Eigen::Index n0 = static_cast<Eigen::Index>(c) * cfg_.tile_out;
+    const Eigen::Index nc = std::min<Eigen::Index>(cfg_.tile_out, static_cast<Eigen::Index>(d.n) - n0);
+    Y.middleCols(n0, nc) += o.leftCols(nc);
+  }
+  for (auto& o : outputs_) o.reset();
+}
+
+void AcceleratorTop::mark_resident(const LayerDescriptor& d, int base, const LayerMapping& m) {
+  for (int b = 0; b < m.tiles(); ++b) resident_[static_cast<std::size_t>(base + b)] = {true, d.weights_addr, d.k, d.n, b};
+  last_k_ = d.k;
+  last_n_ = d.n;
+}
+
+AccelError AcceleratorTop::run_job() {
+  sc_core::wait(clk_);  // decode START
+  unsigned char raw[LayerDescriptor::kSize];
+  const std::uint64_t desc_addr = reg64("DESC_ADDR_LO", "DESC_ADDR_HI");
+  if (desc_addr % 8 != 0) return AccelError::BadDescriptor;
+  if (dma_engine_.read(desc_addr, raw, sizeof raw) != tlm::TLM_OK_RESPONSE) return AccelError::DescriptorDma;
+  if (abort_) return AccelError::None;
+  LayerDescriptor d = LayerDescriptor::from_bytes(raw);
+  if (d.magic != LayerDescriptor::kMagic || (d.flags & ~7u) != 0 || d.activation > LayerDescriptor::Relu ||
+      get32(raw + 0x34) != 0)
+    return AccelError::BadDescriptor;
+  const bool program_only = (d.flags & LayerDescriptor::ProgramOnly) != 0;
+  if (program_only && !(d.flags & LayerDescriptor::LoadWeights)) return AccelError::BadDescriptor;
+  if (d.flags & LayerDescriptor::IoFromCsr) {
+    d.input_addr = reg64("IN_ADDR_LO", "IN_ADDR_HI");
+    d.output_addr = reg64("OUT_ADDR_LO", "OUT_ADDR_HI");
+    d.batch = regs_.at("BATCH").value;
+  }
+  if (program_only) d.batch = 1;  // ignored: keeps the shape checks below uniform
+  if (d.k == 0 || d.n == 0 || d.batch == 0 || d.batch > cfg_.max_batch) return AccelError::BadShape;
+  const std::uint64_t max_words = cfg_.max_job_bytes / sizeof(float);
+  if (static_cast<std::uint64_t>(d.k) * d.n > max_words || static_cast<std::uint64_t>(d.batch) * d.k > max_words ||
+      static_cast<std::uint64_t>(d.batch) * d.n > max_words)
+    return AccelError::BadShape;
+  if (d.tile_base >= static_cast<std::uint32_t>(cfg_.tiles)) return AccelError::BadShape;
+  const int base = static_cast<int>(d.tile_base), avail = cfg_.tiles - base;
+  const LayerMapping m = LayerMapping::of(d.k, d.n, cfg_.tile_in, cfg_.tile_out);  // tiles() <= K N: fits
+  // More blocks than tiles from tile_base on: rounds of reprogramming (the weights stream in
+  // with the job). Block b of a round runs on tile base + (b - first).
+  const int rounds = (m.tiles() + avail - 1) / avail;
+  const bool load = (d.flags & LayerDescriptor::LoadWeights) != 0;
+  if (program_only && rounds > 1) return AccelError::BadShape;
+  if (!load) {
+    if (rounds > 1) return AccelError::NoWeights;
+    for (int b = 0; b < m.tiles(); ++b) {
+      const Resident& r = resident_[static_cast<std::size_t>(base + b)];
+      if (!r.valid || r.weights_addr != d.weights_addr || r.k != d.k || r.n != d.n || r.block != b)
+        return AccelError::NoWeights;
+    }
+  }
+
+  const double e_tiles_before = [&] {
+    double e = 0;
+    for (const auto& t : tiles_) e += t->stats().energy.inference_pj();
+    return e;
+  }();
+  std::vector<float> w;
+  if (load) {
+    for (int t = base; t < base + std::min(avail, m.tiles()); ++t) resident_[static_cast<std::size_t>(t)] = {};
+    last_k_ = last_n_ = 0;
+    w.resize(static_cast<std::size_t>(d.k) * d.n);
+    if (dma_engine_.read(d.weights_addr, w.data(), w.size() * sizeof(float)) != tlm::TLM_OK_RESPONSE)
+      return AccelError::WeightsDma;
+    if (abort_) return AccelError::None;
+  }
+  if (program_only) {
+    program_blocks(w, d, m, base, 0, m.tiles());
+    if (abort_) return AccelError::None;
+    mark_resident(d, base, m);
+    return AccelError::None;
+  }
+  std::vector<float> xin(static_cast<std::size_t>(d.batch) * d.k);
+  if (dma_engine_.read(d.input_addr, xin.data(), xin.size() * sizeof(float)) != tlm::TLM_OK_RESPONSE)
+    return AccelError::InputDma;
+  if (abort_) return AccelError::None;
+
+  const Eigen::Index B = d.batch;
+  Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(B, d.n);
+  for (int round = 0; round < rounds; ++round) {
+    const int first = round * avail, last = std::min(first + avail, m.tiles());
+    if (load) program_blocks(w, d, m, base, first, last);
+    if (abort_) return AccelError::None;
+    run_blocks(xin, d, m, base, first, last, Y);
+    if (abort_) return AccelError::None;
+  }
+  if (load && rounds == 1) mark_resident(d, base, m);
+
+  // Reduction of the row blocks' partial sums and the activation: time and energy.
+  const EnergyTable& en = cfg_.energy;
+  std::uint64_t cycles = 0;
+  double e_pj = 0;
+  if (m.row_blocks > 1) {  // one vector add of tile_out lanes per cycle, column blocks in parallel
+    cycles += static_cast<std::uint64_t>(B) * static_cast<std::uint64_t>(m.row_blocks - 1);
+    e_pj += static_cast<double>(B) * d.n * (m.row_blocks - 1) * en.shift_add_energy_pj;
+  }
+  if (d.activation == LayerDescriptor::Relu) {
+    Y = Y.cwiseMax(0.0);
+    cycles += static_cast<std::uint64_t>(B);
+    e_pj += static_cast<double>(B) * d.n * en.neuron_digital_energy_pj;
+  }
+  if (cycles) sc_core::wait(clk_ * static_cast<double>(cycles));
+  double e_tiles_after = 0;
+  for (const auto& t : tiles_) e_tiles_after += t->stats().energy.inference_pj();
+  counters_.energy_pj += e_pj + (e_tiles_after - e_tiles_before);
+  if (abort_) return AccelError::None;
+
+  std::vector<float> yout(static_cast<std::size_t>(B) * d.n);
+  for (Eigen::Index b = 0; b < B; ++b)
+    for (std::uint32_t j = 0; j < d.n; ++j) yout[static_cast<std::size_t>(b) * d.n + j] = static_cast<float>(Y(b, j));
+  if (dma_engine_.write(d.output_addr, yout.data(), yout.size() * sizeof(float)) != tlm::TLM_OK_RESPONSE)
+    return AccelError::OutputDma;
+  counters_.mvms += static_cast<std::uint64_t>(B);
+  return AccelError::None;
+}
+
+}  // namespace memtile::sc
