@@ -114,50 +114,13 @@ json reduce_accelerator_summary(const json& summary, std::uint64_t images, bool 
   total["tops_per_w"] = e_inf > 0 ? ops / (e_inf * 1e-12) / 1e12 : 0.0;
   if (!out["pipeline"].is_null() && images > 0) {
     std::vector<sc::AcceleratorModel::PipelineStage> stages;
-    for (const json& a : layers)
+    std::vector<double> first;
+    for (const json& a : layers) {
       stages.push_back({a["name"].get<std::string>(), a["busy_time_ns"].get<double>() / static_cast<double>(images),
                         a["replication"].get<int>(), a["arrays_total"].get<std::uint64_t>()});
-    double seq = 0, slowest = 0, first = 0;
-    std::string bottleneck;
-    for (std::size_t l = 0; l < stages.size(); ++l) {
-      seq += stages[l].stage_ns_per_image;
-      first += layers[l]["first_batch_time_ns"].get<double>();
-      if (stages[l].stage_ns_per_image > slowest) {
-        slowest = stages[l].stage_ns_per_image;
-        bottleneck = stages[l].layer;
-      }
+      first.push_back(a["first_batch_time_ns"].get<double>());
     }
-    json st = json::array();
-    for (std::size_t l = 0; l < stages.size(); ++l) {
-      st.push_back({{"layer", stages[l].layer}, {"stage_ns_per_image", stages[l].stage_ns_per_image},
-                    {"replication", stages[l].replication}, {"arrays", stages[l].arrays},
-                    {"utilisation", slowest > 0 ? stages[l].stage_ns_per_image / slowest : 0.0}});
-      layers[l]["pipeline_utilisation"] = st.back()["utilisation"];
-    }
-    const auto per_s = [](double ns) { return ns > 0 ? 1e9 / ns : 0.0; };
-    json& p = out["pipeline"];
-    p["images"] = images;
-    p["stages"] = st;
-    p["bottleneck"] = bottleneck;
-    p["sequential_ns_per_image"] = seq;
-    p["interval_ns_per_image"] = slowest;
-    p["images_per_s_sequential"] = per_s(seq);
-    p["images_per_s_pipelined"] = per_s(slowest);
-    p["images_per_s"] = per_s(layer_pipeline ? slowest : seq);
-    p["first_image_latency_ns"] = first;
-    if (array_budget > 0) {
-      const std::vector<int> plan = sc::AcceleratorModel::plan_replication(stages, array_budget);
-      json reps = json::object();
-      double projected = 0;
-      std::uint64_t arrays = 0;
-      for (std::size_t l = 0; l < stages.size(); ++l) {
-        reps[stages[l].layer] = plan[l];
-        projected = std::max(projected, stages[l].stage_ns_per_image * stages[l].replication / plan[l]);
-        arrays += stages[l].arrays / static_cast<std::uint64_t>(stages[l].replication) * static_cast<std::uint64_t>(plan[l]);
-      }
-      p["replication_plan"] = {{"array_budget", array_budget}, {"layer_replication", reps}, {"arrays", arrays},
-                               {"interval_ns_per_image", projected}, {"images_per_s_pipelined", per_s(projected)}};
-    }
+    out["pipeline"] = sc::AcceleratorModel::pipeline_section(stages, first, images, layer_pipeline, array_budget, layers);
   }
   return out;
 }

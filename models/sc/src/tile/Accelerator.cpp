@@ -311,49 +311,10 @@ json AcceleratorModel::summary() const {
   for (const auto& [g, src] : energy_.sources) sources[g] = src;
   json pipeline = nullptr;
   if (images_ > 0) {
-    const std::vector<PipelineStage> stages = pipeline_stages();
-    double seq = 0, slowest = 0, first = 0;
-    std::string bottleneck;
-    for (std::size_t l = 0; l < stages.size(); ++l) {
-      seq += stages[l].stage_ns_per_image;
-      first += tiles_[l]->stats().first_batch_time_ns;
-      if (stages[l].stage_ns_per_image > slowest) {
-        slowest = stages[l].stage_ns_per_image;
-        bottleneck = stages[l].layer;
-      }
-    }
-    json st = json::array();
-    for (std::size_t l = 0; l < stages.size(); ++l) {
-      st.push_back({{"layer", stages[l].layer}, {"stage_ns_per_image", stages[l].stage_ns_per_image},
-                    {"replication", stages[l].replication}, {"arrays", stages[l].arrays},
-                    {"utilisation", slowest > 0 ? stages[l].stage_ns_per_image / slowest : 0.0}});
-      layers[l]["pipeline_utilisation"] = st.back()["utilisation"];
-    }
-    const auto per_s = [](double ns_per_image) { return ns_per_image > 0 ? 1e9 / ns_per_image : 0.0; };
-    pipeline = {{"images", images_},
-                {"layer_pipeline", tile_cfg_.mapping.layer_pipeline},
-                {"stages", st},
-                {"bottleneck", bottleneck},
-                {"sequential_ns_per_image", seq},
-                {"interval_ns_per_image", slowest},
-                {"images_per_s_sequential", per_s(seq)},
-                {"images_per_s_pipelined", per_s(slowest)},
-                {"images_per_s", per_s(tile_cfg_.mapping.layer_pipeline ? slowest : seq)},
-                {"first_image_latency_ns", first}};
-    if (tile_cfg_.mapping.array_budget > 0) {
-      const std::vector<int> plan = plan_replication(stages, tile_cfg_.mapping.array_budget);
-      json reps = json::object();
-      double projected = 0;
-      std::uint64_t arrays = 0;
-      for (std::size_t l = 0; l < stages.size(); ++l) {
-        reps[stages[l].layer] = plan[l];
-        projected = std::max(projected, stages[l].stage_ns_per_image * stages[l].replication / plan[l]);
-        arrays += stages[l].arrays / static_cast<std::uint64_t>(stages[l].replication) * static_cast<std::uint64_t>(plan[l]);
-      }
-      pipeline["replication_plan"] = {{"array_budget", tile_cfg_.mapping.array_budget}, {"layer_replication", reps},
-                                      {"arrays", arrays}, {"interval_ns_per_image", projected},
-                                      {"images_per_s_pipelined", per_s(projected)}};
-    }
+    std::vector<double> first;
+    for (const auto& t : tiles_) first.push_back(t->stats().first_batch_time_ns);
+    pipeline = pipeline_section(pipeline_stages(), first, images_, tile_cfg_.mapping.layer_pipeline,
+                                tile_cfg_.mapping.array_budget, layers);
   }
   return {{"simulated_time_ns", now_ns()},
           {"pipeline", pipeline},
@@ -401,6 +362,56 @@ std::vector<int> AcceleratorModel::plan_replication(const std::vector<PipelineSt
     used += per_copy[slow];
   }
   return r;
+}
+
+json AcceleratorModel::pipeline_section(const std::vector<PipelineStage>& stages, const std::vector<double>& first_batch_ns,
+                                        std::uint64_t images, bool layer_pipeline, std::uint64_t array_budget,
+                                        json& layers) {
+  require(first_batch_ns.size() == stages.size() && layers.size() == stages.size(), "pipeline",
+          "one first-batch time and one layer entry per stage");
+  double seq = 0, slowest = 0, first = 0;
+  std::string bottleneck;
+  for (std::size_t l = 0; l < stages.size(); ++l) {
+    seq += stages[l].stage_ns_per_image;
+    first += first_batch_ns[l];
+    if (stages[l].stage_ns_per_image > slowest) {
+      slowest = stages[l].stage_ns_per_image;
+      bottleneck = stages[l].layer;
+    }
+  }
+  json st = json::array();
+  for (std::size_t l = 0; l < stages.size(); ++l) {
+    st.push_back({{"layer", stages[l].layer}, {"stage_ns_per_image", stages[l].stage_ns_per_image},
+                  {"replication", stages[l].replication}, {"arrays", stages[l].arrays},
+                  {"utilisation", slowest > 0 ? stages[l].stage_ns_per_image / slowest : 0.0}});
+    layers[l]["pipeline_utilisation"] = st.back()["utilisation"];
+  }
+  const auto per_s = [](double ns_per_image) { return ns_per_image > 0 ? 1e9 / ns_per_image : 0.0; };
+  json pipeline = {{"images", images},
+                   {"layer_pipeline", layer_pipeline},
+                   {"stages", st},
+                   {"bottleneck", bottleneck},
+                   {"sequential_ns_per_image", seq},
+                   {"interval_ns_per_image", slowest},
+                   {"images_per_s_sequential", per_s(seq)},
+                   {"images_per_s_pipelined", per_s(slowest)},
+                   {"images_per_s", per_s(layer_pipeline ? slowest : seq)},
+                   {"first_image_latency_ns", first}};
+  if (array_budget > 0) {
+    const std::vector<int> plan = plan_replication(stages, array_budget);
+    json reps = json::object();
+    double projected = 0;
+    std::uint64_t arrays = 0;
+    for (std::size_t l = 0; l < stages.size(); ++l) {
+      reps[stages[l].layer] = plan[l];
+      projected = std::max(projected, stages[l].stage_ns_per_image * stages[l].replication / plan[l]);
+      arrays += stages[l].arrays / static_cast<std::uint64_t>(stages[l].replication) * static_cast<std::uint64_t>(plan[l]);
+    }
+    pipeline["replication_plan"] = {{"array_budget", array_budget}, {"layer_replication", reps},
+                                    {"arrays", arrays}, {"interval_ns_per_image", projected},
+                                    {"images_per_s_pipelined", per_s(projected)}};
+  }
+  return pipeline;
 }
 
 void AcceleratorModel::trace_pipeline() {

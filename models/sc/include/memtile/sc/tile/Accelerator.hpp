@@ -98,6 +98,12 @@ class AcceleratorModel {
   // current copies, repeatedly give one more copy to the slowest stage while it fits
   // (stage time taken as inversely proportional to the copies). Returns copies per layer.
   static std::vector<int> plan_replication(const std::vector<PipelineStage>& stages, std::uint64_t array_budget);
+  // The summary's "pipeline" section from the stages and each layer's first-batch time (also
+  // sets layers[l]["pipeline_utilisation"]); one formula for summary() and for a report reduced
+  // over MPI ranks.
+  static nlohmann::json pipeline_section(const std::vector<PipelineStage>& stages, const std::vector<double>& first_batch_ns,
+                                         std::uint64_t images, bool layer_pipeline, std::uint64_t array_budget,
+                                         nlohmann::json& layers);
   void write_summary_json(const std::string& path) const;
   void write_summary_csv(const std::string& path) const;
   // Writes the Perfetto JSON and closes the VCD (also done by the destructor).
