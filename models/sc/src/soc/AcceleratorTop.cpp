@@ -95,7 +95,21 @@ void AcceleratorTopConfig::validate() const {
   energy.validate();
 }
 
+static void apply_json_fields(AcceleratorTopConfig& c, const nlohmann::json& j, const std::string& source);
+
 void apply_json(AcceleratorTopConfig& c, const nlohmann::json& j, const std::string& source) {
+  // Every message names the file (source) and the field, whichever loader or check threw.
+  try {
+    apply_json_fields(c, j, source);
+    c.validate();
+  } catch (const core::InputError& e) {
+    const std::string m = e.what();
+    if (source.empty() || m.rfind(source, 0) == 0) throw;
+    throw core::InputError(source + ": " + m);
+  }
+}
+
+static void apply_json_fields(AcceleratorTopConfig& c, const nlohmann::json& j, const std::string& source) {
   const std::string pre = source.empty() ? "accelerator" : source + ": accelerator";
   core::require(j.is_object(), pre, "must be a JSON object");
   detail::JsonGroup G{j, pre, {}};
@@ -124,11 +138,6 @@ void apply_json(AcceleratorTopConfig& c, const nlohmann::json& j, const std::str
   G.seen.insert("energy");
   if (j.contains("energy")) apply_json(c.energy, j.at("energy"), pre + ".energy");
   G.finish();
-  try {
-    c.validate();
-  } catch (const core::InputError& e) {
-    throw core::InputError(source.empty() ? e.what() : source + ": " + e.what());
-  }
 }
 
 nlohmann::json to_json(const AcceleratorTopConfig& c) {
