@@ -22,6 +22,7 @@
 
 #include "memtile/core/MatrixEngine.hpp"
 #include "memtile/sc/soc/AcceleratorTop.hpp"
+#include "memtile/sc/soc/IrqAdapter.hpp"
 #include "memtile/sc/soc/Memory.hpp"
 #include "memtile/sc/soc/Router.hpp"
 
@@ -81,7 +82,9 @@ struct Platform {
   ErrorTarget err{"err"};
   SilentTarget silent{"silent"};
   sc::AcceleratorTop accel{"accel", config()};
-  sc_core::sc_signal<bool> irq{"irq"};
+  std::vector<bool> levels;  // every level change of the interrupt line, in order
+  sc::IrqAdapter irq_gw{"irq_gw", sc::IrqAdapter::Edge::Level, [this](bool l) { levels.push_back(l); }};
+  sc_core::sc_signal<bool>& irq = irq_gw.line;
   Platform() {
     cpu.socket.bind(accel.csr);
     accel.dma.bind(bus.target);
@@ -141,7 +144,8 @@ struct Platform {
   }
   void clear() {
     write(sc::reg::INT_STATUS, 3u);
-    sc_core::sc_start(SC_ZERO_TIME);
+    sc_core::sc_start(SC_ZERO_TIME);  // the accelerator's SC_METHOD writes the line
+    sc_core::sc_start(SC_ZERO_TIME);  // the adapter's SC_METHOD sees the change
   }
 };
 
@@ -184,13 +188,16 @@ void good_job_completes(unsigned seed) {
   const Eigen::MatrixXd W = weights(), X = inputs(seed);
   p.put(kW, W);
   p.put(kX, X);
+  p.levels.clear();
   p.start(kDesc, good());
   sc_core::sc_start();
   BOOST_TEST(p.read(sc::reg::STATUS) == 2u);
   BOOST_TEST(p.read(sc::reg::INT_STATUS) == 1u);
   BOOST_TEST(p.irq.read());
   BOOST_TEST((p.get(kY, B, N).array() == reference(W, X).array()).all());
+  BOOST_TEST(p.levels == std::vector<bool>{true});  // the level adapter saw the rise
   p.clear();
+  BOOST_TEST(p.levels == (std::vector<bool>{true, false}));  // ... and the fall on INT_STATUS clear
 }
 
 // A failed job: ERROR with `code`, INT_STATUS.ERROR and the interrupt, not busy, not done.
@@ -410,7 +417,10 @@ BOOST_AUTO_TEST_CASE(soft_reset_abandons_the_job_at_once_and_a_new_one_runs) {
   p.write(sc::reg::CTRL, 2u);  // SOFT_RESET clears DMA_ERR_* and IRQ_EN, the line falls
   BOOST_TEST(p.read(sc::reg::DMA_ERR_STATUS) == 0u);
   BOOST_TEST(p.read(sc::reg::CTRL) == 0u);
+  p.levels.clear();
+  sc_core::sc_start(SC_ZERO_TIME);
   sc_core::sc_start(SC_ZERO_TIME);
   BOOST_TEST(!p.irq.read());
+  BOOST_TEST(p.levels == std::vector<bool>{false});  // SOFT_RESET lowered the line
   good_job_completes(41);
 }
