@@ -368,8 +368,8 @@ unsigned AcceleratorTop::csr_transport_dbg(tlm::tlm_generic_payload& tx) { retur
 
 bool AcceleratorTop::csr_get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
   // Registers have side effects: never DMI, anywhere in this target's address space. The
-  // refused range is the largest one containing the requested address (IEEE 1666-2011
-  // §11.2.8): all of it, so an initiator never asks again; a bus clips it to its window.
+  // refused range is the largest one containing the requested address (IEEE 1666-2011's DMI
+  // rules): all of it, so an initiator never asks again; a bus clips it to its window.
   dmi.allow_none();
   dmi.set_start_address(0);
   dmi.set_end_address(~static_cast<sc_dt::uint64>(0));
