@@ -765,6 +765,13 @@ BOOST_AUTO_TEST_CASE(router_decodes_translates_dmi_and_debug) {
   BOOST_TEST(b(tlm::TLM_READ_COMMAND, 0x1000, 4, 4) == tlm::TLM_ADDRESS_ERROR_RESPONSE);                 // unmapped
   BOOST_TEST(b(tlm::TLM_READ_COMMAND, kMemBase + kMemSize - 4, 8, 8) == tlm::TLM_ADDRESS_ERROR_RESPONSE);  // overrun
   BOOST_TEST(b(tlm::TLM_READ_COMMAND, kMemBase, 8, 4) == tlm::TLM_BURST_ERROR_RESPONSE);                  // memory's
+  // A streaming access spans its streaming width: the router forwards it (the memory, which
+  // does not stream, answers); a plain access of the same length is the router's address error.
+  const std::uint64_t seen = p.mem.accesses();
+  BOOST_TEST(b(tlm::TLM_READ_COMMAND, kMemBase + kMemSize - 4, 8, 4) != tlm::TLM_OK_RESPONSE);
+  BOOST_TEST(p.mem.accesses() == seen + 1);
+  BOOST_TEST(b(tlm::TLM_READ_COMMAND, kMemBase + kMemSize - 4, 8, 8) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  BOOST_TEST(p.mem.accesses() == seen + 1);
   // DMI: the memory's range translated to bus addresses.
   tlm::tlm_generic_payload tx;
   tlm::tlm_dmi dmi;
