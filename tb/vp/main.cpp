@@ -44,7 +44,7 @@ struct Options {
   bool relu = false;
   std::uint64_t seed = 1;
   double quantum_ns = 1000;
-  std::string vcd, perfetto;
+  std::string vcd, perfetto, config;
 };
 
 class Cpu : public sc_core::sc_module {
@@ -172,6 +172,9 @@ int sc_main(int argc, char* argv[]) {
   app.add_option("--quantum-ns", o.quantum_ns, "global quantum of the temporal decoupling");
   app.add_option("--vcd", o.vcd, "VCD file (without .vcd)");
   app.add_option("--perfetto", o.perfetto, "Perfetto / Chrome trace JSON");
+  app.add_option("--config", o.config,
+                 "accelerator configuration JSON (tiles, tile_in, tile_out, clock_ghz, dma_burst_bytes, exact, "
+                 "protocol, engine, tile, energy; docs/integration.md)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -199,6 +202,14 @@ int sc_main(int argc, char* argv[]) {
     const std::string dir = slash == std::string::npos ? "." : path->substr(0, slash == 0 ? 1 : slash);
     if (::access(dir.c_str(), W_OK) != 0) return fail(*path + ": cannot write here (no such folder or no permission)");
   }
+  sc::AcceleratorTopConfig ac;  // default: 4 tiles of 64 x 64 on 32 x 32 arrays, INT8 bit slicing
+  if (!o.config.empty()) {
+    try {
+      ac = sc::load_accelerator_config(o.config);  // validated: a bad field fails here, named
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    }
+  }
   if (registers) {
     std::cout << sc::AcceleratorTop::registers_markdown();
     return 0;
@@ -209,7 +220,6 @@ int sc_main(int argc, char* argv[]) {
   tc.vcd_path = o.vcd;
   tc.perfetto_path = o.perfetto;
   sc::TraceHub trace(tc);
-  sc::AcceleratorTopConfig ac;  // 4 tiles of 64 x 64 on 32 x 32 arrays, INT8 bit slicing
   Cpu cpu("cpu", o);
   sc::Router bus("bus", sc_time(1, SC_NS));
   sc::Memory memory("memory", kMemSize);

@@ -74,15 +74,25 @@ sc::AcceleratorTopConfig accel_config() {
   return c;
 }
 
+sc::AcceleratorTopConfig strict_config() {
+  sc::AcceleratorTopConfig c = accel_config();
+  c.protocol.strict_streaming_width = true;
+  return c;
+}
+
 struct Platform {
   Cpu cpu{"cpu"};
+  Cpu scpu{"scpu"};  // drives `strict` (protocol.strict_streaming_width), directly
   Cpu host{"host"};  // a second initiator on the system bus
   sc::Router bus{"bus", sc_time(1, SC_NS)};
   sc::Memory mem{"mem", kMemSize};
   sc::AcceleratorTop accel{"accel", accel_config()};
+  sc::AcceleratorTop strict{"strict", strict_config()};
   sc_core::sc_signal<bool> irq{"irq"};
   Platform() {
     cpu.socket.bind(accel.csr);  // direct: the CSR socket sees AT traffic too
+    scpu.socket.bind(strict.csr);
+    strict.dma.bind(bus.target);
     accel.dma.bind(bus.target);
     host.socket.bind(bus.target);
     bus.map("mem", kMemBase, kMemSize);
@@ -93,7 +103,7 @@ struct Platform {
   // ---- CSR access from the test (the CSR path never waits: callable outside a process)
   tlm::tlm_response_status access(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t* data, unsigned len = 4,
                                   unsigned sw = 4, unsigned char* be = nullptr, unsigned be_len = 0,
-                                  sc_time delay = SC_ZERO_TIME) {
+                                  sc_time delay = SC_ZERO_TIME, Cpu* via = nullptr) {
     tlm::tlm_generic_payload tx;
     tx.set_command(cmd);
     tx.set_address(addr);
@@ -103,7 +113,7 @@ struct Platform {
     tx.set_byte_enable_ptr(be);
     tx.set_byte_enable_length(be_len);
     tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    cpu.socket->b_transport(tx, delay);
+    (via ? via : &cpu)->socket->b_transport(tx, delay);
     return tx.get_response_status();
   }
   void write(std::uint32_t off, std::uint32_t v) {
@@ -210,6 +220,11 @@ BOOST_AUTO_TEST_CASE(reset_values_and_identification) {
   BOOST_TEST(p.read(p.reg("SCRATCH")) == 0x12345678u);
 }
 
+// IEEE 1666-2011 §14.17 reading (docs/integration.md, "Protocol"): an unsupported data length
+// or streaming width is a burst error, a misaligned or unmapped address an address error, a
+// streaming access of 4-byte beats is legal (each beat one access of the same register).
+// Every case runs on `accel` (defaults) and on `strict` (strict_streaming_width): the only
+// difference is streaming width 0.
 BOOST_AUTO_TEST_CASE(base_protocol_compliance_table) {
   Platform& p = P();
   using R = tlm::tlm_response_status;
@@ -220,58 +235,76 @@ BOOST_AUTO_TEST_CASE(base_protocol_compliance_table) {
     std::uint64_t addr;
     unsigned len, sw;
     bool byte_enables, null_data;
-    R expected;
+    R expected, expected_strict;
   };
   const std::uint32_t id = p.reg("ID"), status = p.reg("STATUS"), perf_clear = p.reg("PERF_CLEAR");
+  const std::uint32_t scratch = p.reg("SCRATCH");
+  constexpr R OK = tlm::TLM_OK_RESPONSE, ADDR = tlm::TLM_ADDRESS_ERROR_RESPONSE, CMD = tlm::TLM_COMMAND_ERROR_RESPONSE,
+              BURST = tlm::TLM_BURST_ERROR_RESPONSE, BE = tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE;
   const Case cases[] = {
-      {"read of a hole in the map", tlm::TLM_READ_COMMAND, 0x044, 4, 4, false, false, tlm::TLM_ADDRESS_ERROR_RESPONSE},
-      {"write to a hole in the map", tlm::TLM_WRITE_COMMAND, 0x0FC, 4, 4, false, false, tlm::TLM_ADDRESS_ERROR_RESPONSE},
-      {"read beyond the bank", tlm::TLM_READ_COMMAND, 0x100, 4, 4, false, false, tlm::TLM_ADDRESS_ERROR_RESPONSE},
-      {"far beyond the bank", tlm::TLM_WRITE_COMMAND, 0xFFFFFFF0ull, 4, 4, false, false, tlm::TLM_ADDRESS_ERROR_RESPONSE},
-      {"overrun of the bank", tlm::TLM_READ_COMMAND, 0x0FC, 8, 8, false, false, tlm::TLM_ADDRESS_ERROR_RESPONSE},
-      {"ignore on a hole", tlm::TLM_IGNORE_COMMAND, 0x044, 4, 4, false, false, tlm::TLM_ADDRESS_ERROR_RESPONSE},
-      {"write to RO ID", tlm::TLM_WRITE_COMMAND, id, 4, 4, false, false, tlm::TLM_COMMAND_ERROR_RESPONSE},
-      {"write to RO STATUS", tlm::TLM_WRITE_COMMAND, status, 4, 4, false, false, tlm::TLM_COMMAND_ERROR_RESPONSE},
-      {"read of WO PERF_CLEAR", tlm::TLM_READ_COMMAND, perf_clear, 4, 4, false, false, tlm::TLM_COMMAND_ERROR_RESPONSE},
-      {"unsupported command", 3, id, 4, 4, false, false, tlm::TLM_COMMAND_ERROR_RESPONSE},
-      {"length 8", tlm::TLM_READ_COMMAND, id, 8, 8, false, false, tlm::TLM_COMMAND_ERROR_RESPONSE},
-      {"length 2", tlm::TLM_READ_COMMAND, id, 2, 2, false, false, tlm::TLM_COMMAND_ERROR_RESPONSE},
-      {"length 1 write", tlm::TLM_WRITE_COMMAND, p.reg("SCRATCH"), 1, 1, false, false, tlm::TLM_COMMAND_ERROR_RESPONSE},
-      {"length 0", tlm::TLM_READ_COMMAND, id, 0, 0, false, false, tlm::TLM_COMMAND_ERROR_RESPONSE},
-      {"misaligned read", tlm::TLM_READ_COMMAND, 0x002, 4, 4, false, false, tlm::TLM_COMMAND_ERROR_RESPONSE},
-      {"misaligned write", tlm::TLM_WRITE_COMMAND, p.reg("SCRATCH") + 1, 4, 4, false, false, tlm::TLM_COMMAND_ERROR_RESPONSE},
-      {"streaming width < length", tlm::TLM_READ_COMMAND, id, 4, 2, false, false, tlm::TLM_BURST_ERROR_RESPONSE},
-      {"streaming width 0", tlm::TLM_WRITE_COMMAND, p.reg("SCRATCH"), 4, 0, false, false, tlm::TLM_BURST_ERROR_RESPONSE},
-      {"byte enables on read", tlm::TLM_READ_COMMAND, id, 4, 4, true, false, tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE},
-      {"byte enables on write", tlm::TLM_WRITE_COMMAND, p.reg("SCRATCH"), 4, 4, true, false, tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE},
-      {"null data pointer", tlm::TLM_READ_COMMAND, id, 4, 4, false, true, tlm::TLM_COMMAND_ERROR_RESPONSE},
-      {"ignore on a register", tlm::TLM_IGNORE_COMMAND, id, 4, 4, false, false, tlm::TLM_OK_RESPONSE},
-      {"legal read", tlm::TLM_READ_COMMAND, id, 4, 4, false, false, tlm::TLM_OK_RESPONSE},
-      {"legal write", tlm::TLM_WRITE_COMMAND, p.reg("SCRATCH"), 4, 4, false, false, tlm::TLM_OK_RESPONSE},
+      {"read of a hole in the map", tlm::TLM_READ_COMMAND, 0x044, 4, 4, false, false, ADDR, ADDR},
+      {"write to a hole in the map", tlm::TLM_WRITE_COMMAND, 0x0FC, 4, 4, false, false, ADDR, ADDR},
+      {"read beyond the bank", tlm::TLM_READ_COMMAND, 0x100, 4, 4, false, false, ADDR, ADDR},
+      {"far beyond the bank", tlm::TLM_WRITE_COMMAND, 0xFFFFFFF0ull, 4, 4, false, false, ADDR, ADDR},
+      {"overrun of the bank", tlm::TLM_READ_COMMAND, 0x0FC, 8, 8, false, false, ADDR, ADDR},
+      {"ignore on a hole", tlm::TLM_IGNORE_COMMAND, 0x044, 4, 4, false, false, ADDR, ADDR},
+      {"write to RO ID", tlm::TLM_WRITE_COMMAND, id, 4, 4, false, false, CMD, CMD},
+      {"write to RO STATUS", tlm::TLM_WRITE_COMMAND, status, 4, 4, false, false, CMD, CMD},
+      {"read of WO PERF_CLEAR", tlm::TLM_READ_COMMAND, perf_clear, 4, 4, false, false, CMD, CMD},
+      {"unsupported command", 3, id, 4, 4, false, false, CMD, CMD},
+      {"length 8", tlm::TLM_READ_COMMAND, id, 8, 8, false, false, BURST, BURST},
+      {"length 2", tlm::TLM_READ_COMMAND, id, 2, 2, false, false, BURST, BURST},
+      {"length 1 write", tlm::TLM_WRITE_COMMAND, scratch, 1, 1, false, false, BURST, BURST},
+      {"length 0", tlm::TLM_READ_COMMAND, id, 0, 0, false, false, BURST, BURST},
+      {"misaligned read", tlm::TLM_READ_COMMAND, 0x002, 4, 4, false, false, ADDR, ADDR},
+      {"misaligned write", tlm::TLM_WRITE_COMMAND, scratch + 1, 4, 4, false, false, ADDR, ADDR},
+      {"streaming width < length, not a word", tlm::TLM_READ_COMMAND, id, 4, 2, false, false, BURST, BURST},
+      {"streaming length 8 width 2", tlm::TLM_READ_COMMAND, id, 8, 2, false, false, BURST, BURST},
+      {"streaming length 6 width 4", tlm::TLM_READ_COMMAND, id, 6, 4, false, false, BURST, BURST},
+      {"streaming width 0 (= length)", tlm::TLM_WRITE_COMMAND, scratch, 4, 0, false, false, OK, BURST},
+      {"streaming width 0 read", tlm::TLM_READ_COMMAND, id, 4, 0, false, false, OK, BURST},
+      {"streaming read, length 8 width 4", tlm::TLM_READ_COMMAND, id, 8, 4, false, false, OK, OK},
+      {"streaming write, length 8 width 4", tlm::TLM_WRITE_COMMAND, scratch, 8, 4, false, false, OK, OK},
+      {"byte enables on read", tlm::TLM_READ_COMMAND, id, 4, 4, true, false, BE, BE},
+      {"byte enables on write", tlm::TLM_WRITE_COMMAND, scratch, 4, 4, true, false, BE, BE},
+      {"null data pointer", tlm::TLM_READ_COMMAND, id, 4, 4, false, true, CMD, CMD},
+      {"ignore on a register", tlm::TLM_IGNORE_COMMAND, id, 4, 4, false, false, OK, OK},
+      {"legal read", tlm::TLM_READ_COMMAND, id, 4, 4, false, false, OK, OK},
+      {"legal write", tlm::TLM_WRITE_COMMAND, scratch, 4, 4, false, false, OK, OK},
   };
-  p.write(p.reg("SCRATCH"), 0xCAFEF00Du);
-  for (const Case& c : cases) {
-    BOOST_TEST_CONTEXT(c.what) {
-      p.clear_irq();  // clears STATUS.ERROR
-      std::uint32_t buf[4] = {0xCAFEF00Du, 0, 0, 0};
-      const tlm::tlm_command cmd = static_cast<tlm::tlm_command>(c.cmd);
-      sc_time delay = SC_ZERO_TIME;
-      const R got = p.access(cmd, c.addr, c.null_data ? nullptr : buf, c.len, c.sw, c.byte_enables ? be : nullptr,
-                             c.byte_enables ? 4 : 0, delay);
-      BOOST_TEST(got == c.expected);
-      const std::uint32_t st = p.read(status);
-      if (c.expected == tlm::TLM_OK_RESPONSE) {
-        BOOST_TEST((st & 4u) == 0u);
-      } else {
-        BOOST_TEST((st & 4u) == 4u);             // STATUS.ERROR
-        BOOST_TEST(((st >> 8) & 0xFFu) == 1u);   // code 1: CSR access
-        BOOST_TEST(p.read(p.reg("INT_STATUS")) == 0u);  // a bus error is not a job interrupt
+  for (const bool strict : {false, true}) {
+    sc::AcceleratorTop& a = strict ? p.strict : p.accel;
+    Cpu* via = strict ? &p.scpu : &p.cpu;
+    auto wr = [&](std::uint32_t off, std::uint32_t v) {
+      BOOST_REQUIRE(p.access(tlm::TLM_WRITE_COMMAND, off, &v, 4, 4, nullptr, 0, SC_ZERO_TIME, via) == OK);
+    };
+    wr(scratch, 0xCAFEF00Du);
+    for (const Case& c : cases) {
+      BOOST_TEST_CONTEXT((strict ? "strict: " : "default: ") << c.what) {
+        wr(p.reg("INT_STATUS"), 3u);  // clears STATUS.ERROR
+        std::uint32_t buf[4] = {0xCAFEF00Du, 0xCAFEF00Du, 0, 0};
+        const tlm::tlm_command cmd = static_cast<tlm::tlm_command>(c.cmd);
+        const R want = strict ? c.expected_strict : c.expected;
+        const R got = p.access(cmd, c.addr, c.null_data ? nullptr : buf, c.len, c.sw, c.byte_enables ? be : nullptr,
+                               c.byte_enables ? 4 : 0, SC_ZERO_TIME, via);
+        BOOST_TEST(got == want);
+        const std::uint32_t st = a.registers().peek(status);
+        if (want == OK) {
+          BOOST_TEST((st & 4u) == 0u);
+          if (cmd == tlm::TLM_READ_COMMAND && c.addr == id)
+            for (unsigned w = 0; w < c.len / 4; ++w) BOOST_TEST(buf[w] == sc::AcceleratorTop::kId);
+        } else {
+          BOOST_TEST((st & 4u) == 4u);             // STATUS.ERROR
+          BOOST_TEST(((st >> 8) & 0xFFu) == 1u);   // code 1: CSR access
+          BOOST_TEST(a.registers().peek(p.reg("INT_STATUS")) == 0u);  // a bus error is not a job interrupt
+        }
+        BOOST_TEST(a.registers().peek(scratch) == 0xCAFEF00Du);  // no illegal access wrote anything
       }
-      BOOST_TEST(p.read(p.reg("SCRATCH")) == 0xCAFEF00Du);  // no illegal access wrote anything
     }
+    wr(p.reg("INT_STATUS"), 3u);
+    BOOST_TEST(a.registers().peek(status) == 0u);
   }
-  p.clear_irq();
-  BOOST_TEST(p.read(status) == 0u);
+  sc_core::sc_start(SC_ZERO_TIME);
 }
 
 BOOST_AUTO_TEST_CASE(at_four_phase_on_the_csr_socket) {
@@ -313,6 +346,7 @@ BOOST_AUTO_TEST_CASE(at_four_phase_on_the_csr_socket) {
     BOOST_TEST(data == 0x5A5A0001u);
     BOOST_TEST(send(tlm::TLM_WRITE_COMMAND, p.reg("ID"), 4) == tlm::TLM_COMMAND_ERROR_RESPONSE);
     BOOST_TEST(send(tlm::TLM_READ_COMMAND, p.reg("ID"), 2) == tlm::TLM_BURST_ERROR_RESPONSE);
+    BOOST_TEST(send(tlm::TLM_READ_COMMAND, p.reg("ID"), 0) == tlm::TLM_OK_RESPONSE);  // width 0 = length
     tx.release();
     ok = true;
   });
@@ -357,7 +391,11 @@ BOOST_AUTO_TEST_CASE(debug_transport_has_no_side_effects_and_dmi_is_refused) {
   BOOST_TEST(!p.cpu.socket->get_direct_mem_ptr(tx, dmi));
   BOOST_TEST(dmi.get_dmi_ptr() == nullptr);
   BOOST_TEST(dmi.get_start_address() == 0u);
-  BOOST_TEST(dmi.get_end_address() == 0xFFu);
+  BOOST_TEST(dmi.get_end_address() == ~0ull);  // refused everywhere: the range holds any address
+  tx.set_address(0x200);  // beyond the window (a direct binding, no bus to clip it)
+  BOOST_TEST(!p.cpu.socket->get_direct_mem_ptr(tx, dmi));
+  BOOST_TEST(dmi.get_start_address() <= 0x200u);
+  BOOST_TEST(dmi.get_end_address() >= 0x200u);
   p.clear_irq();
 }
 
@@ -538,12 +576,12 @@ BOOST_AUTO_TEST_CASE(start_while_busy_and_soft_reset) {
   p.put_descriptor(desc, d);
   p.put_floats(wa, random(64, 32, 21));
   p.put_floats(xa, random(8, 64, 22));
-  // START twice: the second is refused with code 9, the job completes.
+  // START twice: the second is refused (START_REFUSED), the job completes, its status its own.
   p.start(desc);
   p.write(p.reg("CTRL"), 5u);
-  BOOST_TEST(((p.read(p.reg("STATUS")) >> 8) & 0xFFu) == 9u);
+  BOOST_TEST(p.read(p.reg("STATUS")) == (1u | 8u));  // BUSY, START_REFUSED, no error
   sc_core::sc_start();
-  BOOST_TEST((p.read(p.reg("STATUS")) & 3u) == 2u);
+  BOOST_TEST(p.read(p.reg("STATUS")) == (2u | 8u));  // DONE (+ the sticky START_REFUSED), no ERROR
   BOOST_TEST(p.read(p.reg("INT_STATUS")) == 1u);
   p.clear_irq();
   // Soft reset in the middle of a job: abandoned, no interrupt, registers back to reset.
@@ -555,6 +593,7 @@ BOOST_AUTO_TEST_CASE(start_while_busy_and_soft_reset) {
   BOOST_TEST((p.read(p.reg("STATUS")) & 1u) == 1u);
   p.write(p.reg("CTRL"), 2u);
   BOOST_TEST(p.read(p.reg("SCRATCH")) == 0u);
+  BOOST_TEST(p.read(p.reg("STATUS")) == 0u);  // not busy any more, at once
   sc_core::sc_start();
   BOOST_TEST(p.read(p.reg("STATUS")) == 0u);
   BOOST_TEST(p.read(p.reg("INT_STATUS")) == 0u);
@@ -726,6 +765,13 @@ BOOST_AUTO_TEST_CASE(router_decodes_translates_dmi_and_debug) {
   BOOST_TEST(b(tlm::TLM_READ_COMMAND, 0x1000, 4, 4) == tlm::TLM_ADDRESS_ERROR_RESPONSE);                 // unmapped
   BOOST_TEST(b(tlm::TLM_READ_COMMAND, kMemBase + kMemSize - 4, 8, 8) == tlm::TLM_ADDRESS_ERROR_RESPONSE);  // overrun
   BOOST_TEST(b(tlm::TLM_READ_COMMAND, kMemBase, 8, 4) == tlm::TLM_BURST_ERROR_RESPONSE);                  // memory's
+  // A streaming access spans its streaming width: the router forwards it (the memory, which
+  // does not stream, answers); a plain access of the same length is the router's address error.
+  const std::uint64_t seen = p.mem.accesses();
+  BOOST_TEST(b(tlm::TLM_READ_COMMAND, kMemBase + kMemSize - 4, 8, 4) != tlm::TLM_OK_RESPONSE);
+  BOOST_TEST(p.mem.accesses() == seen + 1);
+  BOOST_TEST(b(tlm::TLM_READ_COMMAND, kMemBase + kMemSize - 4, 8, 8) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  BOOST_TEST(p.mem.accesses() == seen + 1);
   // DMI: the memory's range translated to bus addresses.
   tlm::tlm_generic_payload tx;
   tlm::tlm_dmi dmi;

@@ -190,8 +190,13 @@ double PlatformBackend::run_job(const LayerDescriptor& d, const std::string& lay
   sc_core::sc_start();
   const Driver::Result& r = driver_->result();
   require(r.done, layer, "the accelerator job did not complete (simulation stopped)");
+  const std::uint32_t code = (r.status >> 8) & 0xFF;
+  // The codes a network (not the driver) can cause get their meaning in the message.
+  const std::string why = code == static_cast<std::uint32_t>(AccelError::ResultRange) ? "simulated outputs are NaN or Inf in float32: "
+                          : code == static_cast<std::uint32_t>(AccelError::BadData)   ? "a weight or input is NaN or Inf: "
+                                                                                       : "";
   require((r.status & 4u) == 0, layer,
-          "the accelerator reported error code " + std::to_string((r.status >> 8) & 0xFF) + " (docs/registers.md)");
+          why + "the accelerator reported error code " + std::to_string(code) + " (docs/registers.md)");
   return r.job_ns;
 }
 

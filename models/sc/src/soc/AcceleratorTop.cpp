@@ -4,7 +4,11 @@
 #include <cmath>
 #include <cstring>
 
+#include <nlohmann/json.hpp>
+
+#include "config/JsonGroup.hpp"
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/JsonField.hpp"
 #include "memtile/core/MatrixEngine.hpp"
 #include "memtile/core/Programming.hpp"
 
@@ -28,6 +32,18 @@ std::uint64_t get64(const unsigned char* p) {
 }
 void put32(unsigned char* p, std::uint32_t v) { std::memcpy(p, &v, 4); }
 void put64(unsigned char* p, std::uint64_t v) { std::memcpy(p, &v, 8); }
+
+bool all_finite(const std::vector<float>& v) {
+  for (float f : v)
+    if (!std::isfinite(f)) return false;
+  return true;
+}
+// [a, a + n) and [b, b + m) share a byte (n, m > 0), in 128 bits: a range running past 2^64
+// is the DMA's to refuse (DmaResponse::Wraps), not a false overlap here.
+bool overlap(std::uint64_t a, std::uint64_t n, std::uint64_t b, std::uint64_t m) {
+  using u128 = unsigned __int128;
+  return n > 0 && m > 0 && static_cast<u128>(a) < static_cast<u128>(b) + m && static_cast<u128>(b) < static_cast<u128>(a) + n;
+}
 }  // namespace
 
 void LayerDescriptor::to_bytes(unsigned char o[kSize]) const {
@@ -80,6 +96,73 @@ void AcceleratorTopConfig::validate() const {
   energy.validate();
 }
 
+static void apply_json_fields(AcceleratorTopConfig& c, const nlohmann::json& j, const std::string& source);
+
+void apply_json(AcceleratorTopConfig& c, const nlohmann::json& j, const std::string& source) {
+  // Every message names the file (source) and the field, whichever loader or check threw.
+  try {
+    apply_json_fields(c, j, source);
+    c.validate();
+  } catch (const core::InputError& e) {
+    const std::string m = e.what();
+    if (source.empty() || m.rfind(source, 0) == 0) throw;
+    throw core::InputError(source + ": " + m);
+  }
+}
+
+static void apply_json_fields(AcceleratorTopConfig& c, const nlohmann::json& j, const std::string& source) {
+  const std::string pre = source.empty() ? "accelerator" : source + ": accelerator";
+  core::require(j.is_object(), pre, "must be a JSON object");
+  detail::JsonGroup G{j, pre, {}};
+  G.get("tiles", c.tiles);
+  G.get("tile_in", c.tile_in);
+  G.get("tile_out", c.tile_out);
+  G.get("clock_ghz", c.clock_ghz);
+  G.get("dma_burst_bytes", c.dma_burst_bytes);
+  G.get("max_batch", c.max_batch);
+  G.get("max_job_bytes", c.max_job_bytes);
+  G.get("exact", c.exact);
+  G.seen.insert("protocol");
+  if (j.contains("protocol")) {
+    const nlohmann::json& p = j.at("protocol");
+    core::require(p.is_object(), pre + ".protocol", "must be a JSON object");
+    detail::JsonGroup P{p, pre + ".protocol", {}};
+    P.get("strict_streaming_width", c.protocol.strict_streaming_width);
+    P.get("incomplete_is_ok", c.protocol.incomplete_is_ok);
+    P.finish();
+  }
+  // The groups' own loaders (the same fields and checks as `memtile run`'s configuration).
+  G.seen.insert("engine");
+  if (j.contains("engine")) core::apply_json(c.engine, j.at("engine"), pre + ".engine");
+  G.seen.insert("tile");
+  if (j.contains("tile")) apply_json(c.tile, j.at("tile"), pre);
+  G.seen.insert("energy");
+  if (j.contains("energy")) apply_json(c.energy, j.at("energy"), pre + ".energy");
+  G.finish();
+}
+
+nlohmann::json to_json(const AcceleratorTopConfig& c) {
+  return {{"tiles", c.tiles},
+          {"tile_in", c.tile_in},
+          {"tile_out", c.tile_out},
+          {"clock_ghz", c.clock_ghz},
+          {"dma_burst_bytes", c.dma_burst_bytes},
+          {"max_batch", c.max_batch},
+          {"max_job_bytes", c.max_job_bytes},
+          {"exact", c.exact},
+          {"protocol", {{"strict_streaming_width", c.protocol.strict_streaming_width},
+                        {"incomplete_is_ok", c.protocol.incomplete_is_ok}}},
+          {"engine", core::to_json(c.engine)},
+          {"tile", to_json(c.tile)},
+          {"energy", to_json(c.energy)}};
+}
+
+AcceleratorTopConfig load_accelerator_config(const std::string& path) {
+  AcceleratorTopConfig c;
+  apply_json(c, core::read_json_file(path), path);
+  return c;
+}
+
 // ---------------------------------------------------------------- the register table
 void AcceleratorTop::build_registers(RegisterMap& m, AcceleratorTop* a) {
   const AcceleratorTopConfig def;
@@ -102,9 +185,10 @@ void AcceleratorTop::build_registers(RegisterMap& m, AcceleratorTop* a) {
   {
     Register r;
     r.name = "CTRL", r.offset = reg::CTRL, r.access = A::RW;
-    r.description = "bit0 START (write 1: start the job at DESC_ADDR; reads 0), bit1 SOFT_RESET (write 1: "
-                    "registers, status and interrupts to reset, a running job is abandoned; reads 0), "
-                    "bit2 IRQ_EN (interrupt enable).";
+    r.description = "bit0 START (write 1: start the job at DESC_ADDR; refused while BUSY, see STATUS.START_REFUSED; "
+                    "reads 0), bit1 SOFT_RESET (write 1: registers, status, DMA_ERR_* and interrupts to reset, a running "
+                    "job is abandoned at once: BUSY clears, no results, no interrupt; reads 0), bit2 IRQ_EN (interrupt "
+                    "enable). One write applies SOFT_RESET first, then IRQ_EN, then START.";
     if (a) {
       r.read = [a] { return a->irq_en_ ? 4u : 0u; };
       r.write = [a](std::uint32_t v, const sc_time& d) { a->write_ctrl(v, d); };
@@ -112,9 +196,10 @@ void AcceleratorTop::build_registers(RegisterMap& m, AcceleratorTop* a) {
     m.add(std::move(r));
   }
   ro("STATUS", reg::STATUS, 0,
-     "bit0 BUSY, bit1 DONE (last job finished without error), bit2 ERROR, bits[15:8] ERROR_CODE (see "
-     "below). DONE, ERROR and ERROR_CODE clear on START and SOFT_RESET; ERROR and ERROR_CODE also when "
-     "INT_STATUS.ERROR is cleared.",
+     "bit0 BUSY, bit1 DONE (last job finished without error), bit2 ERROR, bit3 START_REFUSED (a START "
+     "arrived while BUSY and was ignored; the running job is unaffected), bits[15:8] ERROR_CODE (see "
+     "below). DONE, ERROR, START_REFUSED and ERROR_CODE clear on an accepted START and on SOFT_RESET; "
+     "ERROR and ERROR_CODE also when INT_STATUS.ERROR is cleared.",
      [a] { return a->status_word(); });
   {
     Register r;
@@ -184,6 +269,20 @@ void AcceleratorTop::build_registers(RegisterMap& m, AcceleratorTop* a) {
     m.add(std::move(r));
   }
   rw("SCRATCH", reg::SCRATCH, "Scratch register for driver tests; no effect.");
+  ro("DMA_ERR_ADDR_LO", reg::DMA_ERR_ADDR_LO, 0,
+     "Bus address of the DMA burst that failed the last job (codes 2, 5, 6, 7), bits [31:0]; 0 if none. "
+     "Cleared by an accepted START and by SOFT_RESET.",
+     [a] { return static_cast<std::uint32_t>(a->dma_engine_.last_error().address); });
+  ro("DMA_ERR_ADDR_HI", reg::DMA_ERR_ADDR_HI, 0, "Failing DMA burst address, bits [63:32].",
+     [a] { return static_cast<std::uint32_t>(a->dma_engine_.last_error().address >> 32); });
+  ro("DMA_ERR_STATUS", reg::DMA_ERR_STATUS, 0,
+     "bits[3:0] the failing burst's response: 0 none, 1 TLM_INCOMPLETE_RESPONSE (the target set no status), "
+     "2 generic error, 3 address error, 4 command error, 5 burst error, 6 byte-enable error, 7 the transfer's "
+     "range wraps past 2^64 (not sent); bit8 1 = write (results), 0 = read.",
+     [a] {
+       const DmaError& e = a->dma_engine_.last_error();
+       return static_cast<std::uint32_t>(e.response) | (e.write ? 0x100u : 0u);
+     });
 }
 
 std::string AcceleratorTop::registers_markdown() {
@@ -201,7 +300,10 @@ std::string AcceleratorTop::registers_markdown() {
       "Error codes (STATUS[15:8]): 0 none, 1 CSR access error, 2 descriptor DMA error, 3 bad descriptor "
       "(magic, flags, activation), 4 bad shape (K, N or batch 0, batch > max, an array larger than the "
       "configured maximum), 5 weights DMA error, 6 input DMA error, 7 output DMA error, 8 no weights loaded for this "
-      "shape or the layer needs more than one round of tiles, 9 START while busy.\n\n"
+      "shape or the layer needs more than one round of tiles, 9 reserved (register map 1.0: START while busy; "
+      "now STATUS.START_REFUSED), 10 bad data (a NaN or infinite weight or input), 11 buffer overlap (the "
+      "output range overlaps the descriptor, the weights or the inputs), 12 result out of range (a result "
+      "not finite in float32). Codes 2 and 5-7 leave the failing burst in DMA_ERR_ADDR and DMA_ERR_STATUS.\n\n"
       "Layer descriptor (56 bytes, little-endian, at DESC_ADDR): 0x00 magic 0x3144544D (\"MTD1\"), "
       "0x04 flags (bit0 LOAD_WEIGHTS, bit1 IO_FROM_CSR, bit2 PROGRAM_ONLY: with LOAD_WEIGHTS, program and stop), 0x08 K, 0x0C N, 0x10 batch, 0x14 activation "
       "(0 none, 1 ReLU), 0x18 weights address (K x N float32 row-major), 0x20 input address (batch x K "
@@ -212,8 +314,10 @@ std::string AcceleratorTop::registers_markdown() {
 // ---------------------------------------------------------------- construction
 AcceleratorTop::AcceleratorTop(sc_core::sc_module_name name, const AcceleratorTopConfig& cfg, TraceHub* trace)
     : sc_core::sc_module(name),
-      dma_engine_("dma_engine", cfg.dma_burst_bytes, sc_time(1.0 / cfg.clock_ghz, sc_core::SC_NS)), csr("csr"),
-      dma(dma_engine_.socket), irq("irq"), cfg_(cfg), trace_(trace), regs_(kCsrBytes), tile_port_("tile_port"),
+      dma_engine_("dma_engine", cfg.dma_burst_bytes, sc_time(1.0 / cfg.clock_ghz, sc_core::SC_NS),
+                  cfg.protocol.incomplete_is_ok),
+      csr("csr"), dma(dma_engine_.socket), irq("irq"), cfg_(cfg), trace_(trace),
+      regs_(kCsrBytes, AccessRules{cfg.protocol.strict_streaming_width}), tile_port_("tile_port"),
       collect_("collect") {
   cfg_.validate();
   clk_ = sc_time(1.0 / cfg_.clock_ghz, sc_core::SC_NS);
@@ -237,7 +341,10 @@ AcceleratorTop::AcceleratorTop(sc_core::sc_module_name name, const AcceleratorTo
     tiles_.back()->out.bind(collect_);
   }
   outputs_.resize(cfg_.tiles);
+  expected_batch_.assign(cfg_.tiles, ~0ull);
+  if (cfg_.exact) exact_w_.assign(cfg_.tiles, zeros);
   resident_.resize(cfg_.tiles);
+  dma_engine_.set_stop([this] { return running_gen_ != job_gen_; });  // SOFT_RESET stops a transfer
   if (trace_ && trace_->vcd()) {
     sc_core::sc_trace(trace_->vcd(), busy_, std::string(this->name()) + ".busy");
     sc_core::sc_trace(trace_->vcd(), irq_level_, std::string(this->name()) + ".irq");
@@ -261,9 +368,12 @@ void AcceleratorTop::csr_b_transport(tlm::tlm_generic_payload& tx, sc_time& dela
 unsigned AcceleratorTop::csr_transport_dbg(tlm::tlm_generic_payload& tx) { return regs_.debug(tx); }
 
 bool AcceleratorTop::csr_get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
-  dmi.allow_none();  // registers have side effects: never DMI
+  // Registers have side effects: never DMI, anywhere in this target's address space. The
+  // refused range is the largest one containing the requested address (IEEE 1666-2011's DMI
+  // rules): all of it, so an initiator never asks again; a bus clips it to its window.
+  dmi.allow_none();
   dmi.set_start_address(0);
-  dmi.set_end_address(kCsrBytes - 1);
+  dmi.set_end_address(~static_cast<sc_dt::uint64>(0));
   return false;
 }
 
@@ -271,6 +381,7 @@ std::uint32_t AcceleratorTop::status_word() const {
   std::uint32_t v = 0;
   if (busy_) v |= 1u;
   if (done_) v |= 2u;
+  if (start_refused_) v |= 8u;
   if (error_ != AccelError::None) v |= 4u | (static_cast<std::uint32_t>(error_) & 0xFFu) << 8;
   return v;
 }
@@ -293,17 +404,19 @@ void AcceleratorTop::write_int_status(std::uint32_t clear) {
 }
 
 void AcceleratorTop::write_ctrl(std::uint32_t v, const sc_time& delay) {
-  irq_en_ = (v & 4u) != 0;
   if (v & 2u) soft_reset();
+  irq_en_ = (v & 4u) != 0;
   if (v & 1u) {
     if (busy_) {
-      set_error(AccelError::StartWhileBusy);
+      start_refused_ = true;  // the running job's status and interrupt stay its own
     } else {
       busy_ = true;
       done_ = false;
+      start_refused_ = false;
       error_ = AccelError::None;
-      abort_ = false;
+      dma_engine_.clear_error();
       job_start_ = sc_core::sc_time_stamp() + delay;
+      start_pending_ = true;
       start_ev_.notify(delay);
     }
   }
@@ -311,13 +424,24 @@ void AcceleratorTop::write_ctrl(std::uint32_t v, const sc_time& delay) {
 }
 
 void AcceleratorTop::soft_reset() {
-  const bool keep_irq_en = false;
   regs_.reset();
-  irq_en_ = keep_irq_en;
+  irq_en_ = false;
   int_status_ = 0;
   done_ = false;
+  start_refused_ = false;
   error_ = AccelError::None;
-  if (busy_) abort_ = true;  // the controller abandons the job at its next step
+  dma_engine_.clear_error();
+  if (busy_) {
+    // Abandoned at once: BUSY clears now, the controller leaves the job at its next step
+    // (its waits also wake on abort_ev_), a DMA transfer stops at its next burst.
+    const sc_time now = sc_core::sc_time_stamp();
+    if (now > job_start_) counters_.busy_cycles += static_cast<std::uint64_t>((now - job_start_) / clk_);
+    busy_ = false;
+    ++job_gen_;
+    start_pending_ = false;
+    start_ev_.cancel();
+    abort_ev_.notify(SC_ZERO_TIME);
+  }
 }
 
 std::uint64_t AcceleratorTop::reg64(const char* lo, const char* hi) {
@@ -331,25 +455,41 @@ void AcceleratorTop::collect_b_transport(int id, tlm::tlm_generic_payload& tx, s
     tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
     return;
   }
+  tx.set_response_status(tlm::TLM_OK_RESPONSE);
+  if (--in_flight_ == 0) drained_ev_.notify(SC_ZERO_TIME);
+  if (job->job != expected_batch_[static_cast<std::size_t>(id)]) return;  // a batch of an abandoned job
+  expected_batch_[static_cast<std::size_t>(id)] = ~0ull;
   outputs_[id] = job->data;
   if (--outputs_pending_ == 0) outputs_ev_.notify(SC_ZERO_TIME);
-  tx.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
 // ---------------------------------------------------------------- the controller
 void AcceleratorTop::control() {
   while (true) {
-    sc_core::wait(start_ev_);
-    const AccelError e = run_job();
+    while (!start_pending_) sc_core::wait(start_ev_);
+    const std::uint64_t gen = job_gen_;
+    // START was written with the initiator's local time ahead: the job begins then.
+    if (sc_core::sc_time_stamp() < job_start_) sc_core::wait(job_start_ - sc_core::sc_time_stamp(), abort_ev_);
+    if (aborted(gen)) continue;
+    start_pending_ = false;
+    // Batches a SOFT_RESET abandoned may still be in the tiles: drain them first.
+    while (in_flight_ > 0 && !aborted(gen)) sc_core::wait(drained_ev_ | abort_ev_);
+    if (aborted(gen)) continue;
+    AccelError e = AccelError::None;
+    running_gen_ = gen;
+    try {
+      e = run_job(gen);
+    } catch (const std::exception&) {
+      // The engine refused the guest's data (a check below run_job's own): a failed job,
+      // never an exception through sc_start.
+      e = AccelError::BadData;
+    }
+    if (aborted(gen)) continue;  // SOFT_RESET during the job: no completion, no interrupt
     const sc_time now = sc_core::sc_time_stamp();
     const std::uint64_t cyc = static_cast<std::uint64_t>((now - job_start_) / clk_);
     counters_.busy_cycles += cyc;
     counters_.last_job_cycles = cyc;
     busy_ = false;
-    if (abort_) {  // soft reset during the job: no completion, no interrupt
-      abort_ = false;
-      continue;
-    }
     ++counters_.jobs;
     if (e == AccelError::None) {
       done_ = true;
@@ -378,6 +518,7 @@ void AcceleratorTop::program_blocks(const std::vector<float>& w, const LayerDesc
     e.seed = cfg_.engine.seed + static_cast<std::uint64_t>(t);
     // The tile's components refer to this object: same shape and configuration, new cells.
     *matrices_[t] = core::MatrixEngine(e).program(W);
+    if (cfg_.exact) exact_w_[static_cast<std::size_t>(t)] = W;
     tiles_[static_cast<std::size_t>(t)]->reprogrammed();
     for (int kb = 0; kb < matrices_[t]->row_blocks(); ++kb)
       for (const core::ProgrammedSlice& s : matrices_[t]->block(kb).slices) g_total_s += s.row_g_sum_s.sum();
@@ -390,15 +531,16 @@ void AcceleratorTop::program_blocks(const std::vector<float>& w, const LayerDesc
   const double t_ns = cost.time_ns, e_pj = cost.energy_pj;
   counters_.energy_pj += e_pj;
   counters_.program_pj += e_pj;
-  if (t_ns > 0) sc_core::wait(sc_time(t_ns, sc_core::SC_NS));
+  if (t_ns > 0) sc_core::wait(sc_time(t_ns, sc_core::SC_NS), abort_ev_);
 }
 
 void AcceleratorTop::run_blocks(const std::vector<float>& x, const LayerDescriptor& d, const LayerMapping& m, int base,
-                                int first, int last, Eigen::MatrixXd& Y) {
+                                int first, int last, Eigen::MatrixXd& Y, std::uint64_t gen) {
   const Eigen::Index B = d.batch;
   // Row blocks to their tiles through the on-chip router; the tiles run in parallel.
   outputs_pending_ = last - first;
   std::shared_ptr<Eigen::MatrixXd> xr;
+  std::vector<std::shared_ptr<Eigen::MatrixXd>> block_x(static_cast<std::size_t>(last - first));
   int xr_row = -1;
   for (int b = first; b < last; ++b) {
     const int r = b / m.col_blocks, t = base + (b - first);
@@ -411,9 +553,12 @@ void AcceleratorTop::run_blocks(const std::vector<float>& x, const LayerDescript
           (*xr)(v, static_cast<Eigen::Index>(i)) = static_cast<double>(x[static_cast<std::uint64_t>(v) * d.k + k0 + i]);
       xr_row = r;
     }
+    block_x[static_cast<std::size_t>(b - first)] = xr;
     JobExtension job;
     job.data = xr;
     job.job = next_job_id_++;
+    expected_batch_[static_cast<std::size_t>(t)] = job.job;
+    ++in_flight_;
     tlm::tlm_generic_payload tx;
     tx.set_command(tlm::TLM_WRITE_COMMAND);
     tx.set_address(static_cast<std::uint64_t>(t) * kTileWindow);
@@ -426,16 +571,21 @@ void AcceleratorTop::run_blocks(const std::vector<float>& x, const LayerDescript
     tx.clear_extension(&job);
     if (tx.get_response_status() != tlm::TLM_OK_RESPONSE)
       SC_REPORT_ERROR("memtile/accelerator", "a tile rejected a batch (internal wiring error)");
-    if (delay > SC_ZERO_TIME) sc_core::wait(delay);
+    if (delay > SC_ZERO_TIME) sc_core::wait(delay, abort_ev_);
+    if (aborted(gen)) return;
   }
-  sc_core::wait(outputs_ev_);
+  while (outputs_pending_ > 0 && !aborted(gen)) sc_core::wait(outputs_ev_ | abort_ev_);
+  if (aborted(gen)) return;
   // Partial sums: blocks in ascending order, so every column block adds its row blocks ascending.
   for (int b = first; b < last; ++b) {
     const int c = b % m.col_blocks;
-    const Eigen::MatrixXd& o = *outputs_[base + (b - first)];
+    const int t = base + (b - first);
     const Eigen::Index n0 = static_cast<Eigen::Index>(c) * cfg_.tile_out;
     const Eigen::Index nc = std::min<Eigen::Index>(cfg_.tile_out, static_cast<Eigen::Index>(d.n) - n0);
-    Y.middleCols(n0, nc) += o.leftCols(nc);
+    if (cfg_.exact)  // float64 product of the padded block (the tile's output gave time and energy)
+      Y.middleCols(n0, nc) += (*block_x[static_cast<std::size_t>(b - first)] * exact_w_[static_cast<std::size_t>(t)]).leftCols(nc);
+    else
+      Y.middleCols(n0, nc) += outputs_[t]->leftCols(nc);
   }
   for (auto& o : outputs_) o.reset();
 }
@@ -446,13 +596,16 @@ void AcceleratorTop::mark_resident(const LayerDescriptor& d, int base, const Lay
   last_n_ = d.n;
 }
 
-AccelError AcceleratorTop::run_job() {
-  sc_core::wait(clk_);  // decode START
+AccelError AcceleratorTop::run_job(std::uint64_t gen) {
+  const AccelError abandoned = AccelError::None;  // the caller drops an aborted job's result
+  sc_core::wait(clk_, abort_ev_);  // decode START
+  if (aborted(gen)) return abandoned;
   unsigned char raw[LayerDescriptor::kSize];
   const std::uint64_t desc_addr = reg64("DESC_ADDR_LO", "DESC_ADDR_HI");
   if (desc_addr % 8 != 0) return AccelError::BadDescriptor;
-  if (dma_engine_.read(desc_addr, raw, sizeof raw) != tlm::TLM_OK_RESPONSE) return AccelError::DescriptorDma;
-  if (abort_) return AccelError::None;
+  const bool desc_ok = dma_engine_.read(desc_addr, raw, sizeof raw) == tlm::TLM_OK_RESPONSE;
+  if (aborted(gen)) return abandoned;
+  if (!desc_ok) return AccelError::DescriptorDma;
   LayerDescriptor d = LayerDescriptor::from_bytes(raw);
   if (d.magic != LayerDescriptor::kMagic || (d.flags & ~7u) != 0 || d.activation > LayerDescriptor::Relu ||
       get32(raw + 0x34) != 0)
@@ -478,6 +631,17 @@ AccelError AcceleratorTop::run_job() {
   const int rounds = (m.tiles() + avail - 1) / avail;
   const bool load = (d.flags & LayerDescriptor::LoadWeights) != 0;
   if (program_only && rounds > 1) return AccelError::BadShape;
+  // Buffers (the shape checks above bound every size): the results must not land on what the
+  // job reads. Weights and inputs may overlap each other (both are only read).
+  {
+    const std::uint64_t out_bytes = program_only ? 0 : 4ull * d.batch * d.n;
+    const std::uint64_t in_bytes = program_only ? 0 : 4ull * d.batch * d.k;
+    const std::uint64_t w_bytes = load ? 4ull * d.k * d.n : 0;
+    if (overlap(d.output_addr, out_bytes, desc_addr, LayerDescriptor::kSize) ||
+        overlap(d.output_addr, out_bytes, d.weights_addr, w_bytes) ||
+        overlap(d.output_addr, out_bytes, d.input_addr, in_bytes))
+      return AccelError::BufferOverlap;
+  }
   if (!load) {
     if (rounds > 1) return AccelError::NoWeights;
     for (int b = 0; b < m.tiles(); ++b) {
@@ -497,29 +661,31 @@ AccelError AcceleratorTop::run_job() {
     for (int t = base; t < base + std::min(avail, m.tiles()); ++t) resident_[static_cast<std::size_t>(t)] = {};
     last_k_ = last_n_ = 0;
     w.resize(static_cast<std::size_t>(d.k) * d.n);
-    if (dma_engine_.read(d.weights_addr, w.data(), w.size() * sizeof(float)) != tlm::TLM_OK_RESPONSE)
-      return AccelError::WeightsDma;
-    if (abort_) return AccelError::None;
+    const bool ok = dma_engine_.read(d.weights_addr, w.data(), w.size() * sizeof(float)) == tlm::TLM_OK_RESPONSE;
+    if (aborted(gen)) return abandoned;
+    if (!ok) return AccelError::WeightsDma;
+    if (!all_finite(w)) return AccelError::BadData;  // the engine cannot program NaN or Inf
   }
   if (program_only) {
     program_blocks(w, d, m, base, 0, m.tiles());
-    if (abort_) return AccelError::None;
+    if (aborted(gen)) return abandoned;
     mark_resident(d, base, m);
     return AccelError::None;
   }
   std::vector<float> xin(static_cast<std::size_t>(d.batch) * d.k);
-  if (dma_engine_.read(d.input_addr, xin.data(), xin.size() * sizeof(float)) != tlm::TLM_OK_RESPONSE)
-    return AccelError::InputDma;
-  if (abort_) return AccelError::None;
+  const bool in_ok = dma_engine_.read(d.input_addr, xin.data(), xin.size() * sizeof(float)) == tlm::TLM_OK_RESPONSE;
+  if (aborted(gen)) return abandoned;
+  if (!in_ok) return AccelError::InputDma;
+  if (!all_finite(xin)) return AccelError::BadData;
 
   const Eigen::Index B = d.batch;
   Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(B, d.n);
   for (int round = 0; round < rounds; ++round) {
     const int first = round * avail, last = std::min(first + avail, m.tiles());
     if (load) program_blocks(w, d, m, base, first, last);
-    if (abort_) return AccelError::None;
-    run_blocks(xin, d, m, base, first, last, Y);
-    if (abort_) return AccelError::None;
+    if (aborted(gen)) return abandoned;
+    run_blocks(xin, d, m, base, first, last, Y, gen);
+    if (aborted(gen)) return abandoned;
   }
   if (load && rounds == 1) mark_resident(d, base, m);
 
@@ -536,17 +702,19 @@ AccelError AcceleratorTop::run_job() {
     cycles += static_cast<std::uint64_t>(B);
     e_pj += static_cast<double>(B) * d.n * en.neuron_digital_energy_pj;
   }
-  if (cycles) sc_core::wait(clk_ * static_cast<double>(cycles));
+  if (cycles) sc_core::wait(clk_ * static_cast<double>(cycles), abort_ev_);
   double e_tiles_after = 0;
   for (const auto& t : tiles_) e_tiles_after += t->stats().energy.inference_pj();
   counters_.energy_pj += e_pj + (e_tiles_after - e_tiles_before);
-  if (abort_) return AccelError::None;
+  if (aborted(gen)) return abandoned;
 
   std::vector<float> yout(static_cast<std::size_t>(B) * d.n);
   for (Eigen::Index b = 0; b < B; ++b)
     for (std::uint32_t j = 0; j < d.n; ++j) yout[static_cast<std::size_t>(b) * d.n + j] = static_cast<float>(Y(b, j));
-  if (dma_engine_.write(d.output_addr, yout.data(), yout.size() * sizeof(float)) != tlm::TLM_OK_RESPONSE)
-    return AccelError::OutputDma;
+  if (!all_finite(yout)) return AccelError::ResultRange;  // nothing written: no silent inf/NaN
+  const bool out_ok = dma_engine_.write(d.output_addr, yout.data(), yout.size() * sizeof(float)) == tlm::TLM_OK_RESPONSE;
+  if (aborted(gen)) return abandoned;
+  if (!out_ok) return AccelError::OutputDma;
   counters_.mvms += static_cast<std::uint64_t>(B);
   return AccelError::None;
 }

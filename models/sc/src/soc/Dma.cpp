@@ -1,17 +1,31 @@
 #include "memtile/sc/soc/Dma.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace memtile::sc {
 
-Dma::Dma(sc_core::sc_module_name name, unsigned burst_bytes, sc_core::sc_time clock)
-    : sc_core::sc_module(name), socket("socket"), burst_(std::max(4u, burst_bytes)), clock_(clock) {
+DmaResponse to_dma_response(tlm::tlm_response_status s) {
+  switch (s) {
+    case tlm::TLM_OK_RESPONSE: return DmaResponse::None;
+    case tlm::TLM_INCOMPLETE_RESPONSE: return DmaResponse::Incomplete;
+    case tlm::TLM_ADDRESS_ERROR_RESPONSE: return DmaResponse::Address;
+    case tlm::TLM_COMMAND_ERROR_RESPONSE: return DmaResponse::Command;
+    case tlm::TLM_BURST_ERROR_RESPONSE: return DmaResponse::Burst;
+    case tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE: return DmaResponse::ByteEnable;
+    case tlm::TLM_GENERIC_ERROR_RESPONSE: break;
+  }
+  return DmaResponse::Generic;
+}
+
+Dma::Dma(sc_core::sc_module_name name, unsigned burst_bytes, sc_core::sc_time clock, bool incomplete_is_ok)
+    : sc_core::sc_module(name), socket("socket"), burst_(std::max(4u, burst_bytes)), clock_(clock),
+      incomplete_is_ok_(incomplete_is_ok) {
   qk_.reset();
 }
 
 tlm::tlm_response_status Dma::read(std::uint64_t addr, void* dst, std::size_t len) {
-  const tlm::tlm_response_status s = transfer(tlm::TLM_READ_COMMAND, addr, static_cast<unsigned char*>(dst), len);
-  return s;
+  return transfer(tlm::TLM_READ_COMMAND, addr, static_cast<unsigned char*>(dst), len);
 }
 
 tlm::tlm_response_status Dma::write(std::uint64_t addr, const void* src, std::size_t len) {
@@ -20,11 +34,19 @@ tlm::tlm_response_status Dma::write(std::uint64_t addr, const void* src, std::si
 }
 
 tlm::tlm_response_status Dma::transfer(tlm::tlm_command cmd, std::uint64_t addr, unsigned char* p, std::size_t len) {
-  if (len > 0 && addr + (len - 1) < addr) return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  const bool is_write = cmd == tlm::TLM_WRITE_COMMAND;
+  if (len > 0 && addr + (len - 1) < addr) {
+    last_error_ = {DmaResponse::Wraps, addr, is_write};
+    return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  }
   qk_.reset();
   tlm::tlm_generic_payload tx;
   tlm::tlm_response_status status = tlm::TLM_OK_RESPONSE;
   for (std::size_t done = 0; done < len;) {
+    if (stop_ && stop_()) {
+      status = tlm::TLM_GENERIC_ERROR_RESPONSE;
+      break;
+    }
     const unsigned n = static_cast<unsigned>(std::min<std::size_t>(burst_, len - done));
     tx.set_command(cmd);
     tx.set_address(addr + done);
@@ -39,11 +61,26 @@ tlm::tlm_response_status Dma::transfer(tlm::tlm_command cmd, std::uint64_t addr,
     socket->b_transport(tx, delay);
     qk_.set(delay);
     ++bursts_;
-    if (tx.get_response_status() != tlm::TLM_OK_RESPONSE) {
-      status = tx.get_response_status();
+    tlm::tlm_response_status s = tx.get_response_status();
+    if (s == tlm::TLM_INCOMPLETE_RESPONSE) {
+      if (incomplete_is_ok_) {
+        s = tlm::TLM_OK_RESPONSE;
+      } else if (!warned_incomplete_) {
+        warned_incomplete_ = true;
+        char msg[200];
+        std::snprintf(msg, sizeof msg,
+                      "%s burst at 0x%llx: the target left TLM_INCOMPLETE_RESPONSE (it never sets a response "
+                      "status): the job fails; protocol.incomplete_is_ok accepts such memories (warned once)",
+                      is_write ? "write" : "read", static_cast<unsigned long long>(addr + done));
+        SC_REPORT_WARNING("memtile/accelerator/dma", msg);
+      }
+    }
+    if (s != tlm::TLM_OK_RESPONSE) {
+      status = s;
+      last_error_ = {to_dma_response(s), addr + done, is_write};
       break;
     }
-    (cmd == tlm::TLM_READ_COMMAND ? bytes_read_ : bytes_written_) += n;
+    (is_write ? bytes_written_ : bytes_read_) += n;
     done += n;
     if (qk_.need_sync()) qk_.sync();
   }

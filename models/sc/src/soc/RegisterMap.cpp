@@ -1,5 +1,6 @@
 #include "memtile/sc/soc/RegisterMap.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <sstream>
@@ -55,40 +56,50 @@ std::uint32_t RegisterMap::peek(std::uint32_t offset) const {
 }
 
 tlm::tlm_response_status RegisterMap::access(tlm::tlm_generic_payload& tx, const sc_core::sc_time& delay) {
-  auto done = [&](tlm::tlm_response_status s) {
-    tx.set_response_status(s);
-    return s;
+  auto done = [&](tlm::tlm_response_status st) {
+    tx.set_response_status(st);
+    return st;
   };
   const tlm::tlm_command cmd = tx.get_command();
   if (cmd != tlm::TLM_READ_COMMAND && cmd != tlm::TLM_WRITE_COMMAND && cmd != tlm::TLM_IGNORE_COMMAND)
     return done(tlm::TLM_COMMAND_ERROR_RESPONSE);
   const sc_dt::uint64 addr = tx.get_address();
   const unsigned len = tx.get_data_length();
-  if (addr >= size_ || len > size_ - addr) return done(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-  if (len != 4 || addr % 4 != 0) return done(tlm::TLM_COMMAND_ERROR_RESPONSE);
-  if (tx.get_streaming_width() < len) return done(tlm::TLM_BURST_ERROR_RESPONSE);
+  unsigned beat = tx.get_streaming_width();
+  if (beat == 0) {
+    if (rules_.strict_streaming_width) return done(tlm::TLM_BURST_ERROR_RESPONSE);
+    beat = len;
+  }
+  const unsigned span = std::min(beat, len);  // bytes of the bank a beat touches
+  if (addr >= size_ || span > size_ - addr) return done(tlm::TLM_ADDRESS_ERROR_RESPONSE);
   if (tx.get_byte_enable_ptr() != nullptr) return done(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+  if (beat != 4 || len == 0 || len % beat != 0) return done(tlm::TLM_BURST_ERROR_RESPONSE);
+  if (addr % 4 != 0) return done(tlm::TLM_ADDRESS_ERROR_RESPONSE);
   Register* r = find(static_cast<std::uint32_t>(addr));
   if (!r) return done(tlm::TLM_ADDRESS_ERROR_RESPONSE);
   if (cmd == tlm::TLM_IGNORE_COMMAND) return done(tlm::TLM_OK_RESPONSE);
   if (tx.get_data_ptr() == nullptr) return done(tlm::TLM_COMMAND_ERROR_RESPONSE);
   if (cmd == tlm::TLM_READ_COMMAND) {
     if (r->access == RegAccess::WO) return done(tlm::TLM_COMMAND_ERROR_RESPONSE);
-    const std::uint32_t v = r->read ? r->read() : r->value;
-    std::memcpy(tx.get_data_ptr(), &v, 4);  // host byte order (little-endian hosts)
+    for (unsigned off = 0; off < len; off += 4) {
+      const std::uint32_t v = r->read ? r->read() : r->value;
+      std::memcpy(tx.get_data_ptr() + off, &v, 4);  // host byte order (little-endian hosts)
+    }
     return done(tlm::TLM_OK_RESPONSE);
   }
   if (r->access == RegAccess::RO) return done(tlm::TLM_COMMAND_ERROR_RESPONSE);
-  std::uint32_t v = 0;
-  std::memcpy(&v, tx.get_data_ptr(), 4);
   // Status first: a callback may read the response of the payload it was given.
   tx.set_response_status(tlm::TLM_OK_RESPONSE);
-  if (r->write)
-    r->write(v, delay);
-  else if (r->access == RegAccess::W1C)
-    r->value &= ~v;
-  else
-    r->value = v;
+  for (unsigned off = 0; off < len; off += 4) {
+    std::uint32_t v = 0;
+    std::memcpy(&v, tx.get_data_ptr() + off, 4);
+    if (r->write)
+      r->write(v, delay);
+    else if (r->access == RegAccess::W1C)
+      r->value &= ~v;
+    else
+      r->value = v;
+  }
   return tlm::TLM_OK_RESPONSE;
 }
 

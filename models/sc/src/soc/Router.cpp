@@ -37,7 +37,9 @@ int Router::decode(std::uint64_t addr, unsigned len) const {
 void Router::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
   ++transactions_;
   const sc_dt::uint64 addr = tx.get_address();
-  const int port = decode(addr, std::max(1u, tx.get_data_length()));
+  // A streaming access touches [addr, addr + streaming width) only (0: no streaming).
+  const unsigned len = tx.get_data_length(), sw = tx.get_streaming_width();
+  const int port = decode(addr, std::max(1u, sw != 0 && sw < len ? sw : len));
   if (port < 0 || port >= static_cast<int>(initiator.size())) {
     tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;

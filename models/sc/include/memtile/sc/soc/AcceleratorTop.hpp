@@ -4,12 +4,14 @@
 //   csr  simple_target_socket<.., 32>: control/status registers, offsets decode from 0
 //        (base addresses live in the platform map). LT b_transport (1 control clock per
 //        access on `delay`), AT nb_transport accepted (simple_target_socket's 4-phase to
-//        b_transport conversion), transport_dbg side-effect free, DMI refused.
+//        b_transport conversion), transport_dbg side-effect free, DMI refused over the whole
+//        address space. Access rules: RegisterMap.hpp (streaming width 0 = length unless
+//        protocol.strict_streaming_width).
 //   dma  simple_initiator_socket<.., 32>: the DMA engine's master port into system memory
 //        (descriptor, weights, inputs in; results out), LT with a tlm_quantumkeeper.
 //   irq  sc_port<sc_signal_inout_if<bool>, 1, SC_ZERO_OR_MORE_BOUND>: level interrupt
 //        (IRQ_EN && INT_STATUS != 0), written by one SC_METHOD of the module (a delta after
-//        the register change); may stay unbound.
+//        the register change); may stay unbound. IrqAdapter.hpp turns it into a C++ callback.
 //
 // Inside: `tiles` memtile::sc::Tile modules, each with a fixed capacity of tile_in x tile_out
 // weights (arrays of engine.array_rows x array_cols), an on-chip Router from the controller to
@@ -29,20 +31,30 @@
 // A layer loaded in one round stays programmed on its tiles: later jobs with the same weights
 // address and shape may skip LOAD_WEIGHTS, so a network whose layers sit on disjoint tile
 // ranges (tile_base) is programmed once and run many times.
-// A bad descriptor (bad magic/flags/activation, impossible shape, no weights loaded) or a
-// failing DMA transfer (unmapped address) ends the job with STATUS.ERROR, an error code and
-// INT_STATUS.ERROR (IRQ if enabled); nothing aborts the simulation.
+// A bad descriptor (bad magic/flags/activation, impossible shape, no weights loaded, output
+// buffer overlapping another buffer), bad data (a NaN or infinite weight or input, a result
+// beyond float32) or a failing DMA transfer (unmapped address; DMA_ERR_* hold the burst's
+// address and response) ends the job with STATUS.ERROR, an error code and INT_STATUS.ERROR
+// (IRQ if enabled); nothing a guest does aborts the simulation. START while busy is refused
+// (STATUS.START_REFUSED; the running job is untouched). SOFT_RESET abandons a running job at
+// once (BUSY clears; the tiles' work in flight is drained and discarded before the next job).
 //
 // Numerics: the output of block b = (r, c) on physical tile t is bit-identical to
 //   core::MatrixEngine(cfg with seed + t).program(Wpad).multiply(Xpad)
 // (Wpad: the block zero-padded to tile_in x tile_out, Xpad: inputs zero-padded), the inputs and
-// results travel as float32 in memory.
+// results travel as float32 in memory. The engine quantises per array block (each row block of
+// array_rows inputs has its own weight scale per column and its own input scale per vector),
+// so even `software` mode is not exact. With `exact` the block products are float64 Xpad Wpad
+// instead (no quantisation, no variation), the tiles still giving time and energy: a driver
+// developer checks the data path bit for bit (exact whenever the float64 sums are, e.g. integer
+// data).
 // Programming replaces a tile's ProgrammedMatrix in place and tells the tile
 // (Tile::reprogrammed), so the physics crossbar read energy follows the new conductances.
 #pragma once
 #include <Eigen/Dense>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -94,8 +106,17 @@ enum : std::uint32_t {
   LAST_JOB_CYCLES = 0x06C,
   PERF_CLEAR = 0x070,
   SCRATCH = 0x074,
+  DMA_ERR_ADDR_LO = 0x078,
+  DMA_ERR_ADDR_HI = 0x07C,
+  DMA_ERR_STATUS = 0x080,
 };
 }  // namespace reg
+
+// Tolerances at the bus edges, for hosts that bend the base protocol (docs/integration.md).
+struct AcceleratorProtocol {
+  bool strict_streaming_width = false;  // CSR access with streaming width 0: burst error (else = length)
+  bool incomplete_is_ok = false;        // a DMA burst left TLM_INCOMPLETE_RESPONSE counts as OK
+};
 
 struct AcceleratorTopConfig {
   int tiles = 4;                     // physical tiles
@@ -108,8 +129,19 @@ struct AcceleratorTopConfig {
   unsigned dma_burst_bytes = 256;    // bytes per DMA transaction (multiple of 4)
   std::uint32_t max_batch = 4096;    // largest batch a job may ask for
   std::uint64_t max_job_bytes = 256ull << 20;  // largest weights / inputs / outputs array of a job (else BadShape)
+  bool exact = false;                // float64 block products, no quantisation (driver checks)
+  AcceleratorProtocol protocol;
   void validate() const;             // throws core::InputError naming the field
 };
+
+// JSON of the same shape (docs/integration.md): {"tiles", "tile_in", "tile_out", "clock_ghz",
+// "dma_burst_bytes", "max_batch", "max_job_bytes", "exact", "protocol": {...}, "engine": {...},
+// "tile": {...}, "energy": {...}}; the groups use the engine / tile / energy loaders. Unknown
+// keys and bad values throw core::InputError naming `source` and the dotted field; the result
+// is validated. load_accelerator_config reads a file (source = its path).
+void apply_json(AcceleratorTopConfig& c, const nlohmann::json& j, const std::string& source);
+nlohmann::json to_json(const AcceleratorTopConfig& c);
+AcceleratorTopConfig load_accelerator_config(const std::string& path);
 
 // The layer descriptor in system memory (little-endian, 56 bytes, 8-byte aligned).
 struct LayerDescriptor {
@@ -147,7 +179,11 @@ enum class AccelError : std::uint32_t {
   OutputDma = 7,
   NoWeights = 8,       // LOAD_WEIGHTS clear but no weights of this shape are programmed (or the
                        // layer needs more than one round of tiles)
-  StartWhileBusy = 9,  // CTRL.START while a job runs (the running job continues)
+  StartWhileBusy = 9,  // reserved: register map 1.0 reported a START while busy here; 1.1
+                       // refuses it with STATUS.START_REFUSED and leaves the job's status alone
+  BadData = 10,        // a weight or input is NaN or infinite
+  BufferOverlap = 11,  // the output buffer overlaps the descriptor, the weights or the inputs
+  ResultRange = 12,    // a result is not finite in float32 (|y| beyond 3.4e38)
 };
 
 // Places a K x N layer onto tiles of tile_in x tile_out: row blocks x column blocks, block
@@ -170,7 +206,7 @@ class AcceleratorTop : public sc_core::sc_module {
  public:
   static constexpr std::uint32_t kCsrBytes = 0x100;
   static constexpr std::uint32_t kId = 0x4D454D54;       // "MEMT"
-  static constexpr std::uint32_t kVersion = 0x00010000;  // 1.0
+  static constexpr std::uint32_t kVersion = 0x00010001;  // 1.1: DMA_ERR_*, START_REFUSED, codes 10-12
 
  private:
   Dma dma_engine_;  // first: `dma` below refers to its socket
@@ -204,6 +240,7 @@ class AcceleratorTop : public sc_core::sc_module {
   void collect_b_transport(int id, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
 
   void write_ctrl(std::uint32_t v, const sc_core::sc_time& delay);
+  bool aborted(std::uint64_t gen) const { return gen != job_gen_; }
   void write_int_status(std::uint32_t clear);
   void soft_reset();
   void set_error(AccelError e);
@@ -213,13 +250,13 @@ class AcceleratorTop : public sc_core::sc_module {
   std::uint64_t reg64(const char* lo, const char* hi);
 
   void control();
-  AccelError run_job();
+  AccelError run_job(std::uint64_t gen);
   void mark_resident(const LayerDescriptor& d, int base, const LayerMapping& m);
   // Blocks [first, last) of the layer on tiles base + (b - first).
   void program_blocks(const std::vector<float>& w, const LayerDescriptor& d, const LayerMapping& m, int base, int first,
                       int last);
   void run_blocks(const std::vector<float>& x, const LayerDescriptor& d, const LayerMapping& m, int base, int first, int last,
-                  Eigen::MatrixXd& Y);
+                  Eigen::MatrixXd& Y, std::uint64_t gen);
 
   AcceleratorTopConfig cfg_;
   TraceHub* trace_;
@@ -232,13 +269,19 @@ class AcceleratorTop : public sc_core::sc_module {
   sc_core::sc_time clk_;
 
   // State.
-  bool busy_ = false, done_ = false, irq_en_ = false, irq_level_ = false, abort_ = false;
+  bool busy_ = false, done_ = false, irq_en_ = false, irq_level_ = false, start_refused_ = false;
+  bool start_pending_ = false;  // an accepted START the controller has not begun yet
+  std::uint64_t job_gen_ = 0;   // incremented by SOFT_RESET: a job of an older generation is abandoned
+  std::uint64_t running_gen_ = 0;  // generation of the job the controller runs
   std::uint32_t int_status_ = 0;
   AccelError error_ = AccelError::None;
-  sc_core::sc_event start_ev_, outputs_ev_, irq_ev_;
+  sc_core::sc_event start_ev_, outputs_ev_, irq_ev_, abort_ev_, drained_ev_;
   sc_core::sc_time job_start_;
   std::vector<std::shared_ptr<Eigen::MatrixXd>> outputs_;
+  std::vector<std::uint64_t> expected_batch_;  // per tile: the batch id the current round waits for
+  std::vector<Eigen::MatrixXd> exact_w_;       // per tile: the padded float64 block (exact mode)
   int outputs_pending_ = 0;
+  int in_flight_ = 0;                          // batches sent to tiles and not yet returned
   std::uint64_t next_job_id_ = 0;
   // What each physical tile holds: block `block` of the K x N layer at `weights_addr`, loaded
   // in one round (valid = false: nothing reusable).

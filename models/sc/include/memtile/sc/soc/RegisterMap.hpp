@@ -3,17 +3,23 @@
 // (RegisterMap::access), the side-effect-free debug path (RegisterMap::debug) and the
 // documentation (RegisterMap::markdown(), checked against docs/registers.md by a test).
 //
-// Access rules (TLM-2.0 base protocol, every path sets exactly one response status):
+// Access rules (TLM-2.0 base protocol, IEEE 1666-2011 §14.17; every path sets exactly one
+// response status; docs/integration.md gives the reasons of each choice):
 //   command other than read/write/ignore                 -> TLM_COMMAND_ERROR_RESPONSE
-//   access starting or ending beyond the bank (overrun)  -> TLM_ADDRESS_ERROR_RESPONSE
-//   data length != 4 or address not 4-byte aligned      -> TLM_COMMAND_ERROR_RESPONSE
-//   streaming width < data length                        -> TLM_BURST_ERROR_RESPONSE
+//   streaming width 0                                    -> taken as the data length (as
+//        VCML's peripherals do); with AccessRules::strict_streaming_width: TLM_BURST_ERROR_RESPONSE
+//   beat (streaming width) starting or ending beyond the bank -> TLM_ADDRESS_ERROR_RESPONSE
 //   byte-enable pointer set (not supported)              -> TLM_BYTE_ENABLE_ERROR_RESPONSE
+//   beat other than 4 bytes, length 0 or not a multiple of the beat
+//                                                        -> TLM_BURST_ERROR_RESPONSE
+//   address not 4-byte aligned                           -> TLM_ADDRESS_ERROR_RESPONSE
 //   offset not in the table (a hole)                     -> TLM_ADDRESS_ERROR_RESPONSE
-//   write to RO / read of WO                             -> TLM_COMMAND_ERROR_RESPONSE
 //   TLM_IGNORE_COMMAND on a mapped register              -> TLM_OK_RESPONSE, no effect
-// The checks run in that order; a null data pointer on read/write is a command error. No
-// access aborts the simulation.
+//   null data pointer on read/write                      -> TLM_COMMAND_ERROR_RESPONSE
+//   write to RO / read of WO                             -> TLM_COMMAND_ERROR_RESPONSE
+// The checks run in that order. A streaming access (length n*4, streaming width 4) is n
+// accesses of the same register, in order (a FIFO-style read of STATUS twice, say). No access
+// aborts the simulation.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -42,9 +48,13 @@ struct Register {
   std::uint32_t value = 0;        // stored value (used when no read callback)
 };
 
+struct AccessRules {
+  bool strict_streaming_width = false;  // streaming width 0 is a burst error (else: = length)
+};
+
 class RegisterMap {
  public:
-  explicit RegisterMap(std::uint32_t size_bytes) : size_(size_bytes) {}
+  explicit RegisterMap(std::uint32_t size_bytes, AccessRules rules = {}) : size_(size_bytes), rules_(rules) {}
   Register& add(Register r);                       // throws std::logic_error on overlap/misalignment
   const std::vector<Register>& registers() const { return regs_; }
   Register* find(std::uint32_t offset);
@@ -66,6 +76,7 @@ class RegisterMap {
 
  private:
   std::uint32_t size_;
+  AccessRules rules_;
   std::vector<Register> regs_;
 };
 

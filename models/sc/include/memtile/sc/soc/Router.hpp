@@ -3,7 +3,8 @@
 // from 0 (base subtracted; restored on return). Used as the accelerator's on-chip router
 // (controller -> tiles) and as the system bus of the example platform (tb/vp).
 //   b_transport: unmapped address or an access running past its region -> address error (the
-//     target is not called); otherwise forwarded, `hop_latency` added to the delay.
+//     target is not called; a streaming access spans its streaming width); otherwise
+//     forwarded, `hop_latency` added to the delay.
 //   transport_dbg: forwarded (clipped to the region), 0 bytes if unmapped; no time.
 //   get_direct_mem_ptr: forwarded; the DMI range is translated back to bus addresses and
 //     clipped to the region. invalidate_direct_mem_ptr from a target is translated and sent to
