@@ -9,10 +9,16 @@
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <vector>
 
 #include "memtile/core/EngineConfig.hpp"
 #include "memtile/core/WireTechnology.hpp"
 #include "memtile/sc/config/EnergyTable.hpp"  // AdcKind
+
+namespace memtile::core {
+template <class S>
+struct Param;
+}  // namespace memtile::core
 
 namespace memtile::sc {
 
@@ -128,5 +134,11 @@ void apply_json(TileConfig& t, const nlohmann::json& j, const std::string& sourc
 void apply_json(NeuronConfig& n, const nlohmann::json& j, const std::string& source);
 nlohmann::json to_json(const TileConfig& t);
 nlohmann::json to_json(const NeuronConfig& n);
+
+// TileConfig's JSON keys, once (core/ParamTable.hpp): JSON in/out, the range checks of
+// validate() and the tile section of docs/config.md follow from it. The groups wire, mapping
+// and rtl are nested rows (fields "tile.wire.node_nm").
+const std::vector<core::Param<TileConfig>>& tile_params();
+std::string tile_config_markdown();
 
 }  // namespace memtile::sc
