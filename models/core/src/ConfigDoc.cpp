@@ -8,7 +8,7 @@ std::string config_reference_markdown() {
   std::string s =
       "# Configuration reference\n\n"
       "Generated from the parameter tables in the source (`core::engine_params()` in "
-      "models/core/src/EngineConfig.cpp, `sc::tile_params()` in models/sc/src/config/TileConfig.cpp); "
+      "models/core/src/EngineConfig.cpp, `sc::tile_params()` and `sc::energy_params()` in models/sc/src/config/); "
       "the test `test_sc_config_doc` fails when this file and the tables differ and writes the "
       "regenerated file to `<build>/config.md`.\n\n"
       "Every field is set in JSON (unknown keys are an error naming the key), and the "

@@ -1,6 +1,7 @@
 #include "memtile/sc/config/ConfigDoc.hpp"
 
 #include "memtile/core/ConfigDoc.hpp"
+#include "memtile/sc/config/EnergyTable.hpp"
 #include "memtile/sc/config/TileConfig.hpp"
 
 namespace memtile::sc {
@@ -18,6 +19,15 @@ std::string config_reference_markdown() {
       "with a two's-complement or differential encoding, the worst-case ADC full scale, no "
       "rounded slice products or sign-magnitude converters, a SAR ADC and radc 2 .. 65536.\n\n";
   s += tile_config_markdown();
+  s +=
+      "\n## energy\n\n"
+      "Energy and area figures (`sc::EnergyTable`, `sc::energy_params()` in "
+      "models/sc/src/config/EnergyTable.cpp): the `energy` group of a `memtile run` "
+      "configuration, or a whole file such as configs/energy/isaac32nm.json. Each group "
+      "also takes a `source` text (where its figures come from), carried into reports; "
+      "`comment` and `units` at the top are free text. Defaults: ISAAC's 32 nm table, "
+      "NeuroSim's write pulse.\n\n";
+  s += energy_config_markdown();
   return s;
 }
 

@@ -29,7 +29,7 @@ struct Param {
   std::string doc;   // one line
   bool is_switch = false;  // a flag without a value (booleans)
   std::string type_name;   // of the flag's value in --help: FLOAT, INT, NAME, LIST, RxC
-  std::function<nlohmann::json(const S&)> get;
+  std::function<nlohmann::json(const S&)> get;  // null = not set (the key is left out of JSON)
   // Type-checks and stores the JSON value; `field` names it in an InputError.
   std::function<void(S&, const nlohmann::json&, const std::string& field)> set;
   // Range check of the stored value alone; throws InputError naming `field`.

@@ -208,7 +208,10 @@ Param<S> group_param(std::string name, std::string doc, std::vector<Param<S>> ro
 template <class S>
 nlohmann::json params_to_json(const std::vector<Param<S>>& table, const S& s) {
   nlohmann::json j = nlohmann::json::object();
-  for (const Param<S>& p : table) j[p.name] = p.get(s);
+  for (const Param<S>& p : table) {
+    nlohmann::json v = p.get(s);
+    if (!v.is_null()) j[p.name] = std::move(v);  // null: an optional row that is not set
+  }
   return j;
 }
 

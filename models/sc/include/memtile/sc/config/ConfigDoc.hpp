@@ -1,5 +1,5 @@
 // docs/config.md: the engine section (core::config_reference_markdown()) followed by the
-// sections of the SystemC layer's configuration tables (tile).
+// sections of the SystemC layer's configuration tables (tile, energy).
 #pragma once
 #include <string>
 
