@@ -56,6 +56,13 @@ void NeuronConfig::validate() const {
   require(std::isfinite(input_v_per_unit), "neuron.input_v_per_unit", "must be a finite number");
 }
 
+std::string vcd_base_path(const std::string& flag_value) {
+  const std::string ext = ".vcd";
+  if (flag_value.size() > ext.size() && flag_value.compare(flag_value.size() - ext.size(), ext.size(), ext) == 0)
+    return flag_value.substr(0, flag_value.size() - ext.size());
+  return flag_value;
+}
+
 void TraceConfig::validate() const {
   require(adc_trace_column >= 0, "trace.adc_trace_column", "must be >= 0");
 }

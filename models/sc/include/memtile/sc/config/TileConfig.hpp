@@ -67,6 +67,10 @@ struct TraceConfig {
   void validate() const;
 };
 
+// The VCD base name (TraceConfig::vcd_path) of a `--vcd` flag value, the same for every
+// command: "out/w.vcd" and "out/w" both give "out/w" (the file written is out/w.vcd).
+std::string vcd_base_path(const std::string& flag_value);
+
 // Per-block choice between the Verilated RTL (rtl/, docs/rtl.md) and the behavioural C++ model.
 // Defaults: all behavioural, i.e. the tile exactly as without RTL (numbers and timing). When any
 // block is RTL the tile runs its clocked digital periphery (models/sc/src/rtl/RtlPeriphery.hpp):
