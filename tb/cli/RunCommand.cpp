@@ -41,8 +41,22 @@ namespace {
 using core::InputError;
 using nlohmann::json;
 
+// The default model, found relative to the running binary: <prefix>/bin/memtile ->
+// <prefix>/share/memtile/networks (the installed layout, tb/CMakeLists.txt's install rules);
+// a binary in its build tree falls back to the networks folder it was built from.
+std::string default_model_path() {
+  const std::string file = "lenet5_fmnist.onnx";
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::filesystem::path installed = exe.parent_path().parent_path() / "share" / "memtile" / "networks" / file;
+    if (std::filesystem::exists(installed, ec)) return installed.string();
+  }
+  return std::string(MEMTILE_NETWORKS_DIR) + "/" + file;
+}
+
 struct RunOptions {
-  std::string model = std::string(MEMTILE_NETWORKS_DIR) + "/lenet5_fmnist.onnx";
+  std::string model = default_model_path();
   std::string dataset = "fashion-mnist";
   std::string config, report, csv, vcd, trace;
   std::int64_t limit = 1000;
@@ -217,7 +231,8 @@ Runner add_run_command(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "Worker threads of the engine; 0 = hardware concurrency; results do not depend on it [config or 0]");
   cmd->add_option("--report", o->report, "Write the JSON report here (written only at the end of a successful run)");
   cmd->add_option("--csv", o->csv, "Write the per-layer table as CSV here");
-  cmd->add_option("--vcd", o->vcd, "Write a VCD waveform (per-tile phases, cumulative energies, ADC codes)");
+  cmd->add_option("--vcd", o->vcd,
+                  "Write a VCD waveform PATH[.vcd] (per-tile phases, cumulative energies, ADC codes); .vcd is added if missing");
   cmd->add_option("--trace", o->trace, "Write a Perfetto/Chrome trace JSON (load it in ui.perfetto.dev)");
   cmd->add_option("--trace-vectors", o->trace_vectors, "Trace the first N input vectors per tile [config or 16]");
   cmd->add_flag("--ideal", o->ideal, "Run the float64 reference only (ONNX import + exact products), no accelerator: its accuracy is the one to compare with PyTorch's; argmax_agreement_with_float is 1 by construction");
@@ -244,8 +259,8 @@ Runner add_run_command(CLI::App& app) {
     for (auto [p, w] : {std::pair{&o->report, "report"}, {&o->csv, "CSV"}, {&o->vcd, "VCD"}, {&o->trace, "trace"}})
       check_output_path(*p, w);
     if (!o->vcd.empty()) {
-      core::require(o->vcd.size() > 4 && o->vcd.substr(o->vcd.size() - 4) == ".vcd", o->vcd, "VCD file name must end in .vcd");
-      rc.trace.vcd_path = o->vcd.substr(0, o->vcd.size() - 4);
+      rc.trace.vcd_path = sc::vcd_base_path(o->vcd);  // "w.vcd" and "w" both write w.vcd
+      o->vcd = rc.trace.vcd_path + ".vcd";
     }
     rc.trace.perfetto_path = o->trace;
     if (cmd->count("--trace-vectors")) rc.trace.trace_vectors = o->trace_vectors;

@@ -6,7 +6,7 @@
 // The driver writes a K x N layer and a batch of inputs to memory, writes the layer
 // descriptor, programs DESC_ADDR, sets CTRL = IRQ_EN | START, sleeps until the interrupt,
 // checks STATUS, reads the results and the performance counters and prints results against
-// the exact product, latency and energy. --vcd / --perfetto write traces.
+// the exact product, latency and energy. --vcd / --trace write traces (as in `memtile run`).
 #include <CLI/CLI.hpp>
 #include <Eigen/Dense>
 #include <cstdio>
@@ -170,8 +170,9 @@ int sc_main(int argc, char* argv[]) {
   app.add_flag("--relu", o.relu, "ReLU activation");
   app.add_option("--seed", o.seed, "data seed");
   app.add_option("--quantum-ns", o.quantum_ns, "global quantum of the temporal decoupling");
-  app.add_option("--vcd", o.vcd, "VCD file (without .vcd)");
-  app.add_option("--perfetto", o.perfetto, "Perfetto / Chrome trace JSON");
+  // The same flags as `memtile run`: --vcd PATH[.vcd], --trace (--perfetto kept as an alias).
+  app.add_option("--vcd", o.vcd, "Write a VCD waveform PATH[.vcd]; .vcd is added if missing");
+  app.add_option("--trace,--perfetto", o.perfetto, "Write a Perfetto/Chrome trace JSON (load it in ui.perfetto.dev)");
   app.add_option("--config", o.config,
                  "accelerator configuration JSON (tiles, tile_in, tile_out, clock_ghz, dma_burst_bytes, exact, "
                  "protocol, engine, tile, energy; docs/integration.md)");
@@ -217,7 +218,7 @@ int sc_main(int argc, char* argv[]) {
   sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DISPLAY | sc_core::SC_STOP);
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(o.quantum_ns, SC_NS));
   sc::TraceConfig tc;
-  tc.vcd_path = o.vcd;
+  tc.vcd_path = sc::vcd_base_path(o.vcd);
   tc.perfetto_path = o.perfetto;
   sc::TraceHub trace(tc);
   Cpu cpu("cpu", o);

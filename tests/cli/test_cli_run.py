@@ -78,6 +78,10 @@ with tempfile.TemporaryDirectory() as d:
     check(open(p("t.json")).read() == open(p("t2.json")).read(), "same seed, same trace bytes")
     vcd1, vcd2 = open(p("w.vcd")).read().split("$enddefinitions")[1], open(p("w2.vcd")).read().split("$enddefinitions")[1]
     check(vcd1 == vcd2, "same seed, same VCD value changes")
+    # --vcd takes the path with or without .vcd, as memtile_vp's (docs/run.md, output convention).
+    r3 = run("--limit", "2", "--batch", "2", "--quiet", "--vcd", p("plain"))
+    check(r3.returncode == 0 and os.path.exists(p("plain.vcd")) and not os.path.exists(p("plain")),
+          f"--vcd without .vcd writes plain.vcd: {r3.stderr}")
     r_eng = run("--limit", "24", "--batch", "8", "--report", p("eng.json"), "--seed", "3", "--engine-only")
     check(r_eng.returncode == 0 and json.load(open(p("eng.json")))["accuracy"] == rep["accuracy"],
           "--engine-only gives the SystemC model's numbers")

@@ -59,8 +59,8 @@ BOOST_AUTO_TEST_CASE(defaults_are_behavioural_and_json_round_trips) {
 
 BOOST_AUTO_TEST_CASE(json_errors_name_the_field) {
   expect_error([] { parse(R"({"rtl": {"adder": true}})"); }, {"run.json: tile.rtl.adder", "unknown key"});
-  expect_error([] { parse(R"({"rtl": {"sar_adc": 1}})"); }, {"tile.rtl.sar_adc", "wrong type"});
-  expect_error([] { parse(R"({"rtl": true})"); }, {"tile.rtl", "must be an object"});
+  expect_error([] { parse(R"({"rtl": {"sar_adc": 1}})"); }, {"run.json: tile.rtl.sar_adc", "must be true or false"});
+  expect_error([] { parse(R"({"rtl": true})"); }, {"run.json: tile.rtl", "must be a JSON object"});
 }
 
 BOOST_AUTO_TEST_CASE(switches_that_cannot_apply_are_rejected_before_elaboration) {

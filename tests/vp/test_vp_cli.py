@@ -76,5 +76,16 @@ with tempfile.TemporaryDirectory() as d:
         check(len(lines) == 1 and needle in lines[0], f"{args}: one line naming {needle!r}: {r.stderr!r}")
         check(not os.path.exists(os.path.join(d, "never.json")), f"{args}: no trace written")
 
+# The same trace flags as `memtile run`: --vcd PATH[.vcd], --trace FILE.json.
+with tempfile.TemporaryDirectory() as d:
+    for vcd_arg in ("with_ext.vcd", "without_ext"):
+        r = run("-k", "8", "-n", "8", "--batch", "1", "--vcd", os.path.join(d, vcd_arg),
+                "--trace", os.path.join(d, vcd_arg + ".json"))
+        base = vcd_arg[:-4] if vcd_arg.endswith(".vcd") else vcd_arg
+        check(r.returncode == 0, f"--vcd {vcd_arg} --trace exits 0: {r.stderr}")
+        check(os.path.exists(os.path.join(d, base + ".vcd")) and not os.path.exists(os.path.join(d, base + ".vcd.vcd")),
+              f"--vcd {vcd_arg} writes {base}.vcd: {os.listdir(d)}")
+        check(os.path.getsize(os.path.join(d, vcd_arg + ".json")) > 0, f"--trace writes the Perfetto JSON: {os.listdir(d)}")
+
 print(f"{len(failures)} failed")
 sys.exit(1 if failures else 0)

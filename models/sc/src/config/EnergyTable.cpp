@@ -1,25 +1,20 @@
 #include "memtile/sc/config/EnergyTable.hpp"
 
 #include <cmath>
+#include <functional>
+#include <limits>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/Messages.hpp"
-#include "config/JsonGroup.hpp"
+#include "memtile/core/ParamTable.hpp"
 
 namespace memtile::sc {
 using core::InputError;
 using core::require;
 using nlohmann::json;
-
-namespace {
-void nonneg(double v, const std::string& field) {
-  require(std::isfinite(v), "energy." + field, "must be a finite number");
-  require(v >= 0, "energy." + field, "must be >= 0, got " + core::eng(v));
-}
-}  // namespace
 
 std::string to_string(AdcKind k) { return k == AdcKind::Sar ? "sar" : "flash"; }
 AdcKind parse_adc_kind(const std::string& s) {
@@ -28,29 +23,7 @@ AdcKind parse_adc_kind(const std::string& s) {
   throw InputError("tile.adc_kind: '" + s + "' is not one of sar, flash");
 }
 
-void EnergyTable::validate() const {
-  nonneg(adc_energy_pj, "adc.energy_per_conversion_pj");
-  require(std::isfinite(adc_sample_rate_gsps) && adc_sample_rate_gsps > 0, "energy.adc.sample_rate_gsps",
-          "must be a finite number > 0, got " + core::eng(adc_sample_rate_gsps));
-  require(adc_ref_bits >= 1 && adc_ref_bits <= 16, "energy.adc.ref_bits", "must be 1..16");
-  nonneg(adc_walden_fom_fj_per_step, "adc.walden_fom_fj_per_step");
-  nonneg(adc_area_um2, "adc.area_um2");
-  nonneg(dac_energy_1bit_pj, "dac.energy_per_conversion_1bit_pj");
-  nonneg(dac_area_1bit_um2, "dac.area_1bit_um2");
-  nonneg(sample_hold_energy_pj, "sample_hold.energy_per_sample_pj");
-  nonneg(sample_hold_area_um2, "sample_hold.area_um2");
-  nonneg(crossbar_power_mw, "crossbar.power_mw");
-  require(crossbar_ref_rows >= 1, "energy.crossbar.ref_rows", "must be >= 1");
-  require(crossbar_ref_cols >= 1, "energy.crossbar.ref_cols", "must be >= 1");
-  nonneg(crossbar_area_um2, "crossbar.area_um2");
-  nonneg(shift_add_energy_pj, "shift_add.energy_per_op_pj");
-  nonneg(shift_add_area_um2, "shift_add.area_um2");
-  nonneg(shift_add_units_per_adc, "shift_add.units_per_adc");
-  nonneg(neuron_digital_energy_pj, "neuron.digital_energy_per_op_pj");
-  nonneg(write_voltage_v, "programming.write_voltage_v");
-  nonneg(write_pulse_ns, "programming.write_pulse_ns");
-  require(write_pulses_per_cell >= 0, "energy.programming.pulses_per_cell", "must be >= 0");
-}
+void EnergyTable::validate() const { core::check_group(energy_params(), *this, "energy"); }
 
 double EnergyTable::adc_conversion_pj(int bits) const {
   if (adc_walden_fom_fj_per_step > 0) return adc_walden_fom_fj_per_step * 1e-3 * std::ldexp(1.0, bits);
@@ -74,84 +47,140 @@ double EnergyTable::crossbar_area_at_um2(int rows, int cols) const {
          (static_cast<double>(crossbar_ref_rows) * crossbar_ref_cols);
 }
 
+namespace {
+using C = EnergyTable;
+
+// A string row; `get` returns null when the value is not set (left out of to_json).
+core::Param<C> text_row(std::string name, std::string doc, std::function<json(const C&)> get,
+                        std::function<void(C&, const std::string&)> set) {
+  core::Param<C> p;
+  p.name = std::move(name);
+  p.range = "text";
+  p.type_name = "TEXT";
+  p.doc = std::move(doc);
+  p.get = std::move(get);
+  p.set = [set](C& s, const json& v, const std::string& field) {
+    require(v.is_string(), field, "must be a string");
+    set(s, v.get<std::string>());
+  };
+  p.check = [](const C&, const std::string&) {};
+  p.parse_text = [](const std::string& text, const std::string&) { return json(text); };
+  return p;
+}
+
+// The "source" row of group `g`: the reference of its figures, carried into reports.
+core::Param<C> source_row(const std::string& g) {
+  return text_row(
+      "source", "Where the figures of this group come from (carried into reports)",
+      [g](const C& s) {
+        const auto it = s.sources.find(g);
+        return it == s.sources.end() ? json() : json(it->second);
+      },
+      [g](C& s, const std::string& v) {
+        if (!v.empty()) s.sources[g] = v;
+      });
+}
+}  // namespace
+
+const std::vector<core::Param<EnergyTable>>& energy_params() {
+  // The energy table's figures, once: JSON in/out, range checks and the energy section of
+  // docs/config.md follow. Defaults: ISAAC (32 nm) and NeuroSim's write pulse.
+  static const std::vector<core::Param<C>> table = [] {
+    using core::int_param;
+    using core::real_param;
+    const double inf = std::numeric_limits<double>::infinity();
+    const core::RealRange positive{0, inf, true}, non_negative{0, inf};
+    const long double int_max = std::numeric_limits<int>::max();
+    std::vector<core::Param<C>> t;
+    t.push_back(text_row("name", "Name of the table, carried into reports", [](const C& s) { return json(s.name); },
+                         [](C& s, const std::string& v) { s.name = v; }));
+    for (const char* free : {"comment", "units"})
+      t.push_back(text_row(free, "Free text for readers of the file (ignored)", [](const C&) { return json(); },
+                           [](C&, const std::string&) {}));
+    {
+      std::vector<core::Param<C>> g{source_row("adc")};
+      g.push_back(real_param<C>("energy_per_conversion_pj", "", &C::adc_energy_pj, "pJ", non_negative,
+                                "Energy per conversion at ref_bits"));
+      g.push_back(real_param<C>("sample_rate_gsps", "", &C::adc_sample_rate_gsps, "GS/s", positive,
+                                "Sample rate at ref_bits (a SAR's scales as ref_bits / bits)"));
+      g.push_back(int_param<C>("ref_bits", "", &C::adc_ref_bits, "bits", 1, 16, "1 .. 16",
+                               "Resolution of the reference point"));
+      g.push_back(real_param<C>("walden_fom_fj_per_step", "", &C::adc_walden_fom_fj_per_step, "fJ/step", non_negative,
+                                "Walden figure of merit: E = FOM x 2^bits; 0 = implied by the reference point"));
+      g.push_back(real_param<C>("area_um2", "", &C::adc_area_um2, "um^2", non_negative,
+                                "Area of one ADC at ref_bits, scaled as 2^bits"));
+      t.push_back(core::group_param<C>("adc", "ADC reference point", g));
+    }
+    {
+      std::vector<core::Param<C>> g{source_row("dac")};
+      g.push_back(real_param<C>("energy_per_conversion_1bit_pj", "", &C::dac_energy_1bit_pj, "pJ", non_negative,
+                                "Energy of a 1-bit conversion; a b-bit slice costs 2^b - 1 of them"));
+      g.push_back(real_param<C>("area_1bit_um2", "", &C::dac_area_1bit_um2, "um^2", non_negative,
+                                "Area of a 1-bit DAC; a b-bit DAC is 2^b - 1 of them"));
+      t.push_back(core::group_param<C>("dac", "Unit-element DAC", g));
+    }
+    {
+      std::vector<core::Param<C>> g{source_row("sample_hold")};
+      g.push_back(real_param<C>("energy_per_sample_pj", "", &C::sample_hold_energy_pj, "pJ", non_negative,
+                                "Energy per sample"));
+      g.push_back(real_param<C>("area_um2", "", &C::sample_hold_area_um2, "um^2", non_negative,
+                                "Area of one sample-and-hold"));
+      t.push_back(core::group_param<C>("sample_hold", "Sample-and-hold per column", g));
+    }
+    {
+      std::vector<core::Param<C>> g{source_row("crossbar")};
+      g.push_back(core::choice_param<C>("read_energy_model", "", &C::crossbar_model,
+                                        {{"physics", CrossbarEnergyModel::Physics}, {"table", CrossbarEnergyModel::Table}},
+                                        "physics: V^2 G t of the actual reads; table: power_mw scaled by cells"));
+      g.push_back(real_param<C>("power_mw", "", &C::crossbar_power_mw, "mW", non_negative,
+                                "Read power of the reference array (table model)"));
+      g.push_back(int_param<C>("ref_rows", "", &C::crossbar_ref_rows, "rows", 1, int_max, ">= 1",
+                               "Rows of the reference array"));
+      g.push_back(int_param<C>("ref_cols", "", &C::crossbar_ref_cols, "columns", 1, int_max, ">= 1",
+                               "Columns of the reference array"));
+      g.push_back(real_param<C>("area_um2", "", &C::crossbar_area_um2, "um^2", non_negative,
+                                "Area of the reference array, scaled by cell count"));
+      t.push_back(core::group_param<C>("crossbar", "Crossbar array", g));
+    }
+    {
+      std::vector<core::Param<C>> g{source_row("shift_add")};
+      g.push_back(real_param<C>("energy_per_op_pj", "", &C::shift_add_energy_pj, "pJ", non_negative,
+                                "Energy per add"));
+      g.push_back(real_param<C>("area_um2", "", &C::shift_add_area_um2, "um^2", non_negative, "Area of one unit"));
+      g.push_back(real_param<C>("units_per_adc", "", &C::shift_add_units_per_adc, "units", non_negative,
+                                "Shift-add units per ADC"));
+      t.push_back(core::group_param<C>("shift_add", "Shift-and-add units", g));
+    }
+    {
+      std::vector<core::Param<C>> g{source_row("neuron")};
+      g.push_back(real_param<C>("digital_energy_per_op_pj", "", &C::neuron_digital_energy_pj, "pJ", non_negative,
+                                "Energy per digital activation (the analog neuron's comes from its circuit)"));
+      t.push_back(core::group_param<C>("neuron", "Digital activation", g));
+    }
+    {
+      std::vector<core::Param<C>> g{source_row("programming")};
+      g.push_back(real_param<C>("write_voltage_v", "", &C::write_voltage_v, "V", non_negative,
+                                "Write pulse amplitude; energy V^2 G t per pulse"));
+      g.push_back(real_param<C>("write_pulse_ns", "", &C::write_pulse_ns, "ns", non_negative, "Write pulse width"));
+      g.push_back(int_param<C>("pulses_per_cell", "", &C::write_pulses_per_cell, "pulses", 0, int_max, ">= 0",
+                               "Program-and-verify pulses per cell (1 = single shot)"));
+      t.push_back(core::group_param<C>("programming", "Cell programming", g));
+    }
+    return t;
+  }();
+  return table;
+}
+
+std::string energy_config_markdown() { return core::params_markdown(energy_params()); }
+
 void apply_json(EnergyTable& t, const json& j, const std::string& source) {
-  const std::string pre = source.empty() ? "energy" : source + ": energy";
-  require(j.is_object(), pre, "must be a JSON object");
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const std::string& g = it.key();
-    if (g == "name") {
-      require(it->is_string(), pre + ".name", "must be a string");
-      t.name = it->get<std::string>();
-      continue;
-    }
-    if (g == "comment" || g == "units") continue;  // free text for readers of the file
-    require(it->is_object(), pre + "." + g, "must be an object");
-    detail::JsonGroup G{*it, pre + "." + g, {}};
-    std::string src;
-    G.get("source", src);
-    if (!src.empty()) t.sources[g] = src;
-    if (g == "adc") {
-      G.get("energy_per_conversion_pj", t.adc_energy_pj);
-      G.get("sample_rate_gsps", t.adc_sample_rate_gsps);
-      G.get("ref_bits", t.adc_ref_bits);
-      G.get("walden_fom_fj_per_step", t.adc_walden_fom_fj_per_step);
-      G.get("area_um2", t.adc_area_um2);
-    } else if (g == "dac") {
-      G.get("energy_per_conversion_1bit_pj", t.dac_energy_1bit_pj);
-      G.get("area_1bit_um2", t.dac_area_1bit_um2);
-    } else if (g == "sample_hold") {
-      G.get("energy_per_sample_pj", t.sample_hold_energy_pj);
-      G.get("area_um2", t.sample_hold_area_um2);
-    } else if (g == "crossbar") {
-      std::string model;
-      G.get("read_energy_model", model);
-      if (!model.empty()) {
-        if (model == "physics") t.crossbar_model = CrossbarEnergyModel::Physics;
-        else if (model == "table") t.crossbar_model = CrossbarEnergyModel::Table;
-        else throw InputError(pre + ".crossbar.read_energy_model: '" + model + "' is not one of physics, table");
-      }
-      G.get("power_mw", t.crossbar_power_mw);
-      G.get("ref_rows", t.crossbar_ref_rows);
-      G.get("ref_cols", t.crossbar_ref_cols);
-      G.get("area_um2", t.crossbar_area_um2);
-    } else if (g == "shift_add") {
-      G.get("energy_per_op_pj", t.shift_add_energy_pj);
-      G.get("area_um2", t.shift_add_area_um2);
-      G.get("units_per_adc", t.shift_add_units_per_adc);
-    } else if (g == "neuron") {
-      G.get("digital_energy_per_op_pj", t.neuron_digital_energy_pj);
-    } else if (g == "programming") {
-      G.get("write_voltage_v", t.write_voltage_v);
-      G.get("write_pulse_ns", t.write_pulse_ns);
-      G.get("pulses_per_cell", t.write_pulses_per_cell);
-    } else {
-      throw InputError(pre + "." + g + ": unknown key");
-    }
-    G.finish();
-  }
+  // `source` is a file or already names the group ("run.json: energy").
+  const bool named = source.size() >= 6 && source.compare(source.size() - 6, 6, "energy") == 0;
+  core::apply_group(energy_params(), t, j, source.empty() ? "energy" : named ? source : source + ": energy");
   t.validate();
 }
 
-json to_json(const EnergyTable& t) {
-  json j;
-  j["name"] = t.name;
-  j["adc"] = {{"energy_per_conversion_pj", t.adc_energy_pj}, {"sample_rate_gsps", t.adc_sample_rate_gsps},
-              {"ref_bits", t.adc_ref_bits},
-              {"walden_fom_fj_per_step", t.adc_walden_fom_fj_per_step}, {"area_um2", t.adc_area_um2}};
-  j["dac"] = {{"energy_per_conversion_1bit_pj", t.dac_energy_1bit_pj}, {"area_1bit_um2", t.dac_area_1bit_um2}};
-  j["sample_hold"] = {{"energy_per_sample_pj", t.sample_hold_energy_pj}, {"area_um2", t.sample_hold_area_um2}};
-  j["crossbar"] = {{"read_energy_model", t.crossbar_model == CrossbarEnergyModel::Physics ? "physics" : "table"},
-                   {"power_mw", t.crossbar_power_mw}, {"ref_rows", t.crossbar_ref_rows},
-                   {"ref_cols", t.crossbar_ref_cols}, {"area_um2", t.crossbar_area_um2}};
-  j["shift_add"] = {{"energy_per_op_pj", t.shift_add_energy_pj}, {"area_um2", t.shift_add_area_um2},
-                    {"units_per_adc", t.shift_add_units_per_adc}};
-  j["neuron"] = {{"digital_energy_per_op_pj", t.neuron_digital_energy_pj}};
-  j["programming"] = {{"write_voltage_v", t.write_voltage_v}, {"write_pulse_ns", t.write_pulse_ns},
-                      {"pulses_per_cell", t.write_pulses_per_cell}};
-  for (const auto& [g, s] : t.sources)
-    if (j.contains(g)) j[g]["source"] = s;
-  return j;
-}
+json to_json(const EnergyTable& t) { return core::params_to_json(energy_params(), t); }
 
 void apply_json_file(EnergyTable& t, const std::string& path) {
   std::ifstream f(path);

@@ -1,11 +1,13 @@
 #include "memtile/sc/config/TileConfig.hpp"
 
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "config/JsonGroup.hpp"
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/Messages.hpp"
+#include "memtile/core/ParamTable.hpp"
 #include "memtile/core/WireTechnology.hpp"
 
 namespace memtile::sc {
@@ -54,36 +56,22 @@ void NeuronConfig::validate() const {
   require(std::isfinite(input_v_per_unit), "neuron.input_v_per_unit", "must be a finite number");
 }
 
+std::string vcd_base_path(const std::string& flag_value) {
+  const std::string ext = ".vcd";
+  if (flag_value.size() > ext.size() && flag_value.compare(flag_value.size() - ext.size(), ext.size(), ext) == 0)
+    return flag_value.substr(0, flag_value.size() - ext.size());
+  return flag_value;
+}
+
 void TraceConfig::validate() const {
   require(adc_trace_column >= 0, "trace.adc_trace_column", "must be >= 0");
 }
 
 void TileConfig::validate() const {
-  finite_pos(clock_ghz, "tile.clock_ghz");
-  require(adc_bits == -1 || (adc_bits >= 1 && adc_bits <= 16), "tile.adc_bits",
-          "must be 1..16 (or -1 = from radc), got " + std::to_string(adc_bits));
-  require(adc_mux >= 1, "tile.adc_mux", "must be >= 1 column per ADC, got " + std::to_string(adc_mux));
-  finite_pos(dac_settle_ns, "tile.dac_settle_ns", true);
-  finite_pos(read_pulse_ns, "tile.read_pulse_ns", true);
+  core::check_group(tile_params(), *this, "tile");
+  // Not a JSON key (AcceleratorModel sets it from `mapping`), so not a row.
   require(replication >= 1 && replication <= 1 << 20, "tile.replication",
           "must be 1 .. 2^20 copies, got " + std::to_string(replication));
-  mapping.validate();
-  require(sample_cycles >= 0, "tile.sample_cycles", "must be >= 0");
-  require(std::isfinite(settle_factor), "tile.settle_factor", "must be a finite number");
-  require(shift_add_cycles >= 0, "tile.shift_add_cycles", "must be >= 0");
-  require(reduce_cycles_per_level >= 0, "tile.reduce_cycles_per_level", "must be >= 0");
-  require(scale_cycles >= 0, "tile.scale_cycles", "must be >= 0");
-  finite_pos(quantum_ns, "tile.quantum_ns");
-  finite_pos(wire.node_nm, "tile.wire.node_nm");
-  finite_pos(wire.metal_thickness_nm, "tile.wire.thickness_nm");
-  finite_pos(wire.ild_height_nm, "tile.wire.ild_height_nm");
-  finite_pos(wire.relative_permittivity, "tile.wire.eps_r");
-  finite_pos(wire.resistivity_ohm_m, "tile.wire.rho_ohm_m");
-  finite_pos(wire.mean_free_path_nm, "tile.wire.mean_free_path_nm");
-  require(std::isfinite(wire.specularity) && wire.specularity >= 0 && wire.specularity <= 1, "tile.wire.specularity", "must be in [0, 1]");
-  require(std::isfinite(wire.grain_reflection) && wire.grain_reflection > 0 && wire.grain_reflection < 1,
-          "tile.wire.grain_reflection", "must be in (0, 1)");
-  finite_pos(wire_driver_ohm, "tile.wire.driver_ohm", true);
 }
 
 int MappingConfig::replication_of(const std::string& layer) const {
@@ -92,11 +80,12 @@ int MappingConfig::replication_of(const std::string& layer) const {
 }
 
 void MappingConfig::validate() const {
-  const auto copies = [](int r, const std::string& f) {
-    require(r >= 1 && r <= 1 << 20, f, "must be 1 .. 2^20 copies, got " + std::to_string(r));
-  };
-  copies(replication, "tile.mapping.replication");
-  for (const auto& [name, r] : layer_replication) copies(r, "tile.mapping.layer_replication." + name);
+  for (const auto& row : tile_params())
+    if (row.name == "mapping") {
+      TileConfig t;
+      t.mapping = *this;
+      row.check(t, "tile.mapping");
+    }
 }
 
 int TileConfig::resolved_adc_bits(const core::EngineConfig& engine) const {
@@ -167,94 +156,138 @@ json to_json(const NeuronConfig& n) {
           {"sample_ns", n.sample_ns}, {"input_v_per_unit", n.input_v_per_unit}};
 }
 
-void apply_json(TileConfig& t, const json& j, const std::string& source) {
-  const std::string pre = source.empty() ? "tile" : source + ": tile";
-  require(j.is_object(), pre, "must be a JSON object");
-  detail::JsonGroup G{j, pre, {}};
-  G.get("clock_ghz", t.clock_ghz);
-  std::string kind;
-  G.get("adc_kind", kind);
-  if (!kind.empty()) t.adc_kind = parse_adc_kind(kind);
-  G.get("adc_bits", t.adc_bits);
-  G.get("adc_mux", t.adc_mux);
-  G.get("pipeline", t.pipeline);
-  G.get("dac_settle_ns", t.dac_settle_ns);
-  G.get("read_pulse_ns", t.read_pulse_ns);
-  G.get("gate_unused", t.gate_unused);
-  G.get("sample_cycles", t.sample_cycles);
-  G.get("settle_factor", t.settle_factor);
-  G.get("shift_add_cycles", t.shift_add_cycles);
-  G.get("reduce_cycles_per_level", t.reduce_cycles_per_level);
-  G.get("scale_cycles", t.scale_cycles);
-  G.get("quantum_ns", t.quantum_ns);
-  G.seen.insert("wire");
-  if (j.contains("wire")) {
-    const json& w = j.at("wire");
-    require(w.is_object(), pre + ".wire", "must be an object");
-    detail::JsonGroup W{w, pre + ".wire", {}};
-    W.get("node_nm", t.wire.node_nm);
-    W.get("thickness_nm", t.wire.metal_thickness_nm);
-    W.get("ild_height_nm", t.wire.ild_height_nm);
-    W.get("eps_r", t.wire.relative_permittivity);
-    W.get("rho_ohm_m", t.wire.resistivity_ohm_m);
-    W.get("mean_free_path_nm", t.wire.mean_free_path_nm);
-    W.get("specularity", t.wire.specularity);
-    W.get("grain_reflection", t.wire.grain_reflection);
-    W.get("driver_ohm", t.wire_driver_ohm);
-    W.finish();
-  }
-  G.seen.insert("mapping");
-  if (j.contains("mapping")) {
-    const json& m = j.at("mapping");
-    require(m.is_object(), pre + ".mapping", "must be an object {\"replication\", \"layer_replication\", \"layer_pipeline\", \"array_budget\"}");
-    detail::JsonGroup M{m, pre + ".mapping", {}};
-    M.get("replication", t.mapping.replication);
-    M.seen.insert("layer_replication");
-    if (m.contains("layer_replication")) {
-      const json& r = m.at("layer_replication");
-      require(r.is_object(), pre + ".mapping.layer_replication", "must be an object {layer name: copies}");
-      for (auto it = r.begin(); it != r.end(); ++it) {
-        require(it->is_number_integer(), pre + ".mapping.layer_replication." + it.key(), "must be an integer number of copies");
-        t.mapping.layer_replication[it.key()] = it->get<int>();
-      }
+const std::vector<core::Param<TileConfig>>& tile_params() {
+  // The tile's tunables, once: JSON in/out, range checks and docs/config.md follow from these
+  // rows. Checks against the engine configuration stay in validate(const core::EngineConfig&).
+  static const std::vector<core::Param<TileConfig>> table = [] {
+    using C = TileConfig;
+    using core::bool_param;
+    using core::int_param;
+    using core::real_param;
+    const double inf = std::numeric_limits<double>::infinity();
+    const core::RealRange positive{0, inf, true}, non_negative{0, inf}, any{-inf, inf};
+    const long double int_max = std::numeric_limits<int>::max();
+    std::vector<core::Param<C>> t;
+    t.push_back(real_param<C>("clock_ghz", "", &C::clock_ghz, "GHz", positive,
+                              "Digital clock of shift-add and control (the ADC has its own rate)"));
+    t.push_back(core::choice_param<C>("adc_kind", "", &C::adc_kind, {{"sar", AdcKind::Sar}, {"flash", AdcKind::Flash}},
+                                      "How the energy table's ADC reference point scales with resolution"));
+    {
+      auto bits = int_param<C>("adc_bits", "", &C::adc_bits, "bits", -1, 16, "-1 or 1 .. 16",
+                               "ADC resolution; -1 = ceil(log2(engine.radc)); 2^bits must reach radc");
+      const std::string range = bits.range;
+      bits.check = [range](const C& s, const std::string& field) {
+        require(s.adc_bits == -1 || (s.adc_bits >= 1 && s.adc_bits <= 16), field,
+                "must be " + range + " (-1 = from radc), got " + std::to_string(s.adc_bits));
+      };
+      t.push_back(bits);
     }
-    M.get("layer_pipeline", t.mapping.layer_pipeline);
-    M.get("array_budget", t.mapping.array_budget);
-    M.finish();
-  }
-  G.seen.insert("rtl");
-  if (j.contains("rtl")) {
-    const json& r = j.at("rtl");
-    require(r.is_object(), pre + ".rtl",
-            "must be an object {\"controller\", \"sar_adc\", \"shift_add\", \"accumulator\"} of booleans");
-    detail::JsonGroup R{r, pre + ".rtl", {}};
-    R.get("controller", t.rtl.controller);
-    R.get("sar_adc", t.rtl.sar_adc);
-    R.get("shift_add", t.rtl.shift_add);
-    R.get("accumulator", t.rtl.accumulator);
-    R.finish();
-  }
-  G.finish();
+    t.push_back(int_param<C>("adc_mux", "", &C::adc_mux, "columns", 1, int_max, ">= 1",
+                             "Columns sharing one ADC (must divide engine.array_cols); their conversions serialise"));
+    t.push_back(bool_param<C>("pipeline", "", &C::pipeline,
+                              "Sample-and-hold decouples read, ADC and shift-add stages (ISAAC-style pipeline)"));
+    t.push_back(real_param<C>("dac_settle_ns", "", &C::dac_settle_ns, "ns", non_negative,
+                              "DAC output settling per input slice"));
+    t.push_back(real_param<C>("read_pulse_ns", "", &C::read_pulse_ns, "ns", non_negative,
+                              "Read pulse (integration time); the read lasts max(this, RC settle); 0 = the settle alone"));
+    t.push_back(int_param<C>("sample_cycles", "", &C::sample_cycles, "cycles", 0, int_max, ">= 0",
+                             "Sample-and-hold acquisition clocks after the read"));
+    t.push_back(real_param<C>("settle_factor", "", &C::settle_factor, "", any,
+                              "Settle time = factor x Elmore delay; <= 0 = ln(2^(adc_bits+1)) (half an LSB)"));
+    t.push_back(bool_param<C>("gate_unused", "", &C::gate_unused,
+                              "Unused rows/columns of partly filled arrays get no conversion (no time, no energy)"));
+    t.push_back(int_param<C>("shift_add_cycles", "", &C::shift_add_cycles, "cycles", 0, int_max, ">= 0",
+                             "Clocks per input slice for the shift-add of all weight slices"));
+    t.push_back(int_param<C>("reduce_cycles_per_level", "", &C::reduce_cycles_per_level, "cycles", 0, int_max, ">= 0",
+                             "Clocks per level of the adder tree across row partitions"));
+    t.push_back(int_param<C>("scale_cycles", "", &C::scale_cycles, "cycles", 0, int_max, ">= 0",
+                             "Clocks to apply the input and weight scales"));
+    t.push_back(real_param<C>("quantum_ns", "", &C::quantum_ns, "ns", positive, "TLM quantum keeper global quantum"));
+    {
+      std::vector<core::Param<C>> w;
+      w.push_back(real_param<C>("node_nm", "", [](auto& s) -> auto& { return s.wire.node_nm; }, "nm", positive,
+                                "Technology node (wire width and pitch)"));
+      w.push_back(real_param<C>("thickness_nm", "", [](auto& s) -> auto& { return s.wire.metal_thickness_nm; }, "nm",
+                                positive, "Metal thickness"));
+      w.push_back(real_param<C>("ild_height_nm", "", [](auto& s) -> auto& { return s.wire.ild_height_nm; }, "nm",
+                                positive, "Inter-layer dielectric height"));
+      w.push_back(real_param<C>("eps_r", "", [](auto& s) -> auto& { return s.wire.relative_permittivity; }, "",
+                                positive, "Relative permittivity of the dielectric"));
+      w.push_back(real_param<C>("rho_ohm_m", "", [](auto& s) -> auto& { return s.wire.resistivity_ohm_m; }, "ohm m",
+                                positive, "Bulk resistivity of the metal"));
+      w.push_back(real_param<C>("mean_free_path_nm", "", [](auto& s) -> auto& { return s.wire.mean_free_path_nm; },
+                                "nm", positive, "Electron mean free path (size effect)"));
+      w.push_back(real_param<C>("specularity", "", [](auto& s) -> auto& { return s.wire.specularity; }, "", {0, 1},
+                                "Surface specularity p (Fuchs-Sondheimer)"));
+      w.push_back(real_param<C>("grain_reflection", "", [](auto& s) -> auto& { return s.wire.grain_reflection; }, "",
+                                {0, 1, true, true}, "Grain-boundary reflection coefficient R (Mayadas-Shatzkes)"));
+      w.push_back(real_param<C>("driver_ohm", "", &C::wire_driver_ohm, "ohm", non_negative,
+                                "DAC output resistance in series with each row (0 = ideal)"));
+      t.push_back(core::group_param<C>("wire", "Interconnect technology of the crossbar lines (settle time)", w));
+    }
+    {
+      std::vector<core::Param<C>> m;
+      const auto copies = [](int r, const std::string& f) {
+        require(r >= 1 && r <= 1 << 20, f, "must be 1 .. 2^20 copies, got " + std::to_string(r));
+      };
+      auto rep = int_param<C>("replication", "", [](auto& s) -> auto& { return s.mapping.replication; }, "copies", 1,
+                              1 << 20, "1 .. 2^20", "Copies of every layer's arrays, unless listed in layer_replication");
+      rep.check = [copies](const C& s, const std::string& f) { copies(s.mapping.replication, f); };
+      m.push_back(rep);
+      core::Param<C> per_layer;
+      per_layer.name = "layer_replication";
+      per_layer.unit = "copies";
+      per_layer.range = "{layer: 1 .. 2^20}";
+      per_layer.type_name = "MAP";
+      per_layer.doc = "Copies per layer name (overrides replication)";
+      per_layer.get = [](const C& s) { return json(s.mapping.layer_replication); };
+      per_layer.set = [](C& s, const json& v, const std::string& field) {
+        require(v.is_object(), field, "must be an object {layer name: copies}");
+        std::map<std::string, int> out;
+        for (auto it = v.begin(); it != v.end(); ++it)
+          out[it.key()] = core::json_integer<int>(it.value(), field + "." + it.key());
+        s.mapping.layer_replication = out;
+      };
+      per_layer.check = [copies](const C& s, const std::string& field) {
+        for (const auto& [name, r] : s.mapping.layer_replication) copies(r, field + "." + name);
+      };
+      per_layer.parse_text = [](const std::string& text, const std::string& f) -> json {
+        throw InputError(f + ": '" + text + "': no flag for a map");
+      };
+      m.push_back(per_layer);
+      m.push_back(bool_param<C>("layer_pipeline", "", [](auto& s) -> auto& { return s.mapping.layer_pipeline; },
+                                "Layers of consecutive images overlap (inter-layer pipeline); false: one after another"));
+      m.push_back(int_param<C>("array_budget", "", [](auto& s) -> auto& { return s.mapping.array_budget; }, "arrays", 0,
+                               18446744073709551615.0L, "0 .. 2^64-1",
+                               "Arrays available to the replication planner; 0 = no plan"));
+      t.push_back(core::group_param<C>("mapping", "How the layers of a model map onto arrays", m));
+    }
+    {
+      std::vector<core::Param<C>> r;
+      r.push_back(bool_param<C>("controller", "", [](auto& s) -> auto& { return s.rtl.controller; },
+                                "Verilated tile controller (sequencing) instead of the C++ model"));
+      r.push_back(bool_param<C>("sar_adc", "", [](auto& s) -> auto& { return s.rtl.sar_adc; },
+                                "Verilated SAR successive-approximation logic"));
+      r.push_back(bool_param<C>("shift_add", "", [](auto& s) -> auto& { return s.rtl.shift_add; },
+                                "Verilated shift-add recombination of the slice codes"));
+      r.push_back(bool_param<C>("accumulator", "", [](auto& s) -> auto& { return s.rtl.accumulator; },
+                                "Verilated partial-sum accumulator across row partitions"));
+      t.push_back(core::group_param<C>("rtl", "Verilated RTL per block (default: all behavioural)", r));
+    }
+    return t;
+  }();
+  return table;
+}
+
+std::string tile_config_markdown() { return core::params_markdown(tile_params()); }
+
+void apply_json(TileConfig& t, const json& j, const std::string& source) {
+  // `source` is a file ("run.json") or already names the group ("run.json: tile").
+  const bool named = source.size() >= 4 && source.compare(source.size() - 4, 4, "tile") == 0;
+  core::apply_group(tile_params(), t, j, source.empty() ? "tile" : named ? source : source + ": tile");
   t.validate();
 }
 
-json to_json(const TileConfig& t) {
-  return {{"clock_ghz", t.clock_ghz}, {"adc_kind", to_string(t.adc_kind)}, {"adc_bits", t.adc_bits},
-          {"adc_mux", t.adc_mux}, {"pipeline", t.pipeline},
-          {"dac_settle_ns", t.dac_settle_ns}, {"read_pulse_ns", t.read_pulse_ns}, {"sample_cycles", t.sample_cycles},
-          {"gate_unused", t.gate_unused},
-          {"mapping", {{"replication", t.mapping.replication}, {"layer_replication", t.mapping.layer_replication},
-                       {"layer_pipeline", t.mapping.layer_pipeline}, {"array_budget", t.mapping.array_budget}}},
-          {"settle_factor", t.settle_factor}, {"shift_add_cycles", t.shift_add_cycles},
-          {"reduce_cycles_per_level", t.reduce_cycles_per_level}, {"scale_cycles", t.scale_cycles},
-          {"quantum_ns", t.quantum_ns},
-          {"wire", {{"node_nm", t.wire.node_nm}, {"thickness_nm", t.wire.metal_thickness_nm},
-                    {"ild_height_nm", t.wire.ild_height_nm}, {"eps_r", t.wire.relative_permittivity},
-                    {"rho_ohm_m", t.wire.resistivity_ohm_m}, {"mean_free_path_nm", t.wire.mean_free_path_nm},
-                    {"specularity", t.wire.specularity}, {"grain_reflection", t.wire.grain_reflection},
-                    {"driver_ohm", t.wire_driver_ohm}}},
-          {"rtl", {{"controller", t.rtl.controller}, {"sar_adc", t.rtl.sar_adc}, {"shift_add", t.rtl.shift_add},
-                   {"accumulator", t.rtl.accumulator}}}};
-}
+json to_json(const TileConfig& t) { return core::params_to_json(tile_params(), t); }
 
 }  // namespace memtile::sc

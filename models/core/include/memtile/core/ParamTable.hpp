@@ -10,6 +10,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -28,34 +29,42 @@ struct Param {
   std::string doc;   // one line
   bool is_switch = false;  // a flag without a value (booleans)
   std::string type_name;   // of the flag's value in --help: FLOAT, INT, NAME, LIST, RxC
-  std::function<nlohmann::json(const S&)> get;
+  std::function<nlohmann::json(const S&)> get;  // null = not set (the key is left out of JSON)
   // Type-checks and stores the JSON value; `field` names it in an InputError.
   std::function<void(S&, const nlohmann::json&, const std::string& field)> set;
   // Range check of the stored value alone; throws InputError naming `field`.
   std::function<void(const S&, const std::string& field)> check;
   // CLI text -> JSON value of the right type (throws InputError naming the flag).
   std::function<nlohmann::json(const std::string& text, const std::string& flag)> parse_text;
+  // Non-empty: this row is a nested JSON object ("wire": {...}) whose keys are these rows; its
+  // fields are named with dots ("tile.wire.node_nm") and docs/config.md lists them so.
+  std::vector<Param<S>> rows;
 };
 
-// Row builders. Bounds are inclusive unless the *_open flag says otherwise.
+// Row builders. Bounds are inclusive unless the *_open flag says otherwise. `m` names the
+// value: a member pointer (&S::x) or, for a value inside a nested struct, an accessor
+// [](auto& s) -> auto& { return s.wire.node_nm; } (called on S& and const S&).
 struct RealRange {
   double lo, hi;
   bool lo_open = false, hi_open = false;
 };
 
-template <class S>
-Param<S> real_param(std::string name, std::string flag, double S::*m, std::string unit, RealRange r, std::string doc);
-template <class S, class I>
-Param<S> int_param(std::string name, std::string flag, I S::*m, std::string unit, long double lo, long double hi,
+template <class S, class M>
+Param<S> real_param(std::string name, std::string flag, M m, std::string unit, RealRange r, std::string doc);
+template <class S, class M>
+Param<S> int_param(std::string name, std::string flag, M m, std::string unit, long double lo, long double hi,
                    std::string range, std::string doc);
-template <class S>
-Param<S> bool_param(std::string name, std::string flag, bool S::*m, std::string doc);
-template <class S, class E>
-Param<S> choice_param(std::string name, std::string flag, E S::*m, std::vector<std::pair<std::string, E>> choices,
+template <class S, class M>
+Param<S> bool_param(std::string name, std::string flag, M m, std::string doc);
+template <class S, class M, class E = std::decay_t<std::invoke_result_t<M, S&>>>
+Param<S> choice_param(std::string name, std::string flag, M m, std::vector<std::pair<std::string, E>> choices,
                       std::string doc);
-template <class S>
-Param<S> int_list_param(std::string name, std::string flag, std::vector<int> S::*m, std::string unit, int lo, int hi,
+template <class S, class M>
+Param<S> int_list_param(std::string name, std::string flag, M m, std::string unit, int lo, int hi,
                         std::string range, std::string doc);
+// A nested JSON object of rows (no flag): JSON in/out, checks and docs recurse into it.
+template <class S>
+Param<S> group_param(std::string name, std::string doc, std::vector<Param<S>> rows);
 
 // Applies every key of object `j` through the table; unknown keys are an error naming the key
 // and listing the known ones. Range checks run on each field given.
@@ -65,6 +74,12 @@ template <class S>
 nlohmann::json params_to_json(const std::vector<Param<S>>& table, const S& s);
 template <class S>
 void check_params(const std::vector<Param<S>>& table, const S& s, const std::string& where);
+// The same with `group` already the full name of the object ("tile", "run.json: tile.wire"):
+// its fields are group + "." + key.
+template <class S>
+void apply_group(const std::vector<Param<S>>& table, S& s, const nlohmann::json& j, const std::string& group);
+template <class S>
+void check_group(const std::vector<Param<S>>& table, const S& s, const std::string& group);
 // Markdown table: key, flag, unit, range, default, doc.
 template <class S>
 std::string params_markdown(const std::vector<Param<S>>& table);

@@ -1,6 +1,7 @@
 // Template definitions of ParamTable.hpp (included at its end).
 #pragma once
 #include <cmath>
+#include <functional>
 #include <sstream>
 
 #include "memtile/core/Errors.hpp"
@@ -14,8 +15,8 @@ std::vector<int> parse_int_list_text(const std::string& text, const std::string&
 std::string bound_text(double v);
 }  // namespace detail
 
-template <class S>
-Param<S> real_param(std::string name, std::string flag, double S::*m, std::string unit, RealRange r, std::string doc) {
+template <class S, class M>
+Param<S> real_param(std::string name, std::string flag, M m, std::string unit, RealRange r, std::string doc) {
   Param<S> p;
   p.name = std::move(name);
   p.flag = std::move(flag);
@@ -33,11 +34,11 @@ Param<S> real_param(std::string name, std::string flag, double S::*m, std::strin
   }
   p.type_name = "FLOAT";
   p.doc = std::move(doc);
-  p.get = [m](const S& s) { return nlohmann::json(s.*m); };
-  p.set = [m](S& s, const nlohmann::json& v, const std::string& field) { s.*m = json_finite(v, field); };
+  p.get = [m](const S& s) { return nlohmann::json(std::invoke(m, s)); };
+  p.set = [m](S& s, const nlohmann::json& v, const std::string& field) { std::invoke(m, s) = json_finite(v, field); };
   const std::string range = p.range;
   p.check = [m, r, unit, range](const S& s, const std::string& field) {
-    const double v = s.*m;
+    const double v = std::invoke(m, s);
     require(std::isfinite(v), field, "must be a finite number");
     const bool ok = (r.lo_open ? v > r.lo : v >= r.lo) && (r.hi_open ? v < r.hi : v <= r.hi);
     require(ok, field, "must be " + range + (unit.empty() ? "" : " " + unit) + ", got " + eng(v));
@@ -48,9 +49,10 @@ Param<S> real_param(std::string name, std::string flag, double S::*m, std::strin
   return p;
 }
 
-template <class S, class I>
-Param<S> int_param(std::string name, std::string flag, I S::*m, std::string unit, long double lo, long double hi,
+template <class S, class M>
+Param<S> int_param(std::string name, std::string flag, M m, std::string unit, long double lo, long double hi,
                    std::string range, std::string doc) {
+  using I = std::decay_t<std::invoke_result_t<M, S&>>;
   Param<S> p;
   p.name = std::move(name);
   p.flag = std::move(flag);
@@ -58,11 +60,11 @@ Param<S> int_param(std::string name, std::string flag, I S::*m, std::string unit
   p.range = std::move(range);
   p.type_name = "INT";
   p.doc = std::move(doc);
-  p.get = [m](const S& s) { return nlohmann::json(s.*m); };
-  p.set = [m](S& s, const nlohmann::json& v, const std::string& field) { s.*m = json_integer<I>(v, field); };
+  p.get = [m](const S& s) { return nlohmann::json(std::invoke(m, s)); };
+  p.set = [m](S& s, const nlohmann::json& v, const std::string& field) { std::invoke(m, s) = json_integer<I>(v, field); };
   const std::string rtext = p.range;
   p.check = [m, lo, hi, rtext](const S& s, const std::string& field) {
-    const auto v = s.*m;
+    const auto v = std::invoke(m, s);
     const bool ok = static_cast<long double>(v) >= lo && static_cast<long double>(v) <= hi;
     require(ok, field, "must be " + rtext + ", got " + std::to_string(v));
   };
@@ -72,26 +74,26 @@ Param<S> int_param(std::string name, std::string flag, I S::*m, std::string unit
   return p;
 }
 
-template <class S>
-Param<S> bool_param(std::string name, std::string flag, bool S::*m, std::string doc) {
+template <class S, class M>
+Param<S> bool_param(std::string name, std::string flag, M m, std::string doc) {
   Param<S> p;
   p.name = std::move(name);
   p.flag = std::move(flag);
   p.range = "true, false";
   p.doc = std::move(doc);
   p.is_switch = true;
-  p.get = [m](const S& s) { return nlohmann::json(s.*m); };
+  p.get = [m](const S& s) { return nlohmann::json(std::invoke(m, s)); };
   p.set = [m](S& s, const nlohmann::json& v, const std::string& field) {
     require(v.is_boolean(), field, "must be true or false");
-    s.*m = v.get<bool>();
+    std::invoke(m, s) = v.get<bool>();
   };
   p.check = [](const S&, const std::string&) {};
   p.parse_text = [](const std::string&, const std::string&) { return nlohmann::json(true); };
   return p;
 }
 
-template <class S, class E>
-Param<S> choice_param(std::string name, std::string flag, E S::*m, std::vector<std::pair<std::string, E>> choices,
+template <class S, class M, class E>
+Param<S> choice_param(std::string name, std::string flag, M m, std::vector<std::pair<std::string, E>> choices,
                       std::string doc) {
   Param<S> p;
   p.name = std::move(name);
@@ -103,7 +105,7 @@ Param<S> choice_param(std::string name, std::string flag, E S::*m, std::vector<s
   p.doc = std::move(doc);
   p.get = [m, choices](const S& s) {
     for (const auto& c : choices)
-      if (c.second == s.*m) return nlohmann::json(c.first);
+      if (c.second == std::invoke(m, s)) return nlohmann::json(c.first);
     return nlohmann::json("?");
   };
   p.set = [m, choices, all](S& s, const nlohmann::json& v, const std::string& field) {
@@ -111,7 +113,7 @@ Param<S> choice_param(std::string name, std::string flag, E S::*m, std::vector<s
     const std::string t = v.get<std::string>();
     for (const auto& c : choices)
       if (c.first == t) {
-        s.*m = c.second;
+        std::invoke(m, s) = c.second;
         return;
       }
     throw InputError(field + ": '" + t + "' is not one of " + all);
@@ -121,8 +123,8 @@ Param<S> choice_param(std::string name, std::string flag, E S::*m, std::vector<s
   return p;
 }
 
-template <class S>
-Param<S> int_list_param(std::string name, std::string flag, std::vector<int> S::*m, std::string unit, int lo, int hi,
+template <class S, class M>
+Param<S> int_list_param(std::string name, std::string flag, M m, std::string unit, int lo, int hi,
                         std::string range, std::string doc) {
   Param<S> p;
   p.name = std::move(name);
@@ -131,16 +133,16 @@ Param<S> int_list_param(std::string name, std::string flag, std::vector<int> S::
   p.range = std::move(range);
   p.type_name = "LIST";
   p.doc = std::move(doc);
-  p.get = [m](const S& s) { return nlohmann::json(s.*m); };
+  p.get = [m](const S& s) { return nlohmann::json(std::invoke(m, s)); };
   p.set = [m](S& s, const nlohmann::json& v, const std::string& field) {
     require(v.is_array(), field, "must be an array of integers");
     std::vector<int> out;
     for (const auto& e : v) out.push_back(json_integer<int>(e, field));
-    s.*m = out;
+    std::invoke(m, s) = out;
   };
   p.check = [m, lo, hi](const S& s, const std::string& field) {
-    require(!(s.*m).empty(), field, "needs at least one entry");
-    for (int w : s.*m)
+    require(!std::invoke(m, s).empty(), field, "needs at least one entry");
+    for (int w : std::invoke(m, s))
       require(w >= lo && w <= hi, field,
               "each entry must be " + std::to_string(lo) + " .. " + std::to_string(hi) + ", got " + std::to_string(w));
   };
@@ -150,9 +152,11 @@ Param<S> int_list_param(std::string name, std::string flag, std::vector<int> S::
   return p;
 }
 
-template <class S>
-void apply_params(const std::vector<Param<S>>& table, S& s, const nlohmann::json& j, const std::string& where) {
-  require(j.is_object(), where.empty() ? "configuration" : where, "must be a JSON object");
+namespace detail {
+template <class S, class FieldName>
+void apply_rows(const std::vector<Param<S>>& table, S& s, const nlohmann::json& j, const std::string& obj,
+                const FieldName& field_of) {
+  require(j.is_object(), obj.empty() ? "configuration" : obj, "must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it) {
     const Param<S>* p = nullptr;
     for (const Param<S>& q : table)
@@ -160,18 +164,54 @@ void apply_params(const std::vector<Param<S>>& table, S& s, const nlohmann::json
     if (!p) {
       std::string known;
       for (const Param<S>& q : table) known += (known.empty() ? "" : ", ") + q.name;
-      throw InputError(dotted(where, it.key()) + ": unknown key (known: " + known + ")");
+      throw InputError(field_of(it.key()) + ": unknown key (known: " + known + ")");
     }
-    const std::string field = dotted(where, p->name);
+    const std::string field = field_of(p->name);
     p->set(s, it.value(), field);
     p->check(s, field);
   }
+}
+}  // namespace detail
+
+template <class S>
+void apply_params(const std::vector<Param<S>>& table, S& s, const nlohmann::json& j, const std::string& where) {
+  detail::apply_rows(table, s, j, where, [&](const std::string& k) { return dotted(where, k); });
+}
+
+template <class S>
+void apply_group(const std::vector<Param<S>>& table, S& s, const nlohmann::json& j, const std::string& group) {
+  detail::apply_rows(table, s, j, group, [&](const std::string& k) { return group + "." + k; });
+}
+
+template <class S>
+void check_group(const std::vector<Param<S>>& table, const S& s, const std::string& group) {
+  for (const Param<S>& p : table) p.check(s, group + "." + p.name);
+}
+
+template <class S>
+Param<S> group_param(std::string name, std::string doc, std::vector<Param<S>> rows) {
+  Param<S> p;
+  p.name = std::move(name);
+  p.doc = std::move(doc);
+  p.type_name = "OBJECT";
+  p.rows = std::move(rows);
+  const auto& r = p.rows;
+  p.get = [r](const S& s) { return params_to_json(r, s); };
+  p.set = [r](S& s, const nlohmann::json& v, const std::string& field) { apply_group(r, s, v, field); };
+  p.check = [r](const S& s, const std::string& field) { check_group(r, s, field); };
+  p.parse_text = [](const std::string& text, const std::string& f) -> nlohmann::json {
+    throw InputError(f + ": '" + text + "': a group has no flag");
+  };
+  return p;
 }
 
 template <class S>
 nlohmann::json params_to_json(const std::vector<Param<S>>& table, const S& s) {
   nlohmann::json j = nlohmann::json::object();
-  for (const Param<S>& p : table) j[p.name] = p.get(s);
+  for (const Param<S>& p : table) {
+    nlohmann::json v = p.get(s);
+    if (!v.is_null()) j[p.name] = std::move(v);  // null: an optional row that is not set
+  }
   return j;
 }
 
@@ -180,16 +220,28 @@ void check_params(const std::vector<Param<S>>& table, const S& s, const std::str
   for (const Param<S>& p : table) p.check(s, dotted(where, p.name));
 }
 
+namespace detail {
+template <class S>
+void markdown_rows(std::ostringstream& o, const std::vector<Param<S>>& table, const S& defaults,
+                   const std::string& prefix) {
+  for (const Param<S>& p : table) {
+    if (!p.rows.empty()) {
+      markdown_rows(o, p.rows, defaults, prefix + p.name + ".");
+      continue;
+    }
+    const std::string def = p.get(defaults).dump();
+    o << "| `" << prefix << p.name << "` | " << (p.flag.empty() ? "" : "`" + p.flag + "`") << " | " << p.unit
+      << " | " << p.range << " | `" << def << "` | " << p.doc << " |\n";
+  }
+}
+}  // namespace detail
+
 template <class S>
 std::string params_markdown(const std::vector<Param<S>>& table) {
   const S defaults{};
   std::ostringstream o;
   o << "| key | flag | unit | range | default | meaning |\n|---|---|---|---|---|---|\n";
-  for (const Param<S>& p : table) {
-    std::string def = p.get(defaults).dump();
-    o << "| `" << p.name << "` | " << (p.flag.empty() ? "" : "`" + p.flag + "`") << " | " << p.unit << " | "
-      << p.range << " | `" << def << "` | " << p.doc << " |\n";
-  }
+  detail::markdown_rows(o, table, defaults, "");
   return o.str();
 }
 

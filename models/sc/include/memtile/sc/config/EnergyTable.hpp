@@ -7,6 +7,12 @@
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <vector>
+
+namespace memtile::core {
+template <class S>
+struct Param;
+}  // namespace memtile::core
 
 namespace memtile::sc {
 
@@ -98,5 +104,10 @@ struct EnergyTable {
 void apply_json(EnergyTable& t, const nlohmann::json& j, const std::string& source);
 nlohmann::json to_json(const EnergyTable& t);
 void apply_json_file(EnergyTable& t, const std::string& path);
+
+// EnergyTable's JSON keys, once (core/ParamTable.hpp): JSON in/out, validate()'s range checks
+// and the energy section of docs/config.md follow. Each group also takes a "source" text.
+const std::vector<core::Param<EnergyTable>>& energy_params();
+std::string energy_config_markdown();
 
 }  // namespace memtile::sc

@@ -9,10 +9,16 @@
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <vector>
 
 #include "memtile/core/EngineConfig.hpp"
 #include "memtile/core/WireTechnology.hpp"
 #include "memtile/sc/config/EnergyTable.hpp"  // AdcKind
+
+namespace memtile::core {
+template <class S>
+struct Param;
+}  // namespace memtile::core
 
 namespace memtile::sc {
 
@@ -60,6 +66,10 @@ struct TraceConfig {
   int adc_trace_column = 0;   // output column whose ADC codes are traced (row partition 0, weight slice 0)
   void validate() const;
 };
+
+// The VCD base name (TraceConfig::vcd_path) of a `--vcd` flag value, the same for every
+// command: "out/w.vcd" and "out/w" both give "out/w" (the file written is out/w.vcd).
+std::string vcd_base_path(const std::string& flag_value);
 
 // Per-block choice between the Verilated RTL (rtl/, docs/rtl.md) and the behavioural C++ model.
 // Defaults: all behavioural, i.e. the tile exactly as without RTL (numbers and timing). When any
@@ -128,5 +138,11 @@ void apply_json(TileConfig& t, const nlohmann::json& j, const std::string& sourc
 void apply_json(NeuronConfig& n, const nlohmann::json& j, const std::string& source);
 nlohmann::json to_json(const TileConfig& t);
 nlohmann::json to_json(const NeuronConfig& n);
+
+// TileConfig's JSON keys, once (core/ParamTable.hpp): JSON in/out, the range checks of
+// validate() and the tile section of docs/config.md follow from it. The groups wire, mapping
+// and rtl are nested rows (fields "tile.wire.node_nm").
+const std::vector<core::Param<TileConfig>>& tile_params();
+std::string tile_config_markdown();
 
 }  // namespace memtile::sc

@@ -1,0 +1,34 @@
+#include "memtile/sc/config/ConfigDoc.hpp"
+
+#include "memtile/core/ConfigDoc.hpp"
+#include "memtile/sc/config/EnergyTable.hpp"
+#include "memtile/sc/config/TileConfig.hpp"
+
+namespace memtile::sc {
+
+std::string config_reference_markdown() {
+  std::string s = core::config_reference_markdown();
+  s +=
+      "\n## tile\n\n"
+      "Timing and structure of a tile (`sc::TileConfig`, `sc::tile_params()` in "
+      "models/sc/src/config/TileConfig.cpp): the `tile` group of a `memtile run` configuration "
+      "and of the accelerator top's configuration. Nested objects are written with dots "
+      "(`wire.node_nm` is `{\"wire\": {\"node_nm\": ...}}`); messages name them "
+      "`run.json: tile.wire.node_nm`. Checks against the engine group: adc_mux divides "
+      "engine.array_cols; 2^adc_bits >= engine.radc; any rtl block needs the hardware engine "
+      "with a two's-complement or differential encoding, the worst-case ADC full scale, no "
+      "rounded slice products or sign-magnitude converters, a SAR ADC and radc 2 .. 65536.\n\n";
+  s += tile_config_markdown();
+  s +=
+      "\n## energy\n\n"
+      "Energy and area figures (`sc::EnergyTable`, `sc::energy_params()` in "
+      "models/sc/src/config/EnergyTable.cpp): the `energy` group of a `memtile run` "
+      "configuration, or a whole file such as configs/energy/isaac32nm.json. Each group "
+      "also takes a `source` text (where its figures come from), carried into reports; "
+      "`comment` and `units` at the top are free text. Defaults: ISAAC's 32 nm table, "
+      "NeuroSim's write pulse.\n\n";
+  s += energy_config_markdown();
+  return s;
+}
+
+}  // namespace memtile::sc
