@@ -525,17 +525,6 @@ void ProgrammedMatrix::accumulate_vectors(int kb, const EncodedInput& in, Eigen:
   }
 }
 
-void ProgrammedMatrix::accumulate(int kb, const EncodedInput& in, std::uint64_t first_vector, Eigen::MatrixXd& acc) const {
-  const Eigen::Index B = in.q.rows();
-  acc.resize(B, n_);
-  const std::size_t chunks = static_cast<std::size_t>((B + kVectorChunk - 1) / kVectorChunk);
-  parallel_for(resolve_threads(cfg_.threads), chunks, [&](std::size_t c) {
-    const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
-    const Eigen::Index len = std::min<Eigen::Index>(kVectorChunk, B - b0);
-    accumulate_vectors(kb, in, b0, len, first_vector, acc.middleRows(b0, len));
-  });
-}
-
 Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
   require(X.cols() == k_, "inputs",
           "have " + std::to_string(X.cols()) + " columns but the programmed matrix has " +

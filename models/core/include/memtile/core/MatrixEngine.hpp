@@ -108,9 +108,6 @@ class ProgrammedMatrix {
   // first_vector is that of the batch's vector 0. multiply() is built on it.
   void accumulate_vectors(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len,
                           std::uint64_t first_vector, Eigen::Ref<Eigen::MatrixXd> acc) const;
-  // The same for the whole batch of `in`, in parallel over kVectorChunk vectors (the SystemC
-  // tile's numbers when no intermediate currents are observed).
-  void accumulate(int kb, const EncodedInput& in, std::uint64_t first_vector, Eigen::MatrixXd& acc) const;
   // The SystemC tile's numbers for row block kb of batch X (B x K) without holding the batch's
   // DAC voltages: per kVectorChunk vectors, in parallel, encode, accumulate_vectors and the
   // drive sums, the very operations of multiply() (same bits). `in` keeps only scale and q
