@@ -413,6 +413,73 @@ double ProgrammedMatrix::chunk_read_power_w(int kb, const EncodedInput& in, Eige
   return p;
 }
 
+double ProgrammedMatrix::chunk_drive(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len,
+                                     std::vector<Eigen::VectorXd>& v2) const {
+  // The same sum as chunk_read_power_w, keeping each slice's V^2 per row (for the tile's
+  // per-slice crossbar energy): one pass over the voltages serves both.
+  v2.resize(in.volts.size());
+  double p = 0.0;
+  for (std::size_t i = 0; i < in.volts.size(); ++i) {
+    v2[i] = squared_drive_per_row(in.volts[i].middleRows(b0, len));
+    p += read_power_w(v2[i], blocks_[kb].row_g_sum_all_s);
+  }
+  return p;
+}
+
+DriveSums ProgrammedMatrix::sum_drive(const std::vector<std::vector<Eigen::VectorXd>>& v2,
+                                      const std::vector<double>& power_w) const {
+  DriveSums d;
+  for (std::size_t c = 0; c < v2.size(); ++c) {
+    d.read_power_w += power_w[c];
+    if (c == 0) d.v2_per_row = v2[0];
+    else
+      for (std::size_t i = 0; i < v2[c].size(); ++i) d.v2_per_row[i] += v2[c][i];
+  }
+  return d;
+}
+
+DriveSums ProgrammedMatrix::drive_sums(int kb, const EncodedInput& in) const {
+  if (cfg_.software) return {};
+  const Eigen::Index B = in.q.rows();
+  const std::size_t chunks = static_cast<std::size_t>((B + kVectorChunk - 1) / kVectorChunk);
+  std::vector<std::vector<Eigen::VectorXd>> v2(chunks);
+  std::vector<double> power(chunks, 0.0);
+  for (std::size_t c = 0; c < chunks; ++c) {
+    const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
+    power[c] = chunk_drive(kb, in, b0, std::min<Eigen::Index>(kVectorChunk, B - b0), v2[c]);
+  }
+  return sum_drive(v2, power);
+}
+
+void ProgrammedMatrix::encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb, std::uint64_t first_vector,
+                                         EncodedInput& in, Eigen::MatrixXd& acc, DriveSums& drive) const {
+  const Eigen::Index B = X.rows();
+  in.volts.clear();
+  in.scale.resize(B);
+  in.q.resize(B, cfg_.array_rows);
+  acc.resize(B, n_);
+  const std::size_t chunks = static_cast<std::size_t>((B + kVectorChunk - 1) / kVectorChunk);
+  std::vector<std::vector<Eigen::VectorXd>> v2(chunks);
+  std::vector<double> power(chunks, 0.0);
+  parallel_for(resolve_threads(cfg_.threads), chunks, [&](std::size_t c) {
+    const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
+    const Eigen::Index len = std::min<Eigen::Index>(kVectorChunk, B - b0);
+    // Per-vector scales and noise keyed by the vector's index: a chunk encodes to the same
+    // bits as the whole batch (multiply() relies on the same).
+    const EncodedInput part = encode(X.middleRows(b0, len), kb);
+    in.scale.segment(b0, len) = part.scale;
+    in.q.middleRows(b0, len) = part.q;
+    accumulate_vectors(kb, part, 0, len, first_vector + static_cast<std::uint64_t>(b0), acc.middleRows(b0, len));
+    if (!cfg_.software) power[c] = chunk_drive(kb, part, 0, len, v2[c]);
+  });
+  drive = cfg_.software ? DriveSums{} : sum_drive(v2, power);
+}
+
+void ProgrammedMatrix::count_reads(int kb, Eigen::Index B, const DriveSums& drive) {
+  if (cfg_.software) return;
+  add_read_counts(kb, static_cast<std::uint64_t>(B), drive.read_power_w);
+}
+
 void ProgrammedMatrix::add_read_counts(int kb, std::uint64_t b, double read_power_w) {
   const std::uint64_t nx = cfg_.mode == EngineMode::DiffPair ? 1 : x_plan_.slices.size();
   const std::uint64_t nw = blocks_[kb].slices.size();
@@ -456,17 +523,6 @@ void ProgrammedMatrix::accumulate_vectors(int kb, const EncodedInput& in, Eigen:
       adc_convert(I, inv_fs, code_value, code_lo, code_hi, cfg_.round_slice_products, [&](auto&& e) { acc.array() += weight * e; });
     }
   }
-}
-
-void ProgrammedMatrix::accumulate(int kb, const EncodedInput& in, std::uint64_t first_vector, Eigen::MatrixXd& acc) const {
-  const Eigen::Index B = in.q.rows();
-  acc.resize(B, n_);
-  const std::size_t chunks = static_cast<std::size_t>((B + kVectorChunk - 1) / kVectorChunk);
-  parallel_for(resolve_threads(cfg_.threads), chunks, [&](std::size_t c) {
-    const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
-    const Eigen::Index len = std::min<Eigen::Index>(kVectorChunk, B - b0);
-    accumulate_vectors(kb, in, b0, len, first_vector, acc.middleRows(b0, len));
-  });
 }
 
 Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {

@@ -45,7 +45,6 @@ Crossbar::Crossbar(sc_core::sc_module_name name, const core::ProgrammedMatrix& p
 
 void Crossbar::reprogrammed() {
   g_row_sum_.clear();
-  v2_key_ = CacheKey{};
   // Gated (unused) columns are disconnected from their sense amplifiers: no current flows
   // through their cells, which hold level 0 (nominally LGS; their variation is not kept).
   const double gated_s = gate_unused_
@@ -83,13 +82,9 @@ bool Crossbar::execute(MvmExtension& ext, sc_core::sc_time& delay) {
                         table_cell_fraction_;
       } else if (!geo_.software) {
         // sum_b sum_r V^2 * (sum of the conductances on row r over all arrays of slice j).
-        // sum_b V_br^2 is the same for every weight slice of input slice i: computed once.
-        const CacheKey key{ext.first_vector, ext.batch, ext.i};
-        if (!(key == v2_key_)) {
-          v2_ = core::squared_drive_per_row(ext.part->in.volts[ext.i]);
-          v2_key_ = key;
-        }
-        const double p_w = core::read_power_w(v2_, g_row_sum_[ext.j]);
+        // sum_b V_br^2 is the same for every weight slice of input slice i: the partition
+        // computed it once per batch with the encoding (PartitionData::drive).
+        const double p_w = core::read_power_w(ext.part->drive.v2_per_row[ext.i], g_row_sum_[ext.j]);
         ext.energy_pj = p_w * drive_s_ * 1e12;
       }  // software form: no conductances exist, no physical read energy
       if (ext.numerics) ext.part->I = pm_.read(kb_, ext.j, ext.i, ext.part->in.volts[ext.i], ext.first_vector);

@@ -175,18 +175,29 @@ RunResult AcceleratorModel::inject(std::size_t first, std::size_t last, const Ei
   if (first_run_start_ns_ < 0) first_run_start_ns_ = r.start_ns;
   const Eigen::Index chunk = chunk_rows > 0 ? chunk_rows : X.rows();
   std::vector<std::uint64_t> ids;
+  // One batch for all of X: the tiles read X itself (they only read their input, and every
+  // job is done when sc_start() returns), through a view sharing `keep`'s count so that a
+  // component still holding it afterwards is caught. Smaller chunks are copied.
+  const auto keep = std::make_shared<int>(0);
   for (Eigen::Index r0 = 0; r0 < X.rows(); r0 += chunk) {
     const Eigen::Index n = std::min(chunk, X.rows() - r0);
     ids.push_back(next_job_);
-    source.send(std::make_shared<Eigen::MatrixXd>(X.middleRows(r0, n)), next_job_++);
+    if (n == X.rows())
+      source.send(std::shared_ptr<Eigen::MatrixXd>(keep, const_cast<Eigen::MatrixXd*>(&X)), next_job_++);
+    else
+      source.send(std::make_shared<Eigen::MatrixXd>(X.middleRows(r0, n)), next_job_++);
   }
   sc_core::sc_start();
+  if (keep.use_count() != 1) throw std::logic_error("memtile::sc: a component kept the input batch after the run");
   r.y.resize(X.rows(), specs_[last].pm->out_features());
   Eigen::Index row = 0;
   for (std::uint64_t id : ids) {
     auto it = sink.results.find(id);
     if (it == sink.results.end()) throw std::logic_error("memtile::sc: a batch did not come out of the last tile");
-    r.y.middleRows(row, it->second->rows()) = *it->second;
+    if (ids.size() == 1 && it->second.use_count() == 1 && it->second->rows() == X.rows())
+      r.y = std::move(*it->second);  // the only batch, held by no one else: no copy
+    else
+      r.y.middleRows(row, it->second->rows()) = *it->second;
     row += it->second->rows();
     r.end_ns = std::max(r.end_ns, sink.arrival_ns[id]);
     sink.results.erase(it);

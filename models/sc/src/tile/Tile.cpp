@@ -86,25 +86,29 @@ class Tile::Partition : public sc_core::sc_module {
     ext.first_vector = tile_.batch_first_vector_;
     ext.x = tile_.batch_x_;
     ext.part = &d;
-    ext.op = MvmOp::Encode;
-    mvm_transport(dac_socket, tx_, ext);
-    if (g.software) {
-      ext.op = MvmOp::ReadSoftware;
-      mvm_transport(crossbar_socket, tx_, ext);
-    } else {
-      d.acc.setZero(tile_.batch_rows_, g.out_features);
-    }
-    energy_.fill(0.0);
-    sc_time lat[4];
     const bool trace_codes = kb_ == 0 && !g.software && tile_.batch_traced_ > 0 && tile_.trace_ && tile_.trace_->vcd() &&
                              tile_.trace_->config().adc_trace_column < g.out_features;
     // When no one observes the intermediate currents (RTL periphery, traced ADC codes), the
-    // engine's own fused, parallel step computes the partition's accumulator (the same bits
-    // as the component-by-component path below) and the components only account time and
-    // energy.
+    // engine's own fused, parallel step computes the partition's accumulator chunk by chunk
+    // (the same bits as the component-by-component path below, without holding the batch's
+    // DAC voltages) and the components only account time and energy.
     const bool observed = tile_.rtl_ || trace_codes;
     ext.numerics = !g.software && observed;
-    if (!g.software && !observed) tile_.pm_->accumulate(kb_, d.in, tile_.batch_first_vector_, d.acc);
+    if (g.software || observed) {
+      ext.op = MvmOp::Encode;
+      mvm_transport(dac_socket, tx_, ext);
+      if (g.software) {
+        ext.op = MvmOp::ReadSoftware;
+        mvm_transport(crossbar_socket, tx_, ext);
+      } else {
+        d.drive = tile_.pm_->drive_sums(kb_, d.in);
+        d.acc.setZero(tile_.batch_rows_, g.out_features);
+      }
+    } else {
+      tile_.pm_->encode_accumulate(*tile_.batch_x_, kb_, tile_.batch_first_vector_, d.in, d.acc, d.drive);
+    }
+    energy_.fill(0.0);
+    sc_time lat[4];
     for (int i = 0; i < g.input_slices; ++i) {
       ext.i = i;
       ext.op = MvmOp::Drive;
@@ -127,6 +131,7 @@ class Tile::Partition : public sc_core::sc_module {
         energy_[kSa] += ext.energy_pj;
       }
     }
+    d.in.volts = {};  // the reads are done; only scale and q are needed (finish_block)
     tile_.batch_stage_energy_pj_ += energy_[kDac] + energy_[kXbar] + energy_[kAdc] + energy_[kSa];
     if (kb_ == 0) {
       tile_.lat_.dac = lat[kDac];
@@ -390,7 +395,7 @@ void Tile::run_batch(const Job& job) {
   }
 
   // 2. Reduction and neuron, in multiply()'s order.
-  for (int kb = 0; kb < geo_.hpar; ++kb) pm_->count_reads(kb, parts_[kb].in);
+  for (int kb = 0; kb < geo_.hpar; ++kb) pm_->count_reads(kb, B, parts_[kb].drive);
   Eigen::MatrixXd y = Eigen::MatrixXd::Zero(B, geo_.out_features);
   MvmExtension ext;
   ext.batch = B;

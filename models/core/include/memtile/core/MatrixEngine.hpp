@@ -54,6 +54,13 @@ struct EncodedInput {
   std::vector<Eigen::MatrixXd> volts;  // per input slice: B x rows DAC voltages (hardware form)
 };
 
+// Drive statistics of one row block of a batch, summed per kVectorChunk vectors and then in
+// chunk order (a fixed order whatever the thread count or where the batch is held).
+struct DriveSums {
+  std::vector<Eigen::VectorXd> v2_per_row;  // per input slice: rows, sum over the batch of V^2 (V^2)
+  double read_power_w = 0.0;                // sum over slice pairs of V^2 G (what count_reads adds)
+};
+
 // Operation counts of the reads so far (the SystemC layer turns them into time and energy).
 struct ReadCounters {
   std::uint64_t vectors = 0;
@@ -101,9 +108,14 @@ class ProgrammedMatrix {
   // first_vector is that of the batch's vector 0. multiply() is built on it.
   void accumulate_vectors(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len,
                           std::uint64_t first_vector, Eigen::Ref<Eigen::MatrixXd> acc) const;
-  // The same for the whole batch of `in`, in parallel over kVectorChunk vectors (the SystemC
-  // tile's numbers when no intermediate currents are observed).
-  void accumulate(int kb, const EncodedInput& in, std::uint64_t first_vector, Eigen::MatrixXd& acc) const;
+  // The SystemC tile's numbers for row block kb of batch X (B x K) without holding the batch's
+  // DAC voltages: per kVectorChunk vectors, in parallel, encode, accumulate_vectors and the
+  // drive sums, the very operations of multiply() (same bits). `in` keeps only scale and q
+  // (what finish_block needs; in.volts stays empty); acc is B x out_features.
+  void encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb, std::uint64_t first_vector,
+                         EncodedInput& in, Eigen::MatrixXd& acc, DriveSums& drive) const;
+  // The drive sums of an already encoded batch (the same sums encode_accumulate gives).
+  DriveSums drive_sums(int kb, const EncodedInput& in) const;
   // Shift-add: acc += weight(i) * weight(j) * P.
   void shift_add(Eigen::MatrixXd& acc, int j, int i, const Eigen::MatrixXd& P) const;
   // Scale the block's integer accumulator back and add it to Y (B x out_features).
@@ -111,6 +123,8 @@ class ProgrammedMatrix {
   // Count the reads of one row block of a batch (the SystemC tile calls it; multiply() counts
   // the same, with the read power summed per kVectorChunk vectors and then in chunk order).
   void count_reads(int kb, const EncodedInput& in);
+  // The same from the batch's drive sums (B vectors): no pass over the voltages.
+  void count_reads(int kb, Eigen::Index B, const DriveSums& drive);
   // Vectors per parallel task of multiply(); fixed, so no sum depends on the thread count.
   static constexpr Eigen::Index kVectorChunk = 32;
   // Close a batch of B vectors: the next batch's read noise continues the vector count.
@@ -129,6 +143,11 @@ class ProgrammedMatrix {
   double weight_levels_max(int j) const;
   // Read power (sum of V^2 G, W) of vectors [b0, b0+len) of one row block, all slice pairs.
   double chunk_read_power_w(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len) const;
+  // Per input slice, squared_drive_per_row of vectors [b0, b0+len) into v2; returns their read power.
+  double chunk_drive(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len,
+                     std::vector<Eigen::VectorXd>& v2) const;
+  // Adds the per-chunk drive statistics in chunk order.
+  DriveSums sum_drive(const std::vector<std::vector<Eigen::VectorXd>>& v2, const std::vector<double>& power_w) const;
   void add_read_counts(int kb, std::uint64_t vectors, double read_power_w);
 
   EngineConfig cfg_;

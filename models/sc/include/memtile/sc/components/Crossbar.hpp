@@ -65,14 +65,6 @@ class Crossbar : public Component {
   bool gate_unused_ = false;                // TileConfig::gate_unused: unused columns draw no current
   double table_cell_fraction_ = 1.0;        // table model: share of the cells that draw current (gating)
   std::vector<Eigen::VectorXd> g_row_sum_;  // per weight slice: rows, sum over all arrays of the slice
-  struct CacheKey {
-    std::uint64_t first_vector = ~0ULL;
-    Eigen::Index batch = -1;
-    int i = -1;
-    bool operator==(const CacheKey& o) const { return first_vector == o.first_vector && batch == o.batch && i == o.i; }
-  };
-  CacheKey v2_key_;
-  Eigen::VectorXd v2_;  // per row: sum over the batch of V^2 of the cached input slice
 };
 
 }  // namespace memtile::sc

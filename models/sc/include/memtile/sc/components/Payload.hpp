@@ -30,7 +30,8 @@ namespace memtile::sc {
 
 // Working data of one row partition for one batch (owned by the tile, on the heap).
 struct PartitionData {
-  core::EncodedInput in;  // encode() of this row block
+  core::EncodedInput in;  // encode() of this row block (volts only while currents are observed)
+  core::DriveSums drive;  // per input slice, sum over the batch of V^2 per row (read energy)
   Eigen::MatrixXd acc;    // B x padded_cols integer accumulator (shift-add output)
   Eigen::MatrixXd I;      // B x padded_cols column currents of the current read (A)
   Eigen::MatrixXd P;      // B x padded_cols ADC output (integer slice products)

@@ -10,7 +10,9 @@
 // Processes (all SC_THREADs with 8 MiB stacks, because Eigen works on them):
 //   control: at time 0 programs the arrays (programming time and energy), then per batch:
 //     1. wakes the row partitions, which run encode / drive / read / convert / shift-add for
-//        the whole batch through their TLM sockets (zero time: the numbers);
+//        the whole batch through their TLM sockets (zero time: the numbers; unless currents
+//        are observed, the engine computes them per kVectorChunk vectors, so no batch of DAC
+//        voltages is held);
 //     2. count_reads (kb ascending), Reduce (finish_block, kb ascending), Activate, end_batch
 //        -- the very calls and order of ProgrammedMatrix::multiply, so outputs are
 //        bit-identical to the core engine;
