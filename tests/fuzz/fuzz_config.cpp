@@ -46,4 +46,4 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
 // libsystemc.so defines main() and calls sc_main(); libFuzzer's main(), linked statically, is
 // the one that runs, but the shared library still needs the symbol.
-int sc_main(int, char**) { return 0; }
+extern "C" int sc_main(int, char**) { return 0; }  // C linkage, as SystemC declares it

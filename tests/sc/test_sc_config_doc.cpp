@@ -14,6 +14,9 @@
 #include "memtile/sc/config/EnergyTable.hpp"
 #include "memtile/sc/config/TileConfig.hpp"
 
+// Boost owns main(); libsystemc (linked through memtile::sc) still references sc_main.
+extern "C" int sc_main(int, char*[]) { return 0; }
+
 using namespace memtile;
 
 namespace {
