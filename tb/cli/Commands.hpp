@@ -15,6 +15,10 @@ Runner add_xbar_command(CLI::App& app);  // XbarCommand.cpp
 Runner add_run_command(CLI::App& app);   // RunCommand.cpp
 Runner add_sweep_command(CLI::App& app); // SweepCommand.cpp
 
+// The default network (LeNet-5): next to an installed binary, else the source tree it was built
+// from. RunCommand.cpp.
+std::string default_model_path();
+
 // Checks a `memtile run` configuration object ({engine, tile, energy, trace, analog}) exactly as
 // `memtile run --config` would before simulating: unknown keys, types, ranges, cross-field
 // checks. Throws InputError; `origin` prefixes the loaders' messages. RunCommand.cpp.

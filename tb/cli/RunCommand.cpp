@@ -36,12 +36,8 @@
 #endif
 
 namespace memtile::cli {
-namespace {
 
-using core::InputError;
-using nlohmann::json;
-
-// The default model, found relative to the running binary: <prefix>/bin/memtile ->
+// The default model (Commands.hpp), found relative to the running binary: <prefix>/bin/memtile ->
 // <prefix>/share/memtile/networks (the installed layout, tb/CMakeLists.txt's install rules);
 // a binary in its build tree falls back to the networks folder it was built from.
 std::string default_model_path() {
@@ -54,6 +50,11 @@ std::string default_model_path() {
   }
   return std::string(MEMTILE_NETWORKS_DIR) + "/" + file;
 }
+
+namespace {
+
+using core::InputError;
+using nlohmann::json;
 
 struct RunOptions {
   std::string model = default_model_path();

@@ -16,9 +16,6 @@
 #include "memtile/nn/Dataset.hpp"
 #include "memtile/nn/Graph.hpp"
 
-#ifndef MEMTILE_NETWORKS_DIR
-#define MEMTILE_NETWORKS_DIR "tb/networks"
-#endif
 #ifndef MEMTILE_PRESETS_DIR
 #define MEMTILE_PRESETS_DIR "configs/presets"
 #endif
@@ -279,7 +276,7 @@ Plan load_plan(const std::string& spec_path) {
 
   Plan plan;
   plan.kind = spec.contains("dot") ? Workload::Dot : Workload::Run;
-  json run{{"model", std::string(MEMTILE_NETWORKS_DIR) + "/lenet5_fmnist.onnx"},
+  json run{{"model", default_model_path()},
            {"dataset", "fashion-mnist"}, {"images", 100}, {"batch", 16}, {"platform", "tiles"}};
   std::string base = "default";
   json overlay = json::object();
