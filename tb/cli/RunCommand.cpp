@@ -312,7 +312,9 @@ Runner add_run_command(CLI::App& app) {
       accel = std::make_unique<sc::AcceleratorBackend>(rc.engine, rc.tile, rc.energy, rc.trace);
       accel_exec = std::make_unique<nn::Executor>(graph, *accel);
     }
-    const auto simulated_ns = [&] { return accel ? accel->simulated_inference_ns() : platform->simulated_ns(); };
+    backends::AcceleratorRun* hw = accel ? static_cast<backends::AcceleratorRun*>(accel.get())
+                                   : platform ? static_cast<backends::AcceleratorRun*>(platform.get())
+                                              : static_cast<backends::AcceleratorRun*>(analog_net.get());
 
     std::int64_t correct = 0, float_correct = 0, agree = 0;
     double first_image_ns = 0;  // the first image runs alone: its simulated latency
@@ -341,7 +343,7 @@ Runner add_run_command(CLI::App& app) {
         float_correct += pf == labels[i];
         agree += pa == pf;
       }
-      if (b0 == 0 && (accel || platform)) first_image_ns = simulated_ns();
+      if (b0 == 0 && hw) first_image_ns = hw->simulated_ns();
       progress.update(b0 + count - share.begin, static_cast<double>(correct) / static_cast<double>(b0 + count - share.begin));
     }
     progress.finish();
@@ -361,80 +363,22 @@ Runner add_run_command(CLI::App& app) {
                 {"ideal", o->ideal},
                 {"engine_only", o->engine_only},
                 {"platform", o->engine_only || o->ideal ? "none" : o->platform}};
-    json config{{"engine", core::to_json(rc.engine)}};
-    if (accel) {
-      accel->model().set_images(static_cast<std::uint64_t>(n));  // the pipeline section and tracks
-      accel->model().close_traces();
-      const json s = parallel::reduce_accelerator_summary(accel->model().summary(), static_cast<std::uint64_t>(n),
-                                                          rc.tile.mapping.layer_pipeline, rc.tile.mapping.array_budget);
-      const auto per_image = [&](double total) { return total / static_cast<double>(n); };
-      const double energy_pj = s.at("total").at("inference_energy_pj").get<double>();
-      const double sim_ns = parallel::sum_in_rank_order(accel->simulated_inference_ns());
-      report["latency_ns_per_image"] = first_image_ns;
-      report["simulated_ns_per_image"] = per_image(sim_ns);
-      report["energy_pj_per_image"] = per_image(energy_pj);
-      json breakdown = json::object();
-      double program_pj = 0;
-      for (const json& layer : s.at("layers")) {
-        for (const auto& [k, v] : layer.at("energy_pj").items()) {
-          if (k == "program") program_pj += v.get<double>();
-          if (k == "total" || k == "inference" || k == "program") continue;
-          breakdown[k] = breakdown.value(k, 0.0) + per_image(v.get<double>());
-        }
+    report["configuration"] = {{"engine", core::to_json(rc.engine)}};
+    if (hw) {  // one report path for every backend (backends::RunReport)
+      const auto images = static_cast<std::uint64_t>(n);
+      backends::AcceleratorRun::SummaryReduction reduce;
+      if (accel)
+        reduce = [&](const json& s) {
+          return parallel::reduce_accelerator_summary(s, images, rc.tile.mapping.layer_pipeline, rc.tile.mapping.array_budget);
+        };
+      backends::RunReport r = hw->report(images, reduce);
+      if (r.simulated_ns) {  // clocked backends: image 0 ran alone; the run's time summed over ranks
+        r.latency_ns_per_image = first_image_ns;
+        r.simulated_ns = parallel::sum_in_rank_order(*r.simulated_ns);
       }
-      report["energy_breakdown_pj"] = breakdown;
-      report["programming_energy_pj"] = program_pj;
-      report["power_mw"] = sim_ns > 0 ? energy_pj / sim_ns : 0.0;  // pJ/ns = mW
-      report["area_um2"] = s.at("total").at("area_um2");
-      report["tops_per_w"] = s.at("total").at("tops_per_w");
-      // The simulated hardware's throughput (layers pipelined when tile.mapping.layer_pipeline).
-      report["hardware_images_per_s"] = s.at("pipeline").at("images_per_s");
-      report["pipeline"] = s.at("pipeline");
-      report["layers"] = s.at("layers");
-      config["tile"] = sc::to_json(rc.tile);
-      config["energy"] = sc::to_json(rc.energy);
-      if (!o->csv.empty()) accel->model().write_summary_csv(o->csv);
-    } else if (analog_net) {
-      const json s = analog_net->summary();
-      const auto per_image = [&](double total) { return total / static_cast<double>(n); };
-      const double energy_pj = s.at("inference_energy_pj").get<double>();
-      // One image is one input vector through every layer (the MLP has no im2col).
-      const double latency_ns = s.at("latency_ns_per_vector").get<double>();
-      report["latency_ns_per_image"] = latency_ns;
-      report["energy_pj_per_image"] = per_image(energy_pj);
-      json breakdown = json::object();
-      for (const auto& [k, v] : s.at("energy_pj").items()) breakdown[k] = per_image(v.get<double>());
-      report["energy_breakdown_pj"] = breakdown;
-      report["power_mw"] = latency_ns > 0 ? per_image(energy_pj) / latency_ns : 0.0;  // pJ/ns = mW
-      report["area_um2"] = s.at("area_um2");
-      report["tops_per_w"] = s.at("tops_per_w");
-      report["layers"] = s.at("layers");
-      config["analog"] = sc::to_json(rc.analog);
-    } else if (platform) {
-      // Programming happened at boot (PROGRAM_ONLY jobs): the first image's jobs are inference only.
-      platform->close_traces();
-      const json s = platform->summary();
-      const auto per_image = [&](double total) { return total / static_cast<double>(n); };
-      const double energy_pj = s.at("inference_energy_pj").get<double>();
-      const double sim_ns = simulated_ns();
-      report["latency_ns_per_image"] = first_image_ns;
-      report["simulated_ns_per_image"] = per_image(sim_ns);
-      report["energy_pj_per_image"] = per_image(energy_pj);
-      json breakdown = json::object();
-      for (const auto& [k, v] : s.at("energy_breakdown_pj").items()) breakdown[k] = per_image(v.get<double>());
-      report["energy_breakdown_pj"] = breakdown;
-      report["programming_energy_pj"] = s.at("programming_energy_pj");
-      report["programming_ns"] = s.at("programming_ns");
-      report["power_mw"] = sim_ns > 0 ? energy_pj / sim_ns : 0.0;  // pJ/ns = mW (programming excluded)
-      report["area_um2"] = s.at("area_um2");
-      report["tops_per_w"] = s.at("tops_per_w");
-      report["layers"] = s.at("layers");
-      report["platform_summary"] = {{"tiles", s.at("tiles")}, {"jobs", s.at("jobs")}, {"mvms", s.at("mvms")},
-                                    {"busy_cycles", s.at("busy_cycles")}};
-      config["tile"] = sc::to_json(rc.tile);
-      config["energy"] = sc::to_json(rc.energy);
+      r.write_json(report, images);
+      if (accel && !o->csv.empty()) accel->model().write_summary_csv(o->csv);
     }
-    report["configuration"] = config;
     if (!parallel::is_root()) {  // rank 0 writes and prints the reduced report
       outputs.keep();
       return 0;
@@ -446,7 +390,7 @@ Runner add_run_command(CLI::App& app) {
               << "images     " << n << " of " << data.name() << "\n"
               << "accuracy   " << report["accuracy"].get<double>() << "  (float "
               << report["float_accuracy"].get<double>() << ")\n";
-    if (accel || platform || analog_net) {
+    if (hw) {
       std::cout << "latency    " << report["latency_ns_per_image"].get<double>() << " ns per image\n"
                 << "energy     " << report["energy_pj_per_image"].get<double>() << " pJ per image\n"
                 << "power      " << report["power_mw"].get<double>() << " mW\n"

@@ -2,11 +2,13 @@
 
 #include "memtile/core/Errors.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace memtile::sc {
 
 AcceleratorBackend::AcceleratorBackend(const core::EngineConfig& engine, const TileConfig& tile,
                                        const EnergyTable& energy, const TraceConfig& trace)
-    : engine_(engine), model_(tile, energy, trace, AcceleratorModel::Topology::Independent) {
+    : engine_(engine), tile_(tile), energy_(energy), model_(tile, energy, trace, AcceleratorModel::Topology::Independent) {
   engine_.validate();
 }
 
@@ -23,6 +25,34 @@ Eigen::MatrixXd AcceleratorBackend::multiply(const nn::WeightedLayer& layer, con
   RunResult r = model_.run_layer(layer.id, X);
   simulated_ns_ += r.end_ns - r.start_ns;
   return std::move(r.y);
+}
+
+backends::RunReport AcceleratorBackend::report(std::uint64_t images, const SummaryReduction& reduce) {
+  using nlohmann::json;
+  model_.set_images(images);  // the pipeline section and tracks
+  model_.close_traces();
+  const json s = reduce ? reduce(model_.summary()) : model_.summary();
+  const auto per_image = [&](double total) { return total / static_cast<double>(images); };
+  backends::RunReport r;
+  r.inference_energy_pj = s.at("total").at("inference_energy_pj").get<double>();
+  double program_pj = 0;
+  for (const json& layer : s.at("layers")) {
+    for (const auto& [k, v] : layer.at("energy_pj").items()) {
+      if (k == "program") program_pj += v.get<double>();
+      if (k == "total" || k == "inference" || k == "program") continue;
+      r.energy_breakdown_pj[k] += per_image(v.get<double>());
+    }
+  }
+  r.programming_energy_pj = program_pj;
+  r.area_um2 = s.at("total").at("area_um2").get<double>();
+  r.tops_per_w = s.at("total").at("tops_per_w").get<double>();
+  r.pipeline = s.at("pipeline");
+  r.layers = s.at("layers");
+  r.config["tile"] = to_json(tile_);
+  r.config["energy"] = to_json(energy_);
+  // latency_ns_per_image and simulated_ns (MPI: across ranks) are the caller's: it times image 0.
+  r.simulated_ns = simulated_ns_;
+  return r;
 }
 
 }  // namespace memtile::sc

@@ -241,4 +241,25 @@ json AnalogBackend::summary() const {
           {"layers", layers}};
 }
 
+double AnalogBackend::simulated_ns() const {
+  double t = 0;  // vectors run one after the other, each settling through the layer
+  for (const AnalogLayerStats& s : stats_) t += s.latency_ns * static_cast<double>(s.vectors);
+  return t;
+}
+
+backends::RunReport AnalogBackend::report(std::uint64_t images, const SummaryReduction& reduce) {
+  const json s = reduce ? reduce(summary()) : summary();
+  backends::RunReport r;
+  // One image is one input vector through every layer (the MLP has no im2col).
+  r.latency_ns_per_image = s.at("latency_ns_per_vector").get<double>();
+  r.inference_energy_pj = s.at("inference_energy_pj").get<double>();
+  for (const auto& [k, v] : s.at("energy_pj").items())
+    r.energy_breakdown_pj[k] = v.get<double>() / static_cast<double>(images);
+  r.area_um2 = s.at("area_um2").get<double>();
+  r.tops_per_w = s.at("tops_per_w").get<double>();
+  r.layers = s.at("layers");
+  r.config["analog"] = to_json(cfg_);
+  return r;
+}
+
 }  // namespace memtile::sc

@@ -307,4 +307,26 @@ void PlatformBackend::close_traces() {
   if (trace_) trace_->close();
 }
 
+backends::RunReport PlatformBackend::report(std::uint64_t images, const SummaryReduction& reduce) {
+  using nlohmann::json;
+  // Programming happened at boot (PROGRAM_ONLY jobs): the first image's jobs are inference only.
+  close_traces();
+  const json s = reduce ? reduce(summary()) : summary();
+  backends::RunReport r;
+  r.simulated_ns = simulated_ns_;
+  r.inference_energy_pj = s.at("inference_energy_pj").get<double>();
+  for (const auto& [k, v] : s.at("energy_breakdown_pj").items())
+    r.energy_breakdown_pj[k] = v.get<double>() / static_cast<double>(images);
+  r.programming_energy_pj = s.at("programming_energy_pj").get<double>();
+  r.programming_ns = s.at("programming_ns").get<double>();
+  r.area_um2 = s.at("area_um2").get<double>();
+  r.tops_per_w = s.at("tops_per_w").get<double>();
+  r.layers = s.at("layers");
+  r.platform_summary = {{"tiles", s.at("tiles")}, {"jobs", s.at("jobs")}, {"mvms", s.at("mvms")},
+                        {"busy_cycles", s.at("busy_cycles")}};
+  r.config["tile"] = to_json(tile_);
+  r.config["energy"] = to_json(energy_);
+  return r;
+}
+
 }  // namespace memtile::sc

@@ -8,12 +8,13 @@
 #include <Eigen/Dense>
 
 #include "memtile/core/EngineConfig.hpp"
+#include "memtile/backends/RunReport.hpp"
 #include "memtile/nn/Backend.hpp"
 #include "memtile/sc/tile/Accelerator.hpp"
 
 namespace memtile::sc {
 
-class AcceleratorBackend : public nn::MatMulBackend {
+class AcceleratorBackend : public nn::MatMulBackend, public backends::AcceleratorRun {
  public:
   // Layer l is programmed with engine seed cfg.seed + l, so layers draw independent variation.
   AcceleratorBackend(const core::EngineConfig& engine, const TileConfig& tile, const EnergyTable& energy,
@@ -26,9 +27,15 @@ class AcceleratorBackend : public nn::MatMulBackend {
   const AcceleratorModel& model() const { return model_; }
   // Simulated time spent in layer runs so far (ns): the layers run one after the other.
   double simulated_inference_ns() const { return simulated_ns_; }
+  double simulated_ns() const override { return simulated_ns_; }
+  // Sets the image count (pipeline section), closes the traces, reports from summary() (after
+  // `reduce`): per-image breakdown summed over the layers' components, programming energy.
+  backends::RunReport report(std::uint64_t images, const SummaryReduction& reduce = {}) override;
 
  private:
   core::EngineConfig engine_;
+  TileConfig tile_;
+  EnergyTable energy_;
   AcceleratorModel model_;
   double simulated_ns_ = 0;
 };

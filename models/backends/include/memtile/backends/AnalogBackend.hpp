@@ -38,6 +38,7 @@
 
 #include "memtile/core/ImacMapping.hpp"
 #include "memtile/core/Partitioning.hpp"
+#include "memtile/backends/RunReport.hpp"
 #include "memtile/nn/Backend.hpp"
 #include "memtile/sc/config/NeuronModel.hpp"  // time-free: no SystemC header through this backend
 
@@ -75,7 +76,7 @@ struct AnalogLayerStats {
   double crossbar_pj = 0, neuron_pj = 0;
 };
 
-class AnalogBackend : public nn::MatMulBackend {
+class AnalogBackend : public nn::MatMulBackend, public backends::AcceleratorRun {
  public:
   explicit AnalogBackend(const AnalogConfig& cfg);
   ~AnalogBackend() override;
@@ -94,6 +95,11 @@ class AnalogBackend : public nn::MatMulBackend {
   double latency_ns_per_vector() const;  // one input vector through every layer
   double area_um2() const;
   nlohmann::json summary() const;
+  // No clocked steps: simulated time is the settle latency of every vector run so far.
+  double simulated_ns() const override;
+  // summary() as a report: latency of one vector per image, per-image breakdown, no
+  // programming figures (not modelled), no simulated_ns (power = energy per image / latency).
+  backends::RunReport report(std::uint64_t images, const SummaryReduction& reduce = {}) override;
 
  private:
   struct Layer;

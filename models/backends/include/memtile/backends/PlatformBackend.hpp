@@ -26,6 +26,7 @@
 #include <systemc>
 
 #include "memtile/core/EngineConfig.hpp"
+#include "memtile/backends/RunReport.hpp"
 #include "memtile/nn/Backend.hpp"
 #include "memtile/sc/config/EnergyTable.hpp"
 #include "memtile/sc/config/TileConfig.hpp"
@@ -49,7 +50,7 @@ struct PlatformLayerStats {
   double busy_ns = 0;       // all its jobs, START -> IRQ
 };
 
-class PlatformBackend : public nn::MatMulBackend {
+class PlatformBackend : public nn::MatMulBackend, public backends::AcceleratorRun {
  public:
   PlatformBackend(const core::EngineConfig& engine, const TileConfig& tile, const EnergyTable& energy,
                   const TraceConfig& trace);
@@ -60,7 +61,7 @@ class PlatformBackend : public nn::MatMulBackend {
 
   // Simulated START -> IRQ time of every inference job so far (ns); the boot's programming jobs
   // are programming_ns().
-  double simulated_ns() const { return simulated_ns_; }
+  double simulated_ns() const override { return simulated_ns_; }
   double programming_ns() const { return program_ns_; }
   const std::vector<PlatformLayerStats>& layers() const { return layers_; }
   const AcceleratorTop& accelerator() const;  // valid after the first multiply()
@@ -69,6 +70,8 @@ class PlatformBackend : public nn::MatMulBackend {
   // area, layer table.
   nlohmann::json summary() const;
   void close_traces();
+  // Closes the traces and reports summary(): per-image breakdown, programming at boot apart.
+  backends::RunReport report(std::uint64_t images, const SummaryReduction& reduce = {}) override;
 
   static constexpr std::uint64_t kCsrBase = 0x40000000ull;
   static constexpr std::uint64_t kMemBase = 0x80000000ull;
