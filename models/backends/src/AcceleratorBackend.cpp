@@ -8,7 +8,7 @@ namespace memtile::sc {
 
 AcceleratorBackend::AcceleratorBackend(const core::EngineConfig& engine, const TileConfig& tile,
                                        const EnergyTable& energy, const TraceConfig& trace)
-    : engine_(engine), tile_(tile), energy_(energy), model_(tile, energy, trace, AcceleratorModel::Topology::Independent) {
+    : engine_(engine), model_(tile, energy, trace, AcceleratorModel::Topology::Independent) {
   engine_.validate();
 }
 
@@ -48,8 +48,8 @@ backends::RunReport AcceleratorBackend::report(std::uint64_t images, const Summa
   r.tops_per_w = s.at("total").at("tops_per_w").get<double>();
   r.pipeline = s.at("pipeline");
   r.layers = s.at("layers");
-  r.config["tile"] = to_json(tile_);
-  r.config["energy"] = to_json(energy_);
+  r.config["tile"] = to_json(model_.tile_config());
+  r.config["energy"] = to_json(model_.energy_table());
   // latency_ns_per_image and simulated_ns (MPI: across ranks) are the caller's: it times image 0.
   r.simulated_ns = simulated_ns_;
   return r;

@@ -26,7 +26,6 @@ class AcceleratorBackend : public nn::MatMulBackend, public backends::Accelerato
   AcceleratorModel& model() { return model_; }
   const AcceleratorModel& model() const { return model_; }
   // Simulated time spent in layer runs so far (ns): the layers run one after the other.
-  double simulated_inference_ns() const { return simulated_ns_; }
   double simulated_ns() const override { return simulated_ns_; }
   // Sets the image count (pipeline section), closes the traces, reports from summary() (after
   // `reduce`): per-image breakdown summed over the layers' components, programming energy.
@@ -34,8 +33,6 @@ class AcceleratorBackend : public nn::MatMulBackend, public backends::Accelerato
 
  private:
   core::EngineConfig engine_;
-  TileConfig tile_;
-  EnergyTable energy_;
   AcceleratorModel model_;
   double simulated_ns_ = 0;
 };

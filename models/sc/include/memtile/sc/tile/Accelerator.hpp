@@ -85,6 +85,9 @@ class AcceleratorModel {
   // summary() and, with TileConfig::mapping.layer_pipeline and a Perfetto trace, the
   // pipelined layer tracks written by close_traces(). The first run is taken as one image.
   void set_images(std::uint64_t images) { images_ = images; }
+  // The configuration the model was built with.
+  const TileConfig& tile_config() const { return tile_cfg_; }
+  const EnergyTable& energy_table() const { return energy_; }
 
   // Inter-layer pipeline from the simulated per-layer stage times (needs set_images).
   struct PipelineStage {
