@@ -195,9 +195,9 @@ enum class AccelError : std::uint32_t {
 // tiles_available blocks (reprogramming between rounds), block b on tile
 // tile_base + (b mod tiles_available). The top adds the row blocks' partial sums.
 struct LayerMapping {
-  core::LayerTiling tiling;
-  int tile_base = 0;
-  int tiles_available = 0;
+  const core::LayerTiling tiling;
+  const int tile_base;
+  const int tiles_available;
   // InputError unless tile_base >= 0 and tiles_available >= 1.
   LayerMapping(const core::LayerTiling& layer_tiling, int first_tile, int tiles_from_first);
   int rounds() const;                 // ceil(blocks / tiles_available)
