@@ -4,6 +4,7 @@
 
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/FixedOrderProduct.hpp"
+#include "memtile/core/LayerTiling.hpp"
 #include "memtile/core/Parallel.hpp"
 
 namespace memtile::core {
@@ -104,9 +105,11 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
   pm.k_ = W.rows();
   pm.n_ = W.cols();
   const int r = cfg_.array_rows, c = cfg_.array_cols;
-  const int kbs = static_cast<int>((pm.k_ + r - 1) / r);
-  pm.col_blocks_ = static_cast<int>((pm.n_ + c - 1) / c);
-  const Eigen::Index npad = static_cast<Eigen::Index>(pm.col_blocks_) * c;
+  // The layer's arrays (docs/mapping.md): packed row blocks of r inputs, column blocks of c.
+  const LayerTiling tiling(pm.k_, pm.n_, r, c);
+  const int kbs = tiling.row_blocks();
+  pm.col_blocks_ = tiling.col_blocks();
+  const Eigen::Index npad = tiling.padded_cols();
   const bool diffpair = cfg_.mode == EngineMode::DiffPair;
   pm.differential_ = diffpair || cfg_.weight_encoding == WeightEncoding::Differential;
   pm.x_plan_ = plan_for(cfg_, cfg_.xblk);
@@ -126,10 +129,9 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
   const double worst = cfg_.software ? 0.0 : worst_case_fullscale(pm.differential_);
   parallel_for(resolve_threads(cfg_.threads), static_cast<std::size_t>(kbs), [&](std::size_t kb_task) {
     const int kb = static_cast<int>(kb_task);
-    const Eigen::Index k0 = static_cast<Eigen::Index>(kb) * r;
-    const Eigen::Index kr = std::min<Eigen::Index>(r, pm.k_ - k0);
+    const BlockRange rows = tiling.rows_of(kb);
     Eigen::MatrixXd wb = Eigen::MatrixXd::Zero(r, npad);
-    wb.topLeftCorner(kr, pm.n_) = W.middleRows(k0, kr);
+    wb.topLeftCorner(rows.count, pm.n_) = W.middleRows(rows.first, rows.count);
     QuantisedBlock qw = quantise(cfg_, wb, quant_plan, cfg_.mblk, cfg_.g_level - 1, false);
     ProgrammedRowBlock& blk = pm.blocks_[kb];
     blk.w_scale = qw.scale;
@@ -146,7 +148,9 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
       if (flip) ps.flip_sign.resize(npad);
       const int lmax = diffpair ? cfg_.g_level - 1 : pm.w_plan_.slices[j].levels_max();
       for (int nb = 0; nb < pm.col_blocks_; ++nb) {
-        const auto wq = blk.w_int.middleCols(static_cast<Eigen::Index>(nb) * c, c);
+        // The whole array of column block nb, its padded columns included.
+        const Eigen::Index c0 = tiling.cols_of(nb).first;
+        const auto wq = blk.w_int.middleCols(c0, c);
         Eigen::MatrixXd diff;
         if (pm.differential_) {
           Eigen::MatrixXd lp = wq.cwiseMax(0.0), ln = (-wq).cwiseMax(0.0);
@@ -171,7 +175,7 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
             for (int col = 0; col < c; ++col) {
               const bool flipped = levels.col(col).sum() > half_sum;
               if (flipped) levels.col(col) = (lmax - levels.col(col).array()).matrix();
-              ps.flip_sign(static_cast<Eigen::Index>(nb) * c + col) = flipped ? -1.0 : 1.0;
+              ps.flip_sign(c0 + col) = flipped ? -1.0 : 1.0;
             }
           }
           const CrossbarArray arr(levels, lmax, device_, rng_, array_key(pm.program_id_, kb, nb, j, 0), true);
@@ -184,8 +188,8 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
           const double cal = cfg_.vread * diff.cwiseAbs().colwise().sum().maxCoeff();
           if (cal > 0) fs = cal;  // an all-zero array keeps the worst-case reference
         }
-        ps.diff_s.middleCols(static_cast<Eigen::Index>(nb) * c, c) = diff;
-        ps.fullscale_a.segment(static_cast<Eigen::Index>(nb) * c, c).setConstant(fs);
+        ps.diff_s.middleCols(c0, c) = diff;
+        ps.fullscale_a.segment(c0, c).setConstant(fs);
       }
       // Padded columns exist in the arrays (and in the energy counts) but their outputs are
       // never observed: keep only the used ones, so reads compute no discarded columns.
