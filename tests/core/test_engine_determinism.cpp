@@ -133,6 +133,9 @@ BOOST_AUTO_TEST_CASE(float_fixed_order_product_is_the_ascending_fma_chain) {
         }
       BOOST_TEST_CONTEXT("K " << K << ", N " << N) {
         BOOST_TEST((all.array() == chain.array()).all());
+        Eigen::MatrixXd wide(70, N);  // the same sums widened to double on the way out
+        fixed_order_product(V, D, wide);
+        BOOST_TEST((wide.array() == chain.cast<double>().array()).all());
         for (Eigen::Index r0 : {0, 3, 13, 33})
           for (Eigen::Index len : {1, 16, 32}) {
             if (r0 + len > 70) continue;

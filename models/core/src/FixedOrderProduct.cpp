@@ -25,8 +25,8 @@ inline float step(float acc, float v, float d) { return acc + v * d; }
 #endif
 
 // Rows [b0, b1) of columns [c0, c1), one element at a time.
-template <typename T>
-void scalar_part(const T* V, Index ldv, Index K, const T* D, Index ldd, T* out, Index ldo, Index b0, Index b1,
+template <typename T, typename O>
+void scalar_part(const T* V, Index ldv, Index K, const T* D, Index ldd, O* out, Index ldo, Index b0, Index b1,
                  Index c0, Index c1) {
   for (Index c = c0; c < c1; ++c)
     for (Index b = b0; b < b1; ++b) {
@@ -40,7 +40,7 @@ void scalar_part(const T* V, Index ldv, Index K, const T* D, Index ldd, T* out, 
 // One vector register of T: W lanes. The AVX-512 sets are compiled for that target only (the
 // build's instruction set stays x86-64-v3; the kernel is chosen at run time). Raw pointers and
 // intrinsics only: no Eigen code is compiled with the wider ISA.
-#define MEMTILE_OPS(NAME, TARGET, T, VEC, W_, SUFFIX, WIDTH)                                                      \
+#define MEMTILE_OPS(NAME, TARGET, T, VEC, W_, SUFFIX, WIDTH, WIDEN)                                                      \
   struct NAME {                                                                                                \
     using Scalar = T;                                                                                          \
     using Vec = VEC;                                                                                           \
@@ -50,13 +50,27 @@ void scalar_part(const T* V, Index ldv, Index K, const T* D, Index ldd, T* out, 
     TARGET static Vec bcast(T x) { return _mm##WIDTH##_set1_##SUFFIX(x); }                                     \
     TARGET static Vec fmadd(Vec a, Vec b, Vec c) { return _mm##WIDTH##_fmadd_##SUFFIX(a, b, c); }              \
     TARGET static void store(T* p, Vec v) { _mm##WIDTH##_storeu_##SUFFIX(p, v); }                              \
+    WIDEN                                                                                                      \
   };
 #define MEMTILE_AVX512 __attribute__((target("avx512f"), always_inline)) inline
 #define MEMTILE_AVX2 __attribute__((always_inline)) inline
-MEMTILE_OPS(Avx512d, MEMTILE_AVX512, double, __m512d, 8, pd, 512)
-MEMTILE_OPS(Avx512f, MEMTILE_AVX512, float, __m512, 16, ps, 512)
-MEMTILE_OPS(Avx2d, MEMTILE_AVX2, double, __m256d, 4, pd, 256)
-MEMTILE_OPS(Avx2f, MEMTILE_AVX2, float, __m256, 8, ps, 256)
+// Single precision also stores its sums widened to double (exactly), for the double conversion.
+#define MEMTILE_WIDEN_512                                                                                      \
+  MEMTILE_AVX512 static void store(double* p, __m512 v) {                                                      \
+    _mm512_storeu_pd(p, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));                                           \
+    _mm512_storeu_pd(p + 8, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))); \
+  }
+#define MEMTILE_WIDEN_256                                                                                      \
+  MEMTILE_AVX2 static void store(double* p, __m256 v) {                                                        \
+    _mm256_storeu_pd(p, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));                                           \
+    _mm256_storeu_pd(p + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));                                     \
+  }
+MEMTILE_OPS(Avx512d, MEMTILE_AVX512, double, __m512d, 8, pd, 512, )
+MEMTILE_OPS(Avx512f, MEMTILE_AVX512, float, __m512, 16, ps, 512, MEMTILE_WIDEN_512)
+MEMTILE_OPS(Avx2d, MEMTILE_AVX2, double, __m256d, 4, pd, 256, )
+MEMTILE_OPS(Avx2f, MEMTILE_AVX2, float, __m256, 8, ps, 256, MEMTILE_WIDEN_256)
+#undef MEMTILE_WIDEN_512
+#undef MEMTILE_WIDEN_256
 #undef MEMTILE_OPS
 
 // Blocks of 2W rows x 4 columns (then 2W rows x 1 column) in registers, k ascending: every
@@ -92,7 +106,7 @@ MEMTILE_OPS(Avx2f, MEMTILE_AVX2, float, __m256, 8, ps, 256)
         a30 = Ops::fmadd(x0, w, a30);                                                                          \
         a31 = Ops::fmadd(x1, w, a31);                                                                          \
       }                                                                                                        \
-      T* o = out + b + c * ldo;                                                                                \
+      auto* o = out + b + c * ldo;                                                                                \
       Ops::store(o, a00);                                                                                      \
       Ops::store(o + Ops::W, a01);                                                                             \
       Ops::store(o + ldo, a10);                                                                                \
@@ -119,16 +133,17 @@ MEMTILE_OPS(Avx2f, MEMTILE_AVX2, float, __m256, 8, ps, 256)
   }                                                                                                            \
   return BR;
 
-template <class Ops>
+// O: the output's type (T, or double for T = float).
+template <class Ops, typename O>
 __attribute__((target("avx512f"))) Index avx512_rows(const typename Ops::Scalar* V, Index ldv, Index B, Index K,
-                                                     const typename Ops::Scalar* D, Index ldd, Index N,
-                                                     typename Ops::Scalar* out, Index ldo) {
+                                                     const typename Ops::Scalar* D, Index ldd, Index N, O* out,
+                                                     Index ldo) {
   MEMTILE_FIXED_ORDER_BLOCKS
 }
 
-template <class Ops>
+template <class Ops, typename O>
 Index avx2_rows(const typename Ops::Scalar* V, Index ldv, Index B, Index K, const typename Ops::Scalar* D, Index ldd,
-                Index N, typename Ops::Scalar* out, Index ldo) {
+                Index N, O* out, Index ldo) {
   MEMTILE_FIXED_ORDER_BLOCKS
 }
 #undef MEMTILE_FIXED_ORDER_BLOCKS
@@ -139,16 +154,16 @@ bool has_avx512() {
 }
 #endif
 
-template <class Ops512, class Ops256, typename T>
+template <class Ops512, class Ops256, typename T, typename O>
 void product(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>>& Vm,
              const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>>& Dm,
-             Eigen::Ref<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>> outm) {
+             Eigen::Ref<Eigen::Matrix<O, Eigen::Dynamic, Eigen::Dynamic>> outm) {
   require(Vm.cols() == Dm.rows() && outm.rows() == Vm.rows() && outm.cols() == Dm.cols(), "fixed_order_product",
           "shape mismatch");
   const Index B = Vm.rows(), K = Vm.cols(), N = Dm.cols();
   const T* V = Vm.data();
   const T* D = Dm.data();
-  T* out = outm.data();
+  O* out = outm.data();
   const Index ldv = Vm.outerStride(), ldd = Dm.outerStride(), ldo = outm.outerStride();
   if (K == 0) {
     outm.setZero();
@@ -157,8 +172,8 @@ void product(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dyna
 #ifdef MEMTILE_FMA_KERNEL
   // Rows [0, done) by the AVX-512 kernel where the CPU has it, the next ones by AVX2 blocks,
   // the last few one at a time.
-  Index done = has_avx512() ? avx512_rows<Ops512>(V, ldv, B, K, D, ldd, N, out, ldo) : 0;
-  done += avx2_rows<Ops256>(V + done, ldv, B - done, K, D, ldd, N, out + done, ldo);
+  Index done = has_avx512() ? avx512_rows<Ops512, O>(V, ldv, B, K, D, ldd, N, out, ldo) : 0;
+  done += avx2_rows<Ops256, O>(V + done, ldv, B - done, K, D, ldd, N, out + done, ldo);
   scalar_part(V, ldv, K, D, ldd, out, ldo, done, B, 0, N);
 #else
   scalar_part(V, ldv, K, D, ldd, out, ldo, 0, B, 0, N);
@@ -176,12 +191,17 @@ struct Avx2f {};
 
 void fixed_order_product(const Eigen::Ref<const Eigen::MatrixXd>& V, const Eigen::Ref<const Eigen::MatrixXd>& D,
                          Eigen::Ref<Eigen::MatrixXd> out) {
-  product<Avx512d, Avx2d, double>(V, D, out);
+  product<Avx512d, Avx2d, double, double>(V, D, out);
 }
 
 void fixed_order_product(const Eigen::Ref<const Eigen::MatrixXf>& V, const Eigen::Ref<const Eigen::MatrixXf>& D,
                          Eigen::Ref<Eigen::MatrixXf> out) {
-  product<Avx512f, Avx2f, float>(V, D, out);
+  product<Avx512f, Avx2f, float, float>(V, D, out);
+}
+
+void fixed_order_product(const Eigen::Ref<const Eigen::MatrixXf>& V, const Eigen::Ref<const Eigen::MatrixXf>& D,
+                         Eigen::Ref<Eigen::MatrixXd> out) {
+  product<Avx512f, Avx2f, float, double>(V, D, out);
 }
 
 }  // namespace memtile::core

@@ -316,9 +316,7 @@ void ProgrammedMatrix::noisy_reads(int kb, int j, int i, const Eigen::Ref<const 
 void ProgrammedMatrix::read_into(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V,
                                  std::uint64_t first_vector, Eigen::MatrixXd& out) const {
   if (cfg_.precision == Precision::Float32) {
-    thread_local Eigen::MatrixXf out_f;
-    read_float(kb, j, i, V, nullptr, first_vector, out_f);
-    out = out_f.cast<double>();
+    read_float(kb, j, i, V, nullptr, first_vector, out);
     return;
   }
   const Eigen::MatrixXd& d = blocks_[kb].slices[j].diff_s;
@@ -335,7 +333,7 @@ void ProgrammedMatrix::read_into(int kb, int j, int i, const Eigen::Ref<const Ei
 }
 
 void ProgrammedMatrix::read_float(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V,
-                                  const Eigen::MatrixXf* Vf, std::uint64_t first_vector, Eigen::MatrixXf& out) const {
+                                  const Eigen::MatrixXf* Vf, std::uint64_t first_vector, Eigen::MatrixXd& out) const {
   const Eigen::MatrixXf& d = blocks_[kb].slices[j].diff_f;
   out.resize(V.rows(), d.cols());
   const Eigen::Index used = used_rows(kb);
@@ -563,7 +561,7 @@ void ProgrammedMatrix::accumulate_vectors(int kb, const EncodedInput& in, Eigen:
   adc_code_limits(code_lo, code_hi);
   // Per-thread scratch, reused across calls (no allocation per chunk once warm).
   thread_local Eigen::MatrixXd I;
-  thread_local Eigen::MatrixXf I_f, V_f;
+  thread_local Eigen::MatrixXf V_f;
   thread_local Eigen::ArrayXd inv_fs, code_value;
   const bool single = cfg_.precision == Precision::Float32;
   const Eigen::Index used = used_rows(kb);
@@ -579,13 +577,11 @@ void ProgrammedMatrix::accumulate_vectors(int kb, const EncodedInput& in, Eigen:
       adc_scales(kb, j, i, inv_fs, code_value);
       const double weight = slice_weight(j, i);
       const auto add = [&](auto&& e) { acc.array() += weight * e; };
-      if (single) {
-        read_float(kb, j, i, V, cfg_.vnoise == 0.0 ? &V_f : nullptr, first, I_f);
-        adc_convert(I_f.array().cast<double>(), inv_fs, code_value, code_lo, code_hi, cfg_.round_slice_products, add);
-      } else {
+      if (single)
+        read_float(kb, j, i, V, cfg_.vnoise == 0.0 ? &V_f : nullptr, first, I);
+      else
         read_into(kb, j, i, V, first, I);
-        adc_convert(I.array(), inv_fs, code_value, code_lo, code_hi, cfg_.round_slice_products, add);
-      }
+      adc_convert(I.array(), inv_fs, code_value, code_lo, code_hi, cfg_.round_slice_products, add);
     }
   }
 }

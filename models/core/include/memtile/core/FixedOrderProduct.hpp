@@ -17,5 +17,8 @@ void fixed_order_product(const Eigen::Ref<const Eigen::MatrixXd>& V, const Eigen
 // chain of single-precision fused multiply-adds.
 void fixed_order_product(const Eigen::Ref<const Eigen::MatrixXf>& V, const Eigen::Ref<const Eigen::MatrixXf>& D,
                          Eigen::Ref<Eigen::MatrixXf> out);
+// The same single-precision sums, each widened (exactly) to double on the way out.
+void fixed_order_product(const Eigen::Ref<const Eigen::MatrixXf>& V, const Eigen::Ref<const Eigen::MatrixXf>& D,
+                         Eigen::Ref<Eigen::MatrixXd> out);
 
 }  // namespace memtile::core
