@@ -23,6 +23,7 @@
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/JsonField.hpp"
 #include "memtile/core/Npy.hpp"
+#include "memtile/core/ParamTable.hpp"
 #include "memtile/nn/Dataset.hpp"
 #include "memtile/nn/EngineBackend.hpp"
 #include "memtile/nn/Executor.hpp"
@@ -71,7 +72,9 @@ struct RunOptions {
   std::string platform = "tiles";
 };
 
-// Run configuration file: {"engine": {...}, "tile": {...}, "energy": {...}, "trace": {...}}.
+// Run configuration file: {"engine": {...}, "tile": {...}, "energy": {...}, "trace": {...},
+// "analog": {...}, "description": "..."}; each group's keys are its parameter table's
+// (docs/config.md).
 struct RunConfig {
   core::EngineConfig engine;
   sc::TileConfig tile;
@@ -90,15 +93,8 @@ RunConfig load_config_json(const json& j, const std::string& path) {
     if (k == "engine") core::apply_json(rc.engine, it.value(), path + ": engine");
     else if (k == "tile") sc::apply_json(rc.tile, it.value(), path + ": tile");
     else if (k == "energy") sc::apply_json(rc.energy, it.value(), path + ": energy");
-    else if (k == "trace") {
-      core::require(it.value().is_object(), path, "field 'trace' must be an object");
-      for (auto t = it.value().begin(); t != it.value().end(); ++t) {
-        const std::string field = path + ": trace." + t.key();
-        if (t.key() == "trace_vectors") rc.trace.trace_vectors = core::json_integer<std::uint64_t>(t.value(), field);
-        else if (t.key() == "adc_trace_column") rc.trace.adc_trace_column = core::json_integer<int>(t.value(), field);
-        else throw InputError(path + ": trace: unknown or mistyped key '" + t.key() + "'");
-      }
-    } else if (k == "analog") {
+    else if (k == "trace") sc::apply_json(rc.trace, it.value(), path + ": trace");
+    else if (k == "analog") {
       sc::apply_json(rc.analog, it.value(), path + ": analog");
       rc.has_analog = true;
     } else if (k == "description") {
@@ -235,7 +231,9 @@ Runner add_run_command(CLI::App& app) {
   cmd->add_option("--vcd", o->vcd,
                   "Write a VCD waveform PATH[.vcd] (per-tile phases, cumulative energies, ADC codes); .vcd is added if missing");
   cmd->add_option("--trace", o->trace, "Write a Perfetto/Chrome trace JSON (load it in ui.perfetto.dev)");
-  cmd->add_option("--trace-vectors", o->trace_vectors, "Trace the first N input vectors per tile [config or 16]");
+  for (const auto& p : sc::trace_params())  // the help text of the trace group's flag comes from its row
+    if (p.flag == "--trace-vectors")
+      cmd->add_option(p.flag, o->trace_vectors, p.doc + " (" + p.range + ") [config or " + p.get(sc::TraceConfig{}).dump() + "]");
   cmd->add_flag("--ideal", o->ideal, "Run the float64 reference only (ONNX import + exact products), no accelerator: its accuracy is the one to compare with PyTorch's; argmax_agreement_with_float is 1 by construction");
   cmd->add_flag("--engine-only", o->engine_only,
                 "Numerical engine alone, no SystemC: accuracy only (no latency, energy or traces); fast sweeps");

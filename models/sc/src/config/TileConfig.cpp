@@ -4,7 +4,6 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "config/JsonGroup.hpp"
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/Messages.hpp"
 #include "memtile/core/ParamTable.hpp"
@@ -15,57 +14,6 @@ using core::InputError;
 using core::require;
 using nlohmann::json;
 
-
-std::string to_string(NeuronKind k) {
-  switch (k) {
-    case NeuronKind::None: return "none";
-    case NeuronKind::Identity: return "identity";
-    case NeuronKind::Relu: return "relu";
-    case NeuronKind::Tanh: return "tanh";
-    case NeuronKind::Sigmoid: return "sigmoid";
-    case NeuronKind::ImacSigmoid: return "imac_sigmoid";
-  }
-  return "?";
-}
-NeuronKind parse_neuron_kind(const std::string& s) {
-  for (NeuronKind k : {NeuronKind::None, NeuronKind::Identity, NeuronKind::Relu, NeuronKind::Tanh,
-                       NeuronKind::Sigmoid, NeuronKind::ImacSigmoid})
-    if (s == to_string(k)) return k;
-  throw InputError("neuron.kind: '" + s + "' is not one of none, identity, relu, tanh, sigmoid, imac_sigmoid");
-}
-
-// ------------------------------------------------------------------ validation
-namespace {
-void finite_pos(double v, const std::string& f, bool allow_zero = false) {
-  require(std::isfinite(v), f, "must be a finite number");
-  require(allow_zero ? v >= 0 : v > 0, f, std::string("must be ") + (allow_zero ? ">= 0" : "> 0") + ", got " + core::eng(v));
-}
-}  // namespace
-
-void NeuronConfig::validate() const {
-  require(std::isfinite(digital_cycles) && digital_cycles >= 0, "neuron.digital_cycles", "must be >= 0");
-  if (kind != NeuronKind::ImacSigmoid) return;
-  finite_pos(gain, "neuron.gain");
-  finite_pos(r1_ohm, "neuron.r1_ohm");
-  finite_pos(r_in_ohm, "neuron.r_in_ohm");
-  finite_pos(r_fb_ohm, "neuron.r_fb_ohm");
-  require(std::isfinite(bias_v), "neuron.bias_v", "must be a finite number");
-  require(std::isfinite(vdd_v) && std::isfinite(vss_v) && vdd_v > vss_v, "neuron.vdd_v", "must be finite and above vss_v");
-  finite_pos(inverter_gain, "neuron.inverter_gain");
-  finite_pos(sample_ns, "neuron.sample_ns", true);
-  require(std::isfinite(input_v_per_unit), "neuron.input_v_per_unit", "must be a finite number");
-}
-
-std::string vcd_base_path(const std::string& flag_value) {
-  const std::string ext = ".vcd";
-  if (flag_value.size() > ext.size() && flag_value.compare(flag_value.size() - ext.size(), ext.size(), ext) == 0)
-    return flag_value.substr(0, flag_value.size() - ext.size());
-  return flag_value;
-}
-
-void TraceConfig::validate() const {
-  require(adc_trace_column >= 0, "trace.adc_trace_column", "must be >= 0");
-}
 
 void TileConfig::validate() const {
   core::check_group(tile_params(), *this, "tile");
@@ -124,36 +72,6 @@ void TileConfig::validate(const core::EngineConfig& engine) const {
     require(engine.radc >= 2 && engine.radc <= 65536, "tile.rtl",
             "the RTL SAR resolves 2..65536 levels, engine.radc = " + std::to_string(engine.radc));
   }
-}
-
-// ------------------------------------------------------------------ JSON
-void apply_json(NeuronConfig& n, const json& j, const std::string& source) {
-  const std::string pre = source.empty() ? "neuron" : source + ": neuron";
-  require(j.is_object(), pre, "must be a JSON object");
-  detail::JsonGroup G{j, pre, {}};
-  std::string kind;
-  G.get("kind", kind);
-  if (!kind.empty()) n.kind = parse_neuron_kind(kind);
-  G.get("digital_cycles", n.digital_cycles);
-  G.get("gain", n.gain);
-  G.get("r1_ohm", n.r1_ohm);
-  G.get("r_in_ohm", n.r_in_ohm);
-  G.get("r_fb_ohm", n.r_fb_ohm);
-  G.get("bias_v", n.bias_v);
-  G.get("vdd_v", n.vdd_v);
-  G.get("vss_v", n.vss_v);
-  G.get("inverter_gain", n.inverter_gain);
-  G.get("sample_ns", n.sample_ns);
-  G.get("input_v_per_unit", n.input_v_per_unit);
-  G.finish();
-  n.validate();
-}
-
-json to_json(const NeuronConfig& n) {
-  return {{"kind", to_string(n.kind)}, {"digital_cycles", n.digital_cycles}, {"gain", n.gain},
-          {"r1_ohm", n.r1_ohm}, {"r_in_ohm", n.r_in_ohm}, {"r_fb_ohm", n.r_fb_ohm}, {"bias_v", n.bias_v},
-          {"vdd_v", n.vdd_v}, {"vss_v", n.vss_v}, {"inverter_gain", n.inverter_gain},
-          {"sample_ns", n.sample_ns}, {"input_v_per_unit", n.input_v_per_unit}};
 }
 
 const std::vector<core::Param<TileConfig>>& tile_params() {
