@@ -69,6 +69,7 @@ struct RunOptions {
   bool ideal = false;
   bool engine_only = false;
   bool quiet = false;
+  bool json = false;
   std::string platform = "tiles";
 };
 
@@ -238,6 +239,7 @@ Runner add_run_command(CLI::App& app) {
   cmd->add_flag("--engine-only", o->engine_only,
                 "Numerical engine alone, no SystemC: accuracy only (no latency, energy or traces); fast sweeps");
   cmd->add_flag("--quiet", o->quiet, "No progress bar");
+  add_json_flag(cmd, o->json);
   cmd->add_option("--platform", o->platform,
                   "tiles: one SystemC tile per weighted layer, driven directly; vp: the SoC virtual platform\n"
                   "(driver CPU, bus, memory, AcceleratorTop with CSRs, DMA and IRQ; every layer resident on\n"
@@ -383,6 +385,11 @@ Runner add_run_command(CLI::App& app) {
     }
     require_finite_output(report, o->model);
     if (!o->report.empty()) core::write_file_atomic(o->report, report.dump(2) + "\n");
+    if (o->json) {  // the report itself (the same object as --report's file)
+      std::cout << report.dump(2) << std::endl;
+      outputs.keep();
+      return 0;
+    }
 
     std::cout << "model      " << o->model << "\n"
               << "images     " << n << " of " << data.name() << "\n"
