@@ -205,10 +205,11 @@ class OutputFiles {
 
 void validate_run_config(const nlohmann::json& config, const std::string& origin) {
   const RunConfig rc = load_config_json(config, origin);
-  rc.engine.validate();
-  rc.tile.validate(rc.engine);
-  rc.energy.validate();
-  if (rc.has_analog) rc.analog.validate();
+  const std::string pre = origin.empty() ? "" : origin + ": ";  // the checks between fields name the file too
+  rc.engine.validate(origin.empty() ? "" : pre + "engine");
+  rc.tile.validate(rc.engine, pre + "tile");
+  rc.energy.validate(pre + "energy");
+  if (rc.has_analog) rc.analog.validate(pre + "analog");
 }
 
 Runner add_run_command(CLI::App& app) {
@@ -254,8 +255,9 @@ Runner add_run_command(CLI::App& app) {
     RunConfig rc = load_config(o->config);
     if (cmd->count("--seed")) rc.engine.seed = o->seed;
     if (cmd->count("--threads")) rc.engine.threads = o->threads;
-    rc.engine.validate();
-    rc.tile.validate(rc.engine);
+    rc.engine.validate();  // --seed/--threads are range-checked by their rows; the file's fields were checked on load
+    // The checks between the tile and engine groups name the file (both groups come from it).
+    rc.tile.validate(rc.engine, o->config.empty() ? "tile" : o->config + ": tile");
     rc.energy.validate();
     for (auto [p, w] : {std::pair{&o->report, "report"}, {&o->csv, "CSV"}, {&o->vcd, "VCD"}, {&o->trace, "trace"}})
       check_output_path(*p, w);

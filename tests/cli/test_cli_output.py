@@ -125,13 +125,19 @@ with tempfile.TemporaryDirectory() as d:
     # --- bad input: nothing on stdout, one line on stderr, exit 2 ------------------------------
     with open(p("bad.json"), "w") as f:
         json.dump({"HGS": 1e-9}, f)
+    with open(p("mux.json"), "w") as f:  # valid groups, but adc_mux does not divide the engine's columns
+        json.dump({"tile": {"adc_mux": 3}}, f)
     for what, args in (("dot", ["dot", "--a", p("a.npy"), "--b", p("b.npy"), "--out", p("never.npy"), "--config", p("bad.json")]),
                        ("xbar", ["xbar", "--g", p("a.npy"), "--v", p("v.npy"), "--out", p("never.npy")]),
-                       ("run", ["run", "--ideal", "--limit", "1", "--config", p("bad.json")])):
+                       ("run", ["run", "--ideal", "--limit", "1", "--config", p("bad.json")]),
+                       ("run", ["run", "--ideal", "--limit", "1", "--config", p("mux.json")])):
         for extra in ([], ["--json"]):
             r = run(*args, *extra)
             check(r.returncode == 2 and r.stdout == "" and len(r.stderr.strip().splitlines()) == 1,
                   f"{what} {extra}: refused with exit 2, one stderr line, empty stdout ({r.returncode}, {r.stdout!r}, {r.stderr!r})")
     check(not os.path.exists(p("never.npy")), "refused commands write no result")
+    r = run("run", "--ideal", "--limit", "1", "--config", p("mux.json"))
+    check(r.stderr.startswith(f"memtile: error: {p('mux.json')}: tile.adc_mux: 3 columns per ADC"),
+          f"a check between the tile and engine groups names the file and the dotted field: {r.stderr!r}")
 
 finish()

@@ -15,10 +15,10 @@ using core::require;
 using nlohmann::json;
 
 
-void TileConfig::validate() const {
-  core::check_group(tile_params(), *this, "tile");
+void TileConfig::validate(const std::string& group) const {
+  core::check_group(tile_params(), *this, group);
   // Not a JSON key (AcceleratorModel sets it from `mapping`), so not a row.
-  require(replication >= 1 && replication <= 1 << 20, "tile.replication",
+  require(replication >= 1 && replication <= 1 << 20, group + ".replication",
           "must be 1 .. 2^20 copies, got " + std::to_string(replication));
 }
 
@@ -43,33 +43,34 @@ int TileConfig::resolved_adc_bits(const core::EngineConfig& engine) const {
   return b;
 }
 
-void TileConfig::validate(const core::EngineConfig& engine) const {
-  validate();
-  require(engine.array_cols % adc_mux == 0, "tile.adc_mux",
+void TileConfig::validate(const core::EngineConfig& engine, const std::string& group) const {
+  validate(group);
+  const auto F = [&](const char* f) { return group + "." + f; };
+  require(engine.array_cols % adc_mux == 0, F("adc_mux"),
           std::to_string(adc_mux) + " columns per ADC does not divide array_cols " + std::to_string(engine.array_cols));
   const int bits = resolved_adc_bits(engine);
-  require(bits >= 1 && bits <= 16, adc_bits > 0 ? "tile.adc_bits" : "tile.adc_bits (from radc)",
-          "must be 1..16, got " + std::to_string(bits) + " for radc " + std::to_string(engine.radc));
-  require((1LL << bits) >= engine.radc, "tile.adc_bits",
+  require(bits >= 1 && bits <= 16, adc_bits > 0 ? F("adc_bits") : F("adc_bits") + " (from radc)",
+          "must be 1 .. 16, got " + std::to_string(bits) + " for radc " + std::to_string(engine.radc));
+  require((1LL << bits) >= engine.radc, F("adc_bits"),
           std::to_string(bits) + " bits cannot resolve radc = " + std::to_string(engine.radc) + " levels");
   if (rtl.any()) {
     // The RTL periphery recombines integer ADC codes (rtlref::integer_form): the checks that
     // need only the engine configuration fail here; the rest when the tile is elaborated.
-    require(!engine.software, "tile.rtl",
+    require(!engine.software, F("rtl"),
             "the software engine (engine.software) has no ADC codes for the RTL periphery; use the hardware form");
     require(engine.weight_encoding != core::WeightEncoding::Biased &&
                 engine.weight_encoding != core::WeightEncoding::BiasedFlipped &&
                 engine.adc_full_scale != core::AdcFullScale::Lossless,
-            "tile.rtl", "the RTL periphery implements the two's-complement/differential encodings with a worst-case full scale, "
+            F("rtl"), "the RTL periphery implements the two's-complement/differential encodings with a worst-case full scale, "
                         "not biased weights or the lossless ADC; turn the RTL blocks off");
-    require(engine.adc_full_scale != core::AdcFullScale::Calibrated, "tile.rtl",
+    require(engine.adc_full_scale != core::AdcFullScale::Calibrated, F("rtl"),
             "the calibrated ADC full scale differs per array, so the codes have no common integer unit "
             "(rtlref::integer_form not applicable); use engine.adc_full_scale = worst_case or turn the RTL blocks off");
-    require(!engine.round_slice_products && !engine.sign_magnitude_converters, "tile.rtl",
+    require(!engine.round_slice_products && !engine.sign_magnitude_converters, F("rtl"),
             "the RTL periphery implements mid-tread converters without rounding of the slice products; set "
             "engine.round_slice_products and engine.sign_magnitude_converters to false or turn the RTL blocks off");
-    require(adc_kind == AdcKind::Sar, "tile.rtl", "the RTL periphery is a SAR ADC: tile.adc_kind must be sar");
-    require(engine.radc >= 2 && engine.radc <= 65536, "tile.rtl",
+    require(adc_kind == AdcKind::Sar, F("rtl"), "the RTL periphery is a SAR ADC: tile.adc_kind must be sar");
+    require(engine.radc >= 2 && engine.radc <= 65536, F("rtl"),
             "the RTL SAR resolves 2..65536 levels, engine.radc = " + std::to_string(engine.radc));
   }
 }
@@ -202,8 +203,9 @@ std::string tile_config_markdown() { return core::params_markdown(tile_params())
 void apply_json(TileConfig& t, const json& j, const std::string& source) {
   // `source` is a file ("run.json") or already names the group ("run.json: tile").
   const bool named = source.size() >= 4 && source.compare(source.size() - 4, 4, "tile") == 0;
-  core::apply_group(tile_params(), t, j, source.empty() ? "tile" : named ? source : source + ": tile");
-  t.validate();
+  const std::string group = source.empty() ? "tile" : named ? source : source + ": tile";
+  core::apply_group(tile_params(), t, j, group);
+  t.validate(group);
 }
 
 json to_json(const TileConfig& t) { return core::params_to_json(tile_params(), t); }

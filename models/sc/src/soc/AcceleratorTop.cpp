@@ -141,8 +141,8 @@ std::string accelerator_config_markdown() { return core::params_markdown(acceler
 void AcceleratorTopConfig::validate() const {
   core::check_group(accelerator_params(), *this, "accelerator");
   engine.validate("accelerator.engine");
-  tile.validate(engine);
-  energy.validate();
+  tile.validate(engine, "accelerator.tile");
+  energy.validate("accelerator.energy");
 }
 
 void apply_json(AcceleratorTopConfig& c, const nlohmann::json& j, const std::string& source) {

@@ -91,8 +91,10 @@ struct TileConfig {
   double wire_driver_ohm = 0.0;    // DAC output resistance in series with each row (0 = ideal); JSON wire.driver_ohm
   RtlConfig rtl;                   // Verilated RTL per block (default: all behavioural)
 
-  void validate() const;                                   // field checks alone
-  void validate(const core::EngineConfig& engine) const;   // plus checks against the engine
+  // Field checks alone; plus checks against the engine. `group` names the object in messages
+  // ("run.json: tile" gives "run.json: tile.adc_mux: ...").
+  void validate(const std::string& group = "tile") const;
+  void validate(const core::EngineConfig& engine, const std::string& group = "tile") const;
   int resolved_adc_bits(const core::EngineConfig& engine) const;
   double clock_ns() const { return 1.0 / clock_ghz; }
 };
