@@ -20,6 +20,7 @@ import time
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MPIMPY = os.path.join(os.path.dirname(SRC), "shared", "peers", "mpimpy")
 LENET = os.path.join(SRC, "tb", "networks", "lenet5_fmnist.onnx")
+PRECISIONS = ("float64", "float32")  # EngineConfig::precision
 
 
 def run_json(cmd):
@@ -30,63 +31,43 @@ def run_json(cmd):
 def memtile_run(build, images, batch, args):
     """images/s, accuracy and the peak RSS (MiB) of one `memtile run` process."""
     with tempfile.TemporaryDirectory() as d:
-        rep = os.path.join(d, "r.json")
-        p = subprocess.Popen([os.path.join(build, "tb", "memtile"), "run", "--quiet", "--limit", str(images),
-                              "--batch", str(batch), "--report", rep, *args], stdout=subprocess.DEVNULL)
-        _, status, usage = os.wait4(p.pid, 0)
-        if status != 0:
-            sys.exit(f"memtile run {' '.join(args)} failed ({status})")
-        with open(rep) as f:
-            r = json.load(f)
-    return r["images_per_second"], r["accuracy"], usage.ru_maxrss / 1024.0
+        def config(name, base, precision):
+            """base (a preset file or None) with engine.precision set: a config file in d."""
+            cfg = {"engine": {}}
+            if base:
+                with open(base) as f:
+                    cfg = json.load(f)
+                cfg.setdefault("engine", {})
+            cfg["engine"]["precision"] = precision
+            path = os.path.join(d, f"{name}_{precision}.json")
+            with open(path, "w") as f:
+                json.dump(cfg, f)
+            return path
 
-
-MPIMPY_DOT = r"""
-import json, sys, time
-import numpy as np
-from mpimpy import memmat
-n = int(sys.argv[1])
-rng = np.random.default_rng(0)
-a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
-eng = memmat.bitslicedpe(vnoise=0.0, wire_resistance=0.0)
-best = 1e30
-for _ in range(2):
-    t0 = time.perf_counter()
-    eng.MapReduceDot(a, b, xblk=[1, 1, 2, 4], mblk=[1, 1, 2, 4])
-    best = min(best, time.perf_counter() - t0)
-print(json.dumps({"seconds": best}))
-"""
-
-
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--build", default=os.path.join(SRC, "build"))
-    ap.add_argument("--images", type=int, default=1000)
-    ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--cores", type=int, default=os.cpu_count() or 1)
-    a = ap.parse_args()
-    bounds = os.path.join(a.build, "bench", "speed_bounds")
-    rows = ["| workload | measured | lower bound here (%d cores) | measured / bound |" % a.cores, "|---|---|---|---|"]
-    with tempfile.TemporaryDirectory() as d:
         wire = os.path.join(d, "wire.json")
         with open(wire, "w") as f:
             json.dump({"engine": {"wire_resistance": 2.93}}, f)
         isaac = os.path.join(SRC, "configs", "presets", "isaac_like.json")
         results = {}
-        for label, cfg in (("LeNet-5, default config", None), ("LeNet-5, isaac_like", isaac),
-                           ("LeNet-5, wire resistance 2.93 ohm (exact IR drop)", wire)):
-            cargs = ["--config", cfg] if cfg else []
+        for key, label, base in (("default", "LeNet-5, default config", None), ("isaac", "LeNet-5, isaac_like", isaac),
+                                 ("wire", "LeNet-5, wire resistance 2.93 ohm (exact IR drop)", wire)):
+            # The bound is the same for both precisions (float32 GEMMs of the same reads).
             b = run_json([bounds, "--model", LENET, "--images", "64", "--batch", str(a.batch),
-                          "--cores", str(a.cores), *cargs])
-            eng = memtile_run(a.build, a.images, a.batch, ["--engine-only", *cargs])
-            sysc = memtile_run(a.build, a.images, a.batch, cargs)
-            results[label] = (eng, sysc)
+                          "--cores", str(a.cores), *(["--config", base] if base else [])])
             bound = b["bound_images_per_second"]
-            rows.append(f"| {label}, engine only | {eng[0]:.0f} img/s | {bound:.0f} img/s | {bound / eng[0]:.1f}x |")
-            rows.append(f"| {label}, SystemC tiles | {sysc[0]:.0f} img/s | {bound:.0f} img/s | {bound / sysc[0]:.1f}x |")
-        dot = run_json([bounds, "--dot", "512", "--cores", str(a.cores)])
-        rows.append(f"| dot 512x512 . 512x512, bitslice hw [1,1,2,4], 32x32 arrays (program + multiply) | "
-                    f"{dot['measured_s'] * 1e3:.0f} ms | {dot['bound_s'] * 1e3:.0f} ms | {dot['measured_s'] / dot['bound_s']:.1f}x |")
+            for precision in PRECISIONS:
+                cargs = ["--config", config(key, base, precision)]
+                eng = memtile_run(a.build, a.images, a.batch, ["--engine-only", *cargs])
+                sysc = memtile_run(a.build, a.images, a.batch, cargs)
+                results[f"{label}, {precision}"] = (eng, sysc)
+                rows.append(f"| {label}, {precision}, engine only | {eng[0]:.0f} img/s | {bound:.0f} img/s | {bound / eng[0]:.1f}x |")
+                rows.append(f"| {label}, {precision}, SystemC tiles | {sysc[0]:.0f} img/s | {bound:.0f} img/s | {bound / sysc[0]:.1f}x |")
+        dots = {}
+        for precision in PRECISIONS:
+            dot = run_json([bounds, "--dot", "512", "--cores", str(a.cores), "--config", config("dot", None, precision)])
+            dots[precision] = dot
+            rows.append(f"| dot 512x512 . 512x512, bitslice hw [1,1,2,4], 32x32 arrays (program + multiply), {precision} | "
+                        f"{dot['measured_s'] * 1e3:.0f} ms | {dot['bound_s'] * 1e3:.0f} ms | {dot['measured_s'] / dot['bound_s']:.1f}x |")
     rows.append("")
     rows.append("| comparison, same run | value |")
     rows.append("|---|---|")
@@ -94,13 +75,13 @@ def main():
         env = dict(os.environ, PYTHONPATH=MPIMPY)
         m = json.loads(subprocess.run(["/usr/bin/python3", "-c", MPIMPY_DOT, "512"], env=env, check=True,
                                       capture_output=True, text=True).stdout)
-        rows.append(f"| mPimPy 1.0 MapReduceDot, same dot | {m['seconds'] * 1e3:.0f} ms: memtile is "
-                    f"{m['seconds'] / dot['measured_s']:.0f}x faster |")
+        rows.append(f"| mPimPy 1.0 MapReduceDot, same dot | {m['seconds'] * 1e3:.0f} ms: memtile is " +
+                    ", ".join(f"{m['seconds'] / dots[p]['measured_s']:.0f}x ({p})" for p in PRECISIONS) + " faster |")
     else:
         rows.append("| mPimPy 1.0 | not found (../shared/peers/mpimpy): skipped |")
     for label, (eng, sysc) in results.items():
         rows.append(f"| {label}: SystemC / engine-only time | {eng[0] / sysc[0]:.2f}x |")
-    eng, sysc = results["LeNet-5, default config"]
+    eng, sysc = results["LeNet-5, default config, float64"]
     rows.append(f"| peak RSS of a LeNet-5 run ({a.images} images, default config) | engine only {eng[2]:.0f} MiB, "
                 f"SystemC {sysc[2]:.0f} MiB |")
     print("\n".join(rows))

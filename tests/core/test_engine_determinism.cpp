@@ -1,4 +1,5 @@
 #include <boost/test/unit_test.hpp>
+#include <cmath>
 #include <cstring>
 
 #include "TestData.hpp"
@@ -59,10 +60,12 @@ BOOST_AUTO_TEST_SUITE(step_functions)
 // hand they must give multiply()'s bytes exactly.
 BOOST_AUTO_TEST_CASE(composed_steps_equal_multiply_bit_for_bit) {
   const Eigen::MatrixXd a = memtile::test::randn(5, 70, 9), b = memtile::test::randn(70, 40, 10);
-  for (EngineMode mode : {EngineMode::BitSlice, EngineMode::DiffPair, EngineMode::FloatingPoint}) {
+  for (EngineMode mode : {EngineMode::BitSlice, EngineMode::DiffPair, EngineMode::FloatingPoint})
+  for (Precision precision : {Precision::Float64, Precision::Float32}) {
     EngineConfig c;
     c.mode = mode;
     c.vnoise = 0.001;
+    c.precision = precision;
     ProgrammedMatrix p1 = MatrixEngine(c).program(b);
     ProgrammedMatrix p2 = MatrixEngine(c).program(b);
     const Eigen::MatrixXd y1 = p1.multiply(a);
@@ -77,7 +80,7 @@ BOOST_AUTO_TEST_CASE(composed_steps_equal_multiply_bit_for_bit) {
       p2.count_reads(kb, in);
     }
     p2.end_batch(a.rows());
-    BOOST_TEST_CONTEXT(to_string(mode)) {
+    BOOST_TEST_CONTEXT(to_string(mode) << (precision == Precision::Float32 ? " float32" : "")) {
       BOOST_TEST(same_bytes(y1, y2));
       BOOST_TEST(p1.counters().adc_conversions == p2.counters().adc_conversions);
     }
@@ -104,6 +107,38 @@ BOOST_AUTO_TEST_CASE(fixed_order_product_rows_do_not_depend_on_the_block) {
             Eigen::MatrixXd part(len, N);
             fixed_order_product(V.middleRows(r0, len), D, part);
             BOOST_TEST(same_bytes(part, all.middleRows(r0, len)));
+          }
+      }
+    }
+}
+
+// The single-precision product: the same row independence, and each element the ascending
+// chain of float fused multiply-adds (checked against a scalar std::fma loop written here).
+BOOST_AUTO_TEST_CASE(float_fixed_order_product_is_the_ascending_fma_chain) {
+  for (Eigen::Index K : {1, 7, 25, 32, 128})
+    for (Eigen::Index N : {1, 5, 16, 33}) {
+      const Eigen::MatrixXf V = memtile::test::randn(70, K, 41).cast<float>(), D = memtile::test::randn(K, N, 42).cast<float>();
+      Eigen::MatrixXf all(70, N);
+      fixed_order_product(V, D, all);
+      Eigen::MatrixXf chain(70, N);
+      for (Eigen::Index c = 0; c < N; ++c)
+        for (Eigen::Index r = 0; r < 70; ++r) {
+          float acc = 0.0f;
+#if defined(__AVX2__) && defined(__FMA__)
+          for (Eigen::Index k = 0; k < K; ++k) acc = std::fma(V(r, k), D(k, c), acc);
+#else  // a build without FMA (-DMEMTILE_ARCH=): a multiply then an add
+          for (Eigen::Index k = 0; k < K; ++k) acc = acc + V(r, k) * D(k, c);
+#endif
+          chain(r, c) = acc;
+        }
+      BOOST_TEST_CONTEXT("K " << K << ", N " << N) {
+        BOOST_TEST((all.array() == chain.array()).all());
+        for (Eigen::Index r0 : {0, 3, 13, 33})
+          for (Eigen::Index len : {1, 16, 32}) {
+            if (r0 + len > 70) continue;
+            Eigen::MatrixXf part(len, N);
+            fixed_order_product(V.middleRows(r0, len), D, part);
+            BOOST_TEST((part.array() == all.middleRows(r0, len).array()).all());
           }
       }
     }
@@ -150,8 +185,16 @@ BOOST_AUTO_TEST_CASE(bit_identical_for_threads_and_batch_sizes) {
     c.radc = 256;
     variants.push_back({"isaac_like", c});
   }
+  // Every variant again in single precision (float32 reads): the same guarantee.
+  for (std::size_t k = 0, n = variants.size(); k < n; ++k) {
+    if (variants[k].cfg.software) continue;  // no reads to make single precision
+    Variant f = variants[k];
+    f.cfg.precision = Precision::Float32;
+    f.name = nullptr;
+    variants.push_back(f);
+  }
   for (const Variant& v : variants) {
-    BOOST_TEST_CONTEXT(v.name) {
+    BOOST_TEST_CONTEXT((v.name ? v.name : "float32") << (v.cfg.precision == Precision::Float32 ? " float32" : "")) {
       Eigen::MatrixXd ref;
       ReadCounters ref_counts;
       double energy_batch64 = -1.0;

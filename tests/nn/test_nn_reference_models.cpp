@@ -136,3 +136,45 @@ BOOST_AUTO_TEST_CASE(lenet_engine_bit_identical_for_threads_and_batches) {
       }
     }
 }
+
+// float32 reads against float64 reads on the same seed (everything else identical): LeNet-5's
+// predicted class on 1000 Fashion-MNIST test images agrees on at least 99.9 % of them, for the
+// default accelerator and for the ISAAC-like geometry (configs/presets/isaac_like.json), and
+// the logits do differ (the setting is applied).
+BOOST_AUTO_TEST_CASE(lenet_float32_argmax_agrees_with_float64) {
+  const Graph g = load_onnx((networks_dir() / "lenet5_fmnist.onnx").string());
+  const Dataset data = open_dataset("fashion-mnist");
+  const fs::path presets = networks_dir().parent_path().parent_path() / "configs" / "presets";
+  std::ifstream isaac_file(presets / "isaac_like.json");
+  BOOST_REQUIRE(isaac_file.good());
+  const nlohmann::json isaac = nlohmann::json::parse(isaac_file);
+  constexpr std::int64_t kImages = 1000, kBatch = 100;
+  for (const char* config : {"default", "isaac_like"}) {
+    std::vector<Eigen::MatrixXd> logits;
+    for (auto precision : {memtile::core::Precision::Float64, memtile::core::Precision::Float32}) {
+      memtile::core::EngineConfig cfg;
+      if (std::string(config) == "isaac_like") memtile::core::apply_json(cfg, isaac.at("engine"), "isaac_like.json");
+      cfg.seed = 11;
+      cfg.precision = precision;
+      EngineBackend backend(cfg);
+      Executor ex(g, backend);
+      Eigen::MatrixXd y(kImages, 10);
+      for (std::int64_t b0 = 0; b0 < kImages; b0 += kBatch)
+        y.middleRows(b0, kBatch) = to_matrix(ex.run(data.batch(b0, kBatch).images));
+      logits.push_back(y);
+    }
+    int agree = 0;
+    for (std::int64_t r = 0; r < kImages; ++r) {
+      Eigen::Index a = 0, b = 0;
+      logits[0].row(r).maxCoeff(&a);
+      logits[1].row(r).maxCoeff(&b);
+      agree += a == b;
+    }
+    BOOST_TEST_CONTEXT(config) {
+      BOOST_TEST_MESSAGE(config << ": float32/float64 argmax agreement " << agree << " / " << kImages
+                                << ", max |logit diff| " << (logits[0] - logits[1]).cwiseAbs().maxCoeff());
+      BOOST_TEST(agree >= 999);
+      BOOST_TEST((logits[0] - logits[1]).cwiseAbs().maxCoeff() > 0.0);
+    }
+  }
+}

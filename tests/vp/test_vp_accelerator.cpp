@@ -167,14 +167,16 @@ std::string source_dir() {
   return s ? s : MEMTILE_TEST_SOURCE_DIR;
 }
 
-// Reference: the core engine on the same padded blocks and seeds, partial sums ascending.
+// Reference: the core engine on the same padded blocks and seeds, partial sums ascending. The
+// blocks are derived here, not through core::LayerTiling, so a mapper fault cannot hide.
 // Block b of a round runs on tile tile_base + b mod (tiles - tile_base), seeded engine seed + tile.
 Eigen::MatrixXd reference(const Eigen::MatrixXd& W, const Eigen::MatrixXd& X, bool relu, int tile_base = 0) {
   const sc::AcceleratorTopConfig c = accel_config();
-  const sc::LayerMapping m = sc::LayerMapping::of(W.rows(), W.cols(), c.tile_in, c.tile_out);
+  const int row_blocks = static_cast<int>((W.rows() + c.tile_in - 1) / c.tile_in);
+  const int col_blocks = static_cast<int>((W.cols() + c.tile_out - 1) / c.tile_out);
   Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(X.rows(), W.cols());
-  for (int r = 0; r < m.row_blocks; ++r)
-    for (int cb = 0; cb < m.col_blocks; ++cb) {
+  for (int r = 0; r < row_blocks; ++r)
+    for (int cb = 0; cb < col_blocks; ++cb) {
       const Eigen::Index k0 = r * c.tile_in, n0 = cb * c.tile_out;
       const Eigen::Index kr = std::min<Eigen::Index>(c.tile_in, W.rows() - k0);
       const Eigen::Index nc = std::min<Eigen::Index>(c.tile_out, W.cols() - n0);
@@ -183,7 +185,7 @@ Eigen::MatrixXd reference(const Eigen::MatrixXd& W, const Eigen::MatrixXd& X, bo
       Eigen::MatrixXd Xp = Eigen::MatrixXd::Zero(X.rows(), c.tile_in);
       Xp.leftCols(kr) = X.middleCols(k0, kr);
       core::EngineConfig e = c.engine;
-      e.seed = c.engine.seed + static_cast<std::uint64_t>(tile_base + (r * m.col_blocks + cb) % (c.tiles - tile_base));
+      e.seed = c.engine.seed + static_cast<std::uint64_t>(tile_base + (r * col_blocks + cb) % (c.tiles - tile_base));
       core::ProgrammedMatrix pm = core::MatrixEngine(e).program(Wp);
       Y.middleCols(n0, nc) += pm.multiply(Xp).leftCols(nc);
     }

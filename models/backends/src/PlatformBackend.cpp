@@ -9,6 +9,7 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/LayerTiling.hpp"
 #include "memtile/sc/soc/AcceleratorTop.hpp"
 #include "memtile/sc/soc/Memory.hpp"
 #include "memtile/sc/soc/Router.hpp"
@@ -84,9 +85,6 @@ class PlatformBackend::Driver : public sc_core::sc_module {
 namespace {
 constexpr std::uint64_t kAlign = 64;
 std::uint64_t align_up(std::uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
-int blocks_of(Eigen::Index k, Eigen::Index n, int rows, int cols) {
-  return LayerMapping::of(static_cast<std::uint64_t>(k), static_cast<std::uint64_t>(n), rows, cols).tiles();
-}
 }  // namespace
 
 PlatformBackend::PlatformBackend(const core::EngineConfig& engine, const TileConfig& tile, const EnergyTable& energy,
@@ -115,7 +113,9 @@ void PlatformBackend::program(const nn::WeightedLayer& layer, const Eigen::Matri
   s.k = W.rows();
   s.n = W.cols();
   s.tile_base = tiles_needed_;
-  s.tiles = blocks_of(W.rows(), W.cols(), engine_.array_rows, engine_.array_cols);
+  // One tile per array-sized block (elaborate() sets tile_in x tile_out to one array): the same
+  // blocks as the engine's arrays on the tiles backend, each on a tile of its own.
+  s.tiles = core::LayerTiling(W.rows(), W.cols(), engine_.array_rows, engine_.array_cols).blocks();
   tiles_needed_ += s.tiles;
   Layer l;
   l.w = W;

@@ -4,6 +4,7 @@
 
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/FixedOrderProduct.hpp"
+#include "memtile/core/LayerTiling.hpp"
 #include "memtile/core/Parallel.hpp"
 
 namespace memtile::core {
@@ -29,7 +30,7 @@ SlicePlan plan_for(const EngineConfig& cfg, const std::vector<int>& blk) {
   return make_slice_plan(cfg.mode == EngineMode::FloatingPoint ? fp_widths(blk) : blk);
 }
 
-QuantisedBlock quantise(const EngineConfig& cfg, const Eigen::MatrixXd& x, const SlicePlan& plan,
+QuantisedBlock quantise(const EngineConfig& cfg, const Eigen::Ref<const Eigen::MatrixXd>& x, const SlicePlan& plan,
                         const std::vector<int>& blk, double diffpair_qmax, bool by_rows) {
   switch (cfg.mode) {
     case EngineMode::DiffPair: return quantise_int(x, diffpair_qmax, by_rows);
@@ -104,9 +105,11 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
   pm.k_ = W.rows();
   pm.n_ = W.cols();
   const int r = cfg_.array_rows, c = cfg_.array_cols;
-  const int kbs = static_cast<int>((pm.k_ + r - 1) / r);
-  pm.col_blocks_ = static_cast<int>((pm.n_ + c - 1) / c);
-  const Eigen::Index npad = static_cast<Eigen::Index>(pm.col_blocks_) * c;
+  // The layer's arrays (docs/mapping.md): packed row blocks of r inputs, column blocks of c.
+  const LayerTiling tiling(pm.k_, pm.n_, r, c);
+  const int kbs = tiling.row_blocks();
+  pm.col_blocks_ = tiling.col_blocks();
+  const Eigen::Index npad = tiling.padded_cols();
   const bool diffpair = cfg_.mode == EngineMode::DiffPair;
   pm.differential_ = diffpair || cfg_.weight_encoding == WeightEncoding::Differential;
   pm.x_plan_ = plan_for(cfg_, cfg_.xblk);
@@ -126,10 +129,9 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
   const double worst = cfg_.software ? 0.0 : worst_case_fullscale(pm.differential_);
   parallel_for(resolve_threads(cfg_.threads), static_cast<std::size_t>(kbs), [&](std::size_t kb_task) {
     const int kb = static_cast<int>(kb_task);
-    const Eigen::Index k0 = static_cast<Eigen::Index>(kb) * r;
-    const Eigen::Index kr = std::min<Eigen::Index>(r, pm.k_ - k0);
+    const BlockRange rows = tiling.rows_of(kb);
     Eigen::MatrixXd wb = Eigen::MatrixXd::Zero(r, npad);
-    wb.topLeftCorner(kr, pm.n_) = W.middleRows(k0, kr);
+    wb.topLeftCorner(rows.count, pm.n_) = W.middleRows(rows.first, rows.count);
     QuantisedBlock qw = quantise(cfg_, wb, quant_plan, cfg_.mblk, cfg_.g_level - 1, false);
     ProgrammedRowBlock& blk = pm.blocks_[kb];
     blk.w_scale = qw.scale;
@@ -146,7 +148,9 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
       if (flip) ps.flip_sign.resize(npad);
       const int lmax = diffpair ? cfg_.g_level - 1 : pm.w_plan_.slices[j].levels_max();
       for (int nb = 0; nb < pm.col_blocks_; ++nb) {
-        const auto wq = blk.w_int.middleCols(static_cast<Eigen::Index>(nb) * c, c);
+        // The whole array of column block nb, its padded columns included.
+        const Eigen::Index c0 = tiling.cols_of(nb).first;
+        const auto wq = blk.w_int.middleCols(c0, c);
         Eigen::MatrixXd diff;
         if (pm.differential_) {
           Eigen::MatrixXd lp = wq.cwiseMax(0.0), ln = (-wq).cwiseMax(0.0);
@@ -171,7 +175,7 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
             for (int col = 0; col < c; ++col) {
               const bool flipped = levels.col(col).sum() > half_sum;
               if (flipped) levels.col(col) = (lmax - levels.col(col).array()).matrix();
-              ps.flip_sign(static_cast<Eigen::Index>(nb) * c + col) = flipped ? -1.0 : 1.0;
+              ps.flip_sign(c0 + col) = flipped ? -1.0 : 1.0;
             }
           }
           const CrossbarArray arr(levels, lmax, device_, rng_, array_key(pm.program_id_, kb, nb, j, 0), true);
@@ -184,12 +188,13 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
           const double cal = cfg_.vread * diff.cwiseAbs().colwise().sum().maxCoeff();
           if (cal > 0) fs = cal;  // an all-zero array keeps the worst-case reference
         }
-        ps.diff_s.middleCols(static_cast<Eigen::Index>(nb) * c, c) = diff;
-        ps.fullscale_a.segment(static_cast<Eigen::Index>(nb) * c, c).setConstant(fs);
+        ps.diff_s.middleCols(c0, c) = diff;
+        ps.fullscale_a.segment(c0, c).setConstant(fs);
       }
       // Padded columns exist in the arrays (and in the energy counts) but their outputs are
       // never observed: keep only the used ones, so reads compute no discarded columns.
       ps.diff_s.conservativeResize(Eigen::NoChange, pm.n_);
+      if (cfg_.precision == Precision::Float32) ps.diff_f = ps.diff_s.cast<float>();
       ps.fullscale_a.conservativeResize(pm.n_);
       if (flip) ps.flip_sign.conservativeResize(pm.n_);
     }
@@ -235,36 +240,45 @@ double ProgrammedMatrix::weight_levels_max(int j) const {
   return cfg_.mode == EngineMode::DiffPair ? cfg_.g_level - 1 : w_plan_.slices[j].levels_max();
 }
 
+Eigen::Index ProgrammedMatrix::used_rows(int kb) const {
+  return std::min<Eigen::Index>(cfg_.array_rows, k_ - static_cast<Eigen::Index>(kb) * cfg_.array_rows);
+}
+
 EncodedInput ProgrammedMatrix::encode(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb) const {
   const int r = cfg_.array_rows;
-  const Eigen::Index k0 = static_cast<Eigen::Index>(kb) * r;
-  const Eigen::Index kr = std::min<Eigen::Index>(r, k_ - k0);
-  Eigen::MatrixXd xb = Eigen::MatrixXd::Zero(X.rows(), r);
-  xb.leftCols(kr) = X.middleCols(k0, kr);
-  QuantisedBlock qx = quantise(cfg_, xb, x_plan_, cfg_.xblk, dac_.signed_qmax(), true);
+  const Eigen::Index B = X.rows();
+  const Eigen::Index kr = used_rows(kb);
+  // Padded rows hold q = 0 and are driven at exactly 0 V (every DAC maps 0 to 0 V): only the
+  // used rows are quantised (their max |x| is the padded block's), sliced and stored.
+  QuantisedBlock qx = quantise(cfg_, X.middleCols(static_cast<Eigen::Index>(kb) * r, kr), x_plan_, cfg_.xblk,
+                               dac_.signed_qmax(), true);
   EncodedInput in;
   in.scale = std::move(qx.scale);
-  in.q = std::move(qx.q);
+  in.q.resize(B, r);
+  in.q.leftCols(kr) = qx.q;
+  in.q.rightCols(r - kr).setZero();
   if (cfg_.software) return in;
+  in.volts.reserve(x_plan_.slices.size());
+  auto drive = [&](auto&& volts) { in.volts.emplace_back(volts.matrix()); };
   if (cfg_.mode == EngineMode::DiffPair) {
-    in.volts.push_back(in.q.unaryExpr([this](double u) { return dac_.signed_voltage(u); }));
+    drive(dac_.signed_voltage(qx.q.array()));
     return in;
   }
-  // Two's-complement word of every input once, then each slice through a DAC lookup table.
+  // Slice u of each input from its two's-complement word (q + 2^n for q < 0) in doubles, exact
+  // (words have at most 32 bits): u = floor(word / 2^shift) mod 2^bits, the sign slice being
+  // the word's top bit; then the DAC level of u, element-wise and vectorised.
   const int n = x_plan_.total_bits;
-  const std::int64_t word_mask = (std::int64_t{1} << n) - 1;
-  const Eigen::Array<std::int64_t, Eigen::Dynamic, Eigen::Dynamic> words =
-      in.q.array().cast<std::int64_t>().unaryExpr([word_mask](std::int64_t v) { return v & word_mask; });
-  std::vector<double> lut;
+  const Eigen::ArrayXXd word = (qx.q.array() < 0).select(qx.q.array() + std::ldexp(1.0, n), qx.q.array());
+  Eigen::ArrayXXd high(B, kr);
   for (const Slice& s : x_plan_.slices) {
-    const int shift = s.sign ? n - 1 : s.shift;  // the sign slice is the word's top bit
-    const std::int64_t mask = (std::int64_t{1} << s.bits) - 1;
-    lut.resize(static_cast<std::size_t>(mask) + 1);
-    for (std::int64_t u = 0; u <= mask; ++u)
-      lut[static_cast<std::size_t>(u)] = dac_.unsigned_voltage(static_cast<double>(u), static_cast<double>(s.levels_max()));
-    Eigen::MatrixXd v(in.q.rows(), in.q.cols());
-    v.array() = words.unaryExpr([&](std::int64_t w) { return lut[static_cast<std::size_t>((w >> shift) & mask)]; });
-    in.volts.push_back(std::move(v));
+    const int shift = s.sign ? n - 1 : s.shift;
+    const double span = std::ldexp(1.0, s.bits);
+    high = (word * std::ldexp(1.0, -shift)).floor();
+    const auto u = high - (high / span).floor() * span;
+    if (s.bits == 1)  // u is 0 or 1: 0 V or the DAC's level for 1, exactly the general formula's values
+      drive(u * dac_.unsigned_voltage(1.0, 1.0));
+    else
+      drive(dac_.unsigned_voltage(u, static_cast<double>(s.levels_max())));
   }
   return in;
 }
@@ -276,32 +290,70 @@ Eigen::MatrixXd ProgrammedMatrix::read(int kb, int j, int i, const Eigen::Ref<co
   return out;
 }
 
-void ProgrammedMatrix::read_into(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V,
-                                 std::uint64_t first_vector, Eigen::MatrixXd& out) const {
-  const Eigen::MatrixXd& d = blocks_[kb].slices[j].diff_s;
-  out.resize(V.rows(), d.cols());
-  // Padded rows are driven at exactly 0 V: they add nothing, so they are not computed.
-  const Eigen::Index used = std::min<Eigen::Index>(cfg_.array_rows, k_ - static_cast<Eigen::Index>(kb) * cfg_.array_rows);
-  if (cfg_.vnoise == 0.0) {
-    fixed_order_product(V.leftCols(used), d.topRows(used), out);
-    return;
-  }
+template <typename Product>
+void ProgrammedMatrix::noisy_reads(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V,
+                                   std::uint64_t first_vector, Product&& product) const {
   // Read noise: every array has its own row drivers, so each gets its own draw per read
-  // (also on the padded rows, which then carry current).
+  // (also on the padded rows, driven at 0 V, which then carry current). V holds the used rows
+  // (or all of them).
   const int c = cfg_.array_cols;
-  Eigen::MatrixXd vn(V.rows(), V.cols());
+  thread_local Eigen::MatrixXd vn;
+  vn.resize(V.rows(), cfg_.array_rows);
   for (int nb = 0; nb < col_blocks_; ++nb) {
     const Eigen::Index c0 = static_cast<Eigen::Index>(nb) * c;
     const Eigen::Index width = std::min<Eigen::Index>(c, n_ - c0);
     const std::uint64_t key = kReadNoiseStream ^ CounterRng::mix(program_id_ * 0x9e3779b97f4a7c15ULL ^
         (static_cast<std::uint64_t>(kb) << 40 | static_cast<std::uint64_t>(nb) << 16 |
          static_cast<std::uint64_t>(j) << 8 | static_cast<std::uint64_t>(i)));
-    for (Eigen::Index col = 0; col < V.cols(); ++col)
+    for (Eigen::Index col = 0; col < vn.cols(); ++col)
       for (Eigen::Index b = 0; b < V.rows(); ++b)
-        vn(b, col) = V(b, col) + cfg_.vnoise * rng_.normal(key, first_vector + static_cast<std::uint64_t>(b),
-                                                            static_cast<std::uint64_t>(col));
-    fixed_order_product(vn, d.middleCols(c0, width), out.middleCols(c0, width));
+        vn(b, col) = (col < V.cols() ? V(b, col) : 0.0) +
+                     cfg_.vnoise * rng_.normal(key, first_vector + static_cast<std::uint64_t>(b), static_cast<std::uint64_t>(col));
+    product(vn, c0, width);
   }
+}
+
+void ProgrammedMatrix::read_into(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V,
+                                 std::uint64_t first_vector, Eigen::MatrixXd& out) const {
+  if (cfg_.precision == Precision::Float32) {
+    thread_local Eigen::MatrixXf out_f;
+    read_float(kb, j, i, V, nullptr, first_vector, out_f);
+    out = out_f.cast<double>();
+    return;
+  }
+  const Eigen::MatrixXd& d = blocks_[kb].slices[j].diff_s;
+  out.resize(V.rows(), d.cols());
+  // Padded rows are driven at exactly 0 V: they add nothing, so they are not computed.
+  const Eigen::Index used = used_rows(kb);
+  if (cfg_.vnoise == 0.0) {
+    fixed_order_product(V.leftCols(used), d.topRows(used), out);
+    return;
+  }
+  noisy_reads(kb, j, i, V, first_vector, [&](const Eigen::MatrixXd& vn, Eigen::Index c0, Eigen::Index width) {
+    fixed_order_product(vn, d.middleCols(c0, width), out.middleCols(c0, width));
+  });
+}
+
+void ProgrammedMatrix::read_float(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V,
+                                  const Eigen::MatrixXf* Vf, std::uint64_t first_vector, Eigen::MatrixXf& out) const {
+  const Eigen::MatrixXf& d = blocks_[kb].slices[j].diff_f;
+  out.resize(V.rows(), d.cols());
+  const Eigen::Index used = used_rows(kb);
+  if (cfg_.vnoise == 0.0) {
+    if (Vf) {
+      fixed_order_product(*Vf, d.topRows(used), out);
+      return;
+    }
+    thread_local Eigen::MatrixXf v_f;
+    v_f = V.leftCols(used).cast<float>();
+    fixed_order_product(v_f, d.topRows(used), out);
+    return;
+  }
+  thread_local Eigen::MatrixXf vn_f;
+  noisy_reads(kb, j, i, V, first_vector, [&](const Eigen::MatrixXd& vn, Eigen::Index c0, Eigen::Index width) {
+    vn_f = vn.cast<float>();
+    fixed_order_product(vn_f, d.middleCols(c0, width), out.middleCols(c0, width));
+  });
 }
 
 namespace {
@@ -309,12 +361,13 @@ namespace {
 // code: the same operations element by element as adc_codes() followed by the scaling.
 // round_to_count (EngineConfig::round_slice_products): the digital back end rounds each
 // converted slice product to the nearest integer count (half to even, as np.round).
-template <typename Out>
-void adc_convert(const Eigen::MatrixXd& I, const Eigen::ArrayXd& inv_fs, const Eigen::ArrayXd& code_value,
+// I: an array expression of the currents (A) in double.
+template <typename Currents, typename Out>
+void adc_convert(const Currents& I, const Eigen::ArrayXd& inv_fs, const Eigen::ArrayXd& code_value,
                  double lo, double hi, bool round_to_count, Out&& out) {
   const auto k = inv_fs.transpose();
   const auto u = code_value.transpose();
-  const auto product = adc_code(I.array().rowwise() * k, lo, hi).rowwise() * u;
+  const auto product = adc_code(I.rowwise() * k, lo, hi).rowwise() * u;
   if (round_to_count)
     out(round_even(product));
   else
@@ -381,7 +434,7 @@ void ProgrammedMatrix::convert_into(int kb, int j, int i, const Eigen::MatrixXd&
   double lo = 0, hi = 0;
   adc_code_limits(lo, hi);
   P.resize(I.rows(), I.cols());
-  adc_convert(I, inv_fs, code_value, lo, hi, cfg_.round_slice_products, [&](auto&& e) { P.array() = e; });
+  adc_convert(I.array(), inv_fs, code_value, lo, hi, cfg_.round_slice_products, [&](auto&& e) { P.array() = e; });
 }
 
 double ProgrammedMatrix::slice_weight(int j, int i) const {
@@ -510,17 +563,29 @@ void ProgrammedMatrix::accumulate_vectors(int kb, const EncodedInput& in, Eigen:
   adc_code_limits(code_lo, code_hi);
   // Per-thread scratch, reused across calls (no allocation per chunk once warm).
   thread_local Eigen::MatrixXd I;
+  thread_local Eigen::MatrixXf I_f, V_f;
   thread_local Eigen::ArrayXd inv_fs, code_value;
+  const bool single = cfg_.precision == Precision::Float32;
+  const Eigen::Index used = used_rows(kb);
   acc.setZero();
   for (int i = 0; i < static_cast<int>(in.volts.size()); ++i) {
+    const auto V = in.volts[i].middleRows(b0, len);
+    if (single && cfg_.vnoise == 0.0) V_f = V.leftCols(used).cast<float>();  // once for every weight slice
     for (int j = 0; j < static_cast<int>(blocks_[kb].slices.size()); ++j) {
-      read_into(kb, j, i, in.volts[i].middleRows(b0, len), first_vector + static_cast<std::uint64_t>(b0), I);
+      const std::uint64_t first = first_vector + static_cast<std::uint64_t>(b0);
       // convert_into + shift_add fused into one pass over the currents (no product matrix
       // written and read back); the same operations per element as convert() then
       // shift_add(), so the same bits as the tile's components give in two stages.
       adc_scales(kb, j, i, inv_fs, code_value);
       const double weight = slice_weight(j, i);
-      adc_convert(I, inv_fs, code_value, code_lo, code_hi, cfg_.round_slice_products, [&](auto&& e) { acc.array() += weight * e; });
+      const auto add = [&](auto&& e) { acc.array() += weight * e; };
+      if (single) {
+        read_float(kb, j, i, V, cfg_.vnoise == 0.0 ? &V_f : nullptr, first, I_f);
+        adc_convert(I_f.array().cast<double>(), inv_fs, code_value, code_lo, code_hi, cfg_.round_slice_products, add);
+      } else {
+        read_into(kb, j, i, V, first, I);
+        adc_convert(I.array(), inv_fs, code_value, code_lo, code_hi, cfg_.round_slice_products, add);
+      }
     }
   }
 }

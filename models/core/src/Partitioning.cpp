@@ -7,25 +7,20 @@
 
 namespace memtile::core {
 
-int horizontal_partitions(int n_in, int rows) {
-  require(n_in >= 1 && rows >= 1, "partitioning", "inputs and rows must be >= 1");
-  return (n_in + 1 + rows - 1) / rows;
+LayerTiling imac_partition_tiling(int n_in, int n_out, int rows, int cols) {
+  // n_in + 1 would hide an empty layer; the tiling checks the other sizes.
+  require(n_in >= 1, "partitioning", "inputs must be >= 1, got " + std::to_string(n_in));
+  return LayerTiling(Eigen::Index{n_in} + 1, n_out, rows, cols, BlockSplit::Balanced);
 }
 
-int vertical_partitions(int n_out, int cols) {
-  require(n_out >= 1 && cols >= 1, "partitioning", "outputs and columns must be >= 1");
-  return (n_out + cols - 1) / cols;
-}
+// The partition count of one axis does not depend on the other: a one-wide tiling gives it.
+int horizontal_partitions(int n_in, int rows) { return imac_partition_tiling(n_in, 1, rows, 1).row_blocks(); }
+int vertical_partitions(int n_out, int cols) { return imac_partition_tiling(1, n_out, 1, cols).col_blocks(); }
 
 std::vector<Block> balanced_blocks(int total, int parts) {
   require(total >= 1 && parts >= 1 && parts <= total, "partitioning", "need 1 <= parts <= total");
-  std::vector<Block> out(static_cast<std::size_t>(parts));
-  const int base = total / parts, extra = total % parts;
-  int first = 0;
-  for (int p = 0; p < parts; ++p) {
-    out[std::size_t(p)] = Block{first, base + (p < extra ? 1 : 0)};
-    first += out[std::size_t(p)].count;
-  }
+  std::vector<Block> out;
+  for (int p = 0; p < parts; ++p) out.push_back(balanced_range(total, parts, p));
   return out;
 }
 
@@ -42,9 +37,10 @@ NetworkPartitioning partition_network(const std::vector<int>& layer_sizes, int r
   require(layer_sizes.size() >= 2, "partitioning", "need at least an input and an output layer");
   NetworkPartitioning p;
   for (std::size_t l = 0; l + 1 < layer_sizes.size(); ++l) {
-    p.hpar.push_back(horizontal_partitions(layer_sizes[l], rows));
-    p.vpar.push_back(vertical_partitions(layer_sizes[l + 1], cols));
-    p.crossbars += p.hpar.back() * p.vpar.back();
+    const LayerTiling t = imac_partition_tiling(layer_sizes[l], layer_sizes[l + 1], rows, cols);
+    p.hpar.push_back(t.row_blocks());
+    p.vpar.push_back(t.col_blocks());
+    p.crossbars += t.blocks();
   }
   p.area_m2 = crossbar_area_m2(p.crossbars, rows, cols, tech);
   return p;
@@ -95,8 +91,9 @@ PartitionedLayer::PartitionedLayer(const Eigen::MatrixXd& g_pos, const Eigen::Ma
   check_layer(g_pos, g_neg);
   n_in_ = int(g_pos.rows()) - 1;
   n_out_ = int(g_pos.cols());
-  row_blocks_ = balanced_blocks(n_in_ + 1, horizontal_partitions(n_in_, rows));
-  out_blocks_ = balanced_blocks(n_out_, vertical_partitions(n_out_, cols));
+  const LayerTiling tiling = imac_partition_tiling(n_in_, n_out_, rows, cols);
+  row_blocks_ = tiling.row_ranges();
+  out_blocks_ = tiling.col_ranges();
   for (const Block& h : row_blocks_) {
     for (const Block& v : out_blocks_) {
       Eigen::MatrixXd g = partition_g(g_pos, g_neg, h, v);
@@ -111,8 +108,9 @@ PartitionedTransfer::PartitionedTransfer(const Eigen::MatrixXd& g_pos, const Eig
   check_layer(g_pos, g_neg);
   n_in_ = int(g_pos.rows()) - 1;
   n_out_ = int(g_pos.cols());
-  row_blocks_ = balanced_blocks(n_in_ + 1, horizontal_partitions(n_in_, rows));
-  out_blocks_ = balanced_blocks(n_out_, vertical_partitions(n_out_, cols));
+  const LayerTiling tiling = imac_partition_tiling(n_in_, n_out_, rows, cols);
+  row_blocks_ = tiling.row_ranges();
+  out_blocks_ = tiling.col_ranges();
   for (const Block& h : row_blocks_)
     for (const Block& v : out_blocks_) geff_.push_back(CrossbarSolver(partition_g(g_pos, g_neg, h, v), wire).effective_conductance());
 }

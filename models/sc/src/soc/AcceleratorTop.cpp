@@ -76,12 +76,16 @@ LayerDescriptor LayerDescriptor::from_bytes(const unsigned char in[kSize]) {
   return d;
 }
 
-LayerMapping LayerMapping::of(std::uint64_t k, std::uint64_t n, int tile_in, int tile_out) {
-  LayerMapping m;
-  m.row_blocks = static_cast<int>(std::min<std::uint64_t>((k + tile_in - 1) / tile_in, 1u << 30));
-  m.col_blocks = static_cast<int>(std::min<std::uint64_t>((n + tile_out - 1) / tile_out, 1u << 30));
-  return m;
+LayerMapping::LayerMapping(const core::LayerTiling& layer_tiling, int first_tile, int tiles_from_first)
+    : tiling(layer_tiling), tile_base(first_tile), tiles_available(tiles_from_first) {
+  core::require(first_tile >= 0, "mapping.tile_base", "must be >= 0, got " + std::to_string(first_tile));
+  core::require(tiles_from_first >= 1, "mapping.tiles_available", "must be >= 1, got " + std::to_string(tiles_from_first));
 }
+
+int LayerMapping::rounds() const { return core::block_count(tiling.blocks(), tiles_available, "mapping.blocks"); }
+int LayerMapping::first_block(int round) const { return round * tiles_available; }
+int LayerMapping::end_block(int round) const { return std::min(first_block(round) + tiles_available, tiling.blocks()); }
+int LayerMapping::tile_of(int block) const { return tile_base + block % tiles_available; }
 
 const std::vector<core::Param<AcceleratorTopConfig>>& accelerator_params() {
   // The top's JSON keys, once: JSON in/out, range checks and the accelerator section of
@@ -236,8 +240,8 @@ void AcceleratorTop::build_registers(RegisterMap& m, AcceleratorTop* a) {
      "Mapping of the most recently loaded layer that stays programmed: row blocks[31:16] x column blocks[15:0] (0: none).",
      [a] {
        if (a->last_k_ == 0) return 0u;
-       const LayerMapping lm = LayerMapping::of(a->last_k_, a->last_n_, a->cfg_.tile_in, a->cfg_.tile_out);
-       return static_cast<std::uint32_t>(lm.row_blocks) << 16 | static_cast<std::uint32_t>(lm.col_blocks);
+       const core::LayerTiling lt = a->tiling_of(a->last_k_, a->last_n_);
+       return static_cast<std::uint32_t>(lt.row_blocks()) << 16 | static_cast<std::uint32_t>(lt.col_blocks());
      });
   auto cycles = [a]() -> std::uint64_t {
     std::uint64_t c = a->counters_.busy_cycles;
@@ -506,17 +510,21 @@ void AcceleratorTop::control() {
   }
 }
 
+core::LayerTiling AcceleratorTop::tiling_of(std::uint64_t k, std::uint64_t n) const {
+  return core::LayerTiling(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(n), cfg_.tile_in, cfg_.tile_out);
+}
+
 void AcceleratorTop::program_blocks(const std::vector<float>& w, const LayerDescriptor& d, const LayerMapping& m,
-                                    int base, int first, int last) {
+                                    int round) {
   double g_total_s = 0;
-  for (int b = first; b < last; ++b) {
-    const int r = b / m.col_blocks, c = b % m.col_blocks, t = base + (b - first);
+  for (int b = m.first_block(round); b < m.end_block(round); ++b) {
+    const int t = m.tile_of(b);
+    const core::BlockRange rows = m.tiling.rows_of(m.tiling.row_block_of(b));
+    const core::BlockRange cols = m.tiling.cols_of(m.tiling.col_block_of(b));
     Eigen::MatrixXd W = Eigen::MatrixXd::Zero(cfg_.tile_in, cfg_.tile_out);
-    const std::uint64_t k0 = static_cast<std::uint64_t>(r) * cfg_.tile_in, n0 = static_cast<std::uint64_t>(c) * cfg_.tile_out;
-    const std::uint64_t kr = std::min<std::uint64_t>(cfg_.tile_in, d.k - k0), nc = std::min<std::uint64_t>(cfg_.tile_out, d.n - n0);
-    for (std::uint64_t i = 0; i < kr; ++i)
-      for (std::uint64_t j = 0; j < nc; ++j)
-        W(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = static_cast<double>(w[(k0 + i) * d.n + n0 + j]);
+    for (Eigen::Index i = 0; i < rows.count; ++i)
+      for (Eigen::Index j = 0; j < cols.count; ++j)
+        W(i, j) = static_cast<double>(w[static_cast<std::size_t>((rows.first + i) * static_cast<Eigen::Index>(d.n) + cols.first + j)]);
     core::EngineConfig e = cfg_.engine;
     e.seed = cfg_.engine.seed + static_cast<std::uint64_t>(t);
     // The tile's components refer to this object: same shape and configuration, new cells.
@@ -537,23 +545,23 @@ void AcceleratorTop::program_blocks(const std::vector<float>& w, const LayerDesc
   if (t_ns > 0) sc_core::wait(sc_time(t_ns, sc_core::SC_NS), abort_ev_);
 }
 
-void AcceleratorTop::run_blocks(const std::vector<float>& x, const LayerDescriptor& d, const LayerMapping& m, int base,
-                                int first, int last, Eigen::MatrixXd& Y, std::uint64_t gen) {
+void AcceleratorTop::run_blocks(const std::vector<float>& x, const LayerDescriptor& d, const LayerMapping& m, int round,
+                                Eigen::MatrixXd& Y, std::uint64_t gen) {
   const Eigen::Index B = d.batch;
+  const int first = m.first_block(round), last = m.end_block(round);
   // Row blocks to their tiles through the on-chip router; the tiles run in parallel.
   outputs_pending_ = last - first;
   std::shared_ptr<Eigen::MatrixXd> xr;
   std::vector<std::shared_ptr<Eigen::MatrixXd>> block_x(static_cast<std::size_t>(last - first));
   int xr_row = -1;
   for (int b = first; b < last; ++b) {
-    const int r = b / m.col_blocks, t = base + (b - first);
+    const int r = m.tiling.row_block_of(b), t = m.tile_of(b);
     if (r != xr_row) {
       xr = std::make_shared<Eigen::MatrixXd>(Eigen::MatrixXd::Zero(B, cfg_.tile_in));
-      const std::uint64_t k0 = static_cast<std::uint64_t>(r) * cfg_.tile_in;
-      const std::uint64_t kr = std::min<std::uint64_t>(cfg_.tile_in, d.k - k0);
+      const core::BlockRange rows = m.tiling.rows_of(r);
       for (Eigen::Index v = 0; v < B; ++v)
-        for (std::uint64_t i = 0; i < kr; ++i)
-          (*xr)(v, static_cast<Eigen::Index>(i)) = static_cast<double>(x[static_cast<std::uint64_t>(v) * d.k + k0 + i]);
+        for (Eigen::Index i = 0; i < rows.count; ++i)
+          (*xr)(v, i) = static_cast<double>(x[static_cast<std::size_t>(v * static_cast<Eigen::Index>(d.k) + rows.first + i)]);
       xr_row = r;
     }
     block_x[static_cast<std::size_t>(b - first)] = xr;
@@ -581,20 +589,20 @@ void AcceleratorTop::run_blocks(const std::vector<float>& x, const LayerDescript
   if (aborted(gen)) return;
   // Partial sums: blocks in ascending order, so every column block adds its row blocks ascending.
   for (int b = first; b < last; ++b) {
-    const int c = b % m.col_blocks;
-    const int t = base + (b - first);
-    const Eigen::Index n0 = static_cast<Eigen::Index>(c) * cfg_.tile_out;
-    const Eigen::Index nc = std::min<Eigen::Index>(cfg_.tile_out, static_cast<Eigen::Index>(d.n) - n0);
+    const core::BlockRange cols = m.tiling.cols_of(m.tiling.col_block_of(b));
+    const int t = m.tile_of(b);
     if (cfg_.exact)  // float64 product of the padded block (the tile's output gave time and energy)
-      Y.middleCols(n0, nc) += (*block_x[static_cast<std::size_t>(b - first)] * exact_w_[static_cast<std::size_t>(t)]).leftCols(nc);
+      Y.middleCols(cols.first, cols.count) +=
+          (*block_x[static_cast<std::size_t>(b - first)] * exact_w_[static_cast<std::size_t>(t)]).leftCols(cols.count);
     else
-      Y.middleCols(n0, nc) += outputs_[t]->leftCols(nc);
+      Y.middleCols(cols.first, cols.count) += outputs_[t]->leftCols(cols.count);
   }
   for (auto& o : outputs_) o.reset();
 }
 
-void AcceleratorTop::mark_resident(const LayerDescriptor& d, int base, const LayerMapping& m) {
-  for (int b = 0; b < m.tiles(); ++b) resident_[static_cast<std::size_t>(base + b)] = {true, d.weights_addr, d.k, d.n, b};
+void AcceleratorTop::mark_resident(const LayerDescriptor& d, const LayerMapping& m) {
+  // One round: block b is on tile tile_of(b) = tile_base + b.
+  for (int b = 0; b < m.tiling.blocks(); ++b) resident_[static_cast<std::size_t>(m.tile_of(b))] = {true, d.weights_addr, d.k, d.n, b};
   last_k_ = d.k;
   last_n_ = d.n;
 }
@@ -627,11 +635,11 @@ AccelError AcceleratorTop::run_job(std::uint64_t gen) {
       static_cast<std::uint64_t>(d.batch) * d.n > max_words)
     return AccelError::BadShape;
   if (d.tile_base >= static_cast<std::uint32_t>(cfg_.tiles)) return AccelError::BadShape;
-  const int base = static_cast<int>(d.tile_base), avail = cfg_.tiles - base;
-  const LayerMapping m = LayerMapping::of(d.k, d.n, cfg_.tile_in, cfg_.tile_out);  // tiles() <= K N: fits
+  const int base = static_cast<int>(d.tile_base);
+  const LayerMapping m(tiling_of(d.k, d.n), base, cfg_.tiles - base);  // blocks <= K N: fits an int
   // More blocks than tiles from tile_base on: rounds of reprogramming (the weights stream in
-  // with the job). Block b of a round runs on tile base + (b - first).
-  const int rounds = (m.tiles() + avail - 1) / avail;
+  // with the job).
+  const int rounds = m.rounds();
   const bool load = (d.flags & LayerDescriptor::LoadWeights) != 0;
   if (program_only && rounds > 1) return AccelError::BadShape;
   // Buffers (the shape checks above bound every size): the results must not land on what the
@@ -647,8 +655,8 @@ AccelError AcceleratorTop::run_job(std::uint64_t gen) {
   }
   if (!load) {
     if (rounds > 1) return AccelError::NoWeights;
-    for (int b = 0; b < m.tiles(); ++b) {
-      const Resident& r = resident_[static_cast<std::size_t>(base + b)];
+    for (int b = 0; b < m.tiling.blocks(); ++b) {
+      const Resident& r = resident_[static_cast<std::size_t>(m.tile_of(b))];
       if (!r.valid || r.weights_addr != d.weights_addr || r.k != d.k || r.n != d.n || r.block != b)
         return AccelError::NoWeights;
     }
@@ -661,7 +669,7 @@ AccelError AcceleratorTop::run_job(std::uint64_t gen) {
   }();
   std::vector<float> w;
   if (load) {
-    for (int t = base; t < base + std::min(avail, m.tiles()); ++t) resident_[static_cast<std::size_t>(t)] = {};
+    for (int b = m.first_block(0); b < m.end_block(0); ++b) resident_[static_cast<std::size_t>(m.tile_of(b))] = {};
     last_k_ = last_n_ = 0;
     w.resize(static_cast<std::size_t>(d.k) * d.n);
     const bool ok = dma_engine_.read(d.weights_addr, w.data(), w.size() * sizeof(float)) == tlm::TLM_OK_RESPONSE;
@@ -670,9 +678,9 @@ AccelError AcceleratorTop::run_job(std::uint64_t gen) {
     if (!all_finite(w)) return AccelError::BadData;  // the engine cannot program NaN or Inf
   }
   if (program_only) {
-    program_blocks(w, d, m, base, 0, m.tiles());
+    program_blocks(w, d, m, 0);
     if (aborted(gen)) return abandoned;
-    mark_resident(d, base, m);
+    mark_resident(d, m);
     return AccelError::None;
   }
   std::vector<float> xin(static_cast<std::size_t>(d.batch) * d.k);
@@ -684,21 +692,20 @@ AccelError AcceleratorTop::run_job(std::uint64_t gen) {
   const Eigen::Index B = d.batch;
   Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(B, d.n);
   for (int round = 0; round < rounds; ++round) {
-    const int first = round * avail, last = std::min(first + avail, m.tiles());
-    if (load) program_blocks(w, d, m, base, first, last);
+    if (load) program_blocks(w, d, m, round);
     if (aborted(gen)) return abandoned;
-    run_blocks(xin, d, m, base, first, last, Y, gen);
+    run_blocks(xin, d, m, round, Y, gen);
     if (aborted(gen)) return abandoned;
   }
-  if (load && rounds == 1) mark_resident(d, base, m);
+  if (load && rounds == 1) mark_resident(d, m);
 
   // Reduction of the row blocks' partial sums and the activation: time and energy.
   const EnergyTable& en = cfg_.energy;
   std::uint64_t cycles = 0;
   double e_pj = 0;
-  if (m.row_blocks > 1) {  // one vector add of tile_out lanes per cycle, column blocks in parallel
-    cycles += static_cast<std::uint64_t>(B) * static_cast<std::uint64_t>(m.row_blocks - 1);
-    e_pj += static_cast<double>(B) * d.n * (m.row_blocks - 1) * en.shift_add_energy_pj;
+  if (m.tiling.row_blocks() > 1) {  // one vector add of tile_out lanes per cycle, column blocks in parallel
+    cycles += static_cast<std::uint64_t>(B) * static_cast<std::uint64_t>(m.tiling.row_blocks() - 1);
+    e_pj += static_cast<double>(B) * d.n * (m.tiling.row_blocks() - 1) * en.shift_add_energy_pj;
   }
   if (d.activation == LayerDescriptor::Relu) {
     Y = Y.cwiseMax(0.0);

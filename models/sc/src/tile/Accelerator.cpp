@@ -6,6 +6,7 @@
 
 #include "rtl/RtlPeriphery.hpp"
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/LayerTiling.hpp"
 #include "memtile/core/Partitioning.hpp"
 
 namespace memtile::sc {
@@ -246,16 +247,18 @@ json AcceleratorModel::summary() const {
     const AreaBreakdown a = t.area();
     const double layer_ops = 2.0 * static_cast<double>(g.in_features) * static_cast<double>(g.out_features) *
                              static_cast<double>(s.vectors);
-    // IMAC-Sim's area formula (docs/model.md §4), one crossbar per partition.
-    const double imac = core::crossbar_area_m2(g.hpar * g.vpar, g.rows, g.cols, tile_cfg_.wire) * 1e12;
+    // The layer's arrays as the engine cut it (core::LayerTiling, docs/mapping.md).
+    const core::LayerTiling tiling(g.in_features, g.out_features, g.rows, g.cols);
+    // IMAC-Sim's area formula (docs/model.md §4), one crossbar per block of the engine's tiling
+    // (no bias row: the engine has none, unlike the analog backend's IMAC partitions).
+    const double imac = core::crossbar_area_m2(tiling.blocks(), g.rows, g.cols, tile_cfg_.wire) * 1e12;
     const CrossbarTiming& ct = t.crossbar_timing();
     const StageLatencies& lat = t.latencies();
     auto ns = [](sc_core::sc_time x) { return x.to_seconds() * 1e9; };
     const AdcOperatingPoint& adc = t.adc0().operating_point();
     // Utilisation of the mapped arrays: used rows / columns / cells of the allocated ones, and
     // the share of the ADC conversions that are of used columns (1 with gating).
-    const double rows_used = static_cast<double>(g.in_features) / (static_cast<double>(g.hpar) * g.rows);
-    const double cols_used = static_cast<double>(g.out_features) / static_cast<double>(g.padded_cols);
+    const double rows_used = tiling.row_utilisation(), cols_used = tiling.col_utilisation();
     const double conv_useful = static_cast<double>(g.out_features) / static_cast<double>(t.adc0().conversions_per_vector());
     layers.push_back({
         {"name", specs_[l].name},
@@ -293,7 +296,7 @@ json AcceleratorModel::summary() const {
         {"arrays_total", g.hpar * g.arrays_per_partition() * t.replication()},
         {"mvm_interval_ns", ns(t.mvm_interval())},
         {"first_batch_time_ns", s.first_batch_time_ns},
-        {"utilisation", {{"rows", rows_used}, {"columns", cols_used}, {"cells", rows_used * cols_used},
+        {"utilisation", {{"rows", rows_used}, {"columns", cols_used}, {"cells", tiling.cell_utilisation()},
                          {"useful_conversions", conv_useful}}},
         {"counts", {{"dac_conversions", s.dac_conversions}, {"array_reads", s.array_reads},
                     {"adc_conversions", s.adc_conversions}, {"shift_add_ops", s.shift_add_ops},

@@ -20,8 +20,18 @@ struct DacQuantiser {
     const double steps = levels - 1;
     return vread * round_even(u / levels_max * steps) / steps;
   }
+  // The same for every element of an array expression (the same operations: the same bits).
+  template <typename Derived>
+  auto unsigned_voltage(const Eigen::ArrayBase<Derived>& u, double levels_max) const {
+    const double steps = levels - 1;
+    return vread * round_even(u / levels_max * steps) / steps;
+  }
   // Voltage for a signed integer u in [-qmax, qmax] (qmax = signed_qmax()).
   double signed_voltage(double u) const { return vread * u / signed_qmax(); }
+  template <typename Derived>
+  auto signed_voltage(const Eigen::ArrayBase<Derived>& u) const {
+    return vread * u / static_cast<double>(signed_qmax());
+  }
   double signed_qmax() const { return sign_magnitude ? levels - 1 : std::max(1, (levels - 1) / 2); }
 };
 

@@ -13,5 +13,9 @@ namespace memtile::core {
 // out = V * D with V B x K, D K x N, out B x N (all column-major with unit inner stride).
 void fixed_order_product(const Eigen::Ref<const Eigen::MatrixXd>& V, const Eigen::Ref<const Eigen::MatrixXd>& D,
                          Eigen::Ref<Eigen::MatrixXd> out);
+// The same in single precision (EngineConfig::precision float32): every element one ascending
+// chain of single-precision fused multiply-adds.
+void fixed_order_product(const Eigen::Ref<const Eigen::MatrixXf>& V, const Eigen::Ref<const Eigen::MatrixXf>& D,
+                         Eigen::Ref<Eigen::MatrixXf> out);
 
 }  // namespace memtile::core

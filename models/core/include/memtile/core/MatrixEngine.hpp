@@ -31,6 +31,7 @@ namespace memtile::core {
 // One weight slice of one row block, all column blocks side by side.
 struct ProgrammedSlice {
   Eigen::MatrixXd diff_s;          // rows x out_features: I = V * diff_s (S; reference or G- subtracted)
+  Eigen::MatrixXf diff_f;          // precision float32: diff_s rounded to float (what the reads use); else empty
   Eigen::MatrixXd row_g_sum_s;     // rows x col_blocks: sum of all cell conductances on each row (energy)
   Eigen::RowVectorXd fullscale_a;  // out_features: ADC full-scale current of each column's array (A)
   Eigen::RowVectorXd flip_sign;    // biased_flipped: out_features, -1 where the column stores max - level, else +1
@@ -51,13 +52,15 @@ struct ProgrammedRowBlock {
 struct EncodedInput {
   Eigen::VectorXd scale;           // B: per-vector input scale
   Eigen::MatrixXd q;               // B x rows integers (software form and reference)
-  std::vector<Eigen::MatrixXd> volts;  // per input slice: B x rows DAC voltages (hardware form)
+  // Per input slice: B x used rows DAC voltages (hardware form); the padded rows of the last row
+  // block are driven at 0 V and not stored.
+  std::vector<Eigen::MatrixXd> volts;
 };
 
 // Drive statistics of one row block of a batch, summed per kVectorChunk vectors and then in
 // chunk order (a fixed order whatever the thread count or where the batch is held).
 struct DriveSums {
-  std::vector<Eigen::VectorXd> v2_per_row;  // per input slice: rows, sum over the batch of V^2 (V^2)
+  std::vector<Eigen::VectorXd> v2_per_row;  // per input slice: used rows, sum over the batch of V^2 (V^2)
   double read_power_w = 0.0;                // sum over slice pairs of V^2 G (what count_reads adds)
 };
 
@@ -90,7 +93,7 @@ class ProgrammedMatrix {
   // --- the steps of multiply(), in order ---
   // Quantise and slice X's columns [kb*rows, ...) (B x K input) into DAC voltages.
   EncodedInput encode(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb) const;
-  // Column currents of weight slice j for input-slice voltages V (B x rows); read noise keyed
+  // Column currents of weight slice j for input-slice voltages V (B x used rows, or B x rows); read noise keyed
   // by (input slice i, first_vector + row of V). Returns B x out_features.
   Eigen::MatrixXd read(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V, std::uint64_t first_vector) const;
   // The same into a caller's buffer (no allocation when out already has the shape).
@@ -139,6 +142,15 @@ class ProgrammedMatrix {
   double slice_weight(int j, int i) const;  // weight(i) * weight(j) of the shift-add
   void adc_scales(int kb, int j, int i, Eigen::ArrayXd& inv_fs, Eigen::ArrayXd& code_value) const;
   void adc_code_limits(double& lo, double& hi) const;  // signed mid-tread, or 0 .. radc-1 (lossless)
+  // Precision float32: the currents of read_into in single precision. Vf, when given, is V's
+  // used rows already rounded to float (no read noise: one cast serves every weight slice).
+  void read_float(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V, const Eigen::MatrixXf* Vf,
+                  std::uint64_t first_vector, Eigen::MatrixXf& out) const;
+  Eigen::Index used_rows(int kb) const;
+  // Read noise: calls product(V plus this read's noise, first column, width) per column block.
+  template <typename Product>
+  void noisy_reads(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V, std::uint64_t first_vector,
+                   Product&& product) const;  // rows of row block kb that hold inputs (the rest are padding)
   void apply_flip(int kb, int j, Eigen::ArrayXd& code_value) const;
   double weight_levels_max(int j) const;
   // Read power (sum of V^2 G, W) of vectors [b0, b0+len) of one row block, all slice pairs.

@@ -1,10 +1,11 @@
-// IMAC-Sim partitioning of fully connected layers onto fixed-size crossbars (docs/model.md §4).
-// A layer with n_in inputs (+1 bias row) and n_out outputs on r x c arrays uses
+// IMAC-Sim partitioning of fully connected layers onto fixed-size crossbars (docs/model.md §4,
+// docs/mapping.md). The partitions are the blocks of core::LayerTiling with IMAC's two rules:
+// the layer has n_in + 1 rows (the bias row is a weight row driven at vdd), and both axes are
+// split Balanced (sizes differ by at most one), as IMAC-Sim does, so no partition is much
+// longer than the others:
 //   hpar = ceil((n_in + 1) / r) horizontal and vpar = ceil(n_out / c) vertical partitions.
 // Each partition has its own drivers and sense circuits (shorter lines, less IR drop); the
 // partial results of the hpar partitions of one output are summed after sensing.
-// Rows and outputs are split into balanced contiguous blocks (sizes differ by at most one), as
-// IMAC-Sim does, so no partition is much longer than the others.
 // Area (IMAC-Sim): W*L*r*c*N_xbar + 0.56 um^2 * N_xbar * (r + c) (the second term is the
 // per-line switch/periphery allowance of IMAC-Sim; drivers, ADCs and neurons are not included).
 #pragma once
@@ -12,18 +13,19 @@
 #include <vector>
 
 #include "memtile/core/CrossbarSolver.hpp"
+#include "memtile/core/LayerTiling.hpp"
 #include "memtile/core/WireTechnology.hpp"
 
 namespace memtile::core {
 
+// The partitions of a layer of n_in inputs and n_out outputs on rows x cols crossbars: a
+// LayerTiling of (n_in + 1) x n_out, Balanced. InputError on sizes < 1.
+LayerTiling imac_partition_tiling(int n_in, int n_out, int rows, int cols);
 int horizontal_partitions(int n_in, int rows);  // ceil((n_in + 1) / rows), bias row included
 int vertical_partitions(int n_out, int cols);   // ceil(n_out / cols)
 
 // Balanced split of `total` items into `parts` contiguous blocks: (first, count) per block.
-struct Block {
-  int first = 0;
-  int count = 0;
-};
+using Block = BlockRange;
 std::vector<Block> balanced_blocks(int total, int parts);
 
 struct NetworkPartitioning {

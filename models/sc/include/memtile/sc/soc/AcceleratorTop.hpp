@@ -19,9 +19,10 @@
 //
 // A job (CTRL.START): the controller DMA-reads the layer descriptor at DESC_ADDR
 // (LayerDescriptor below) and maps the K x N layer onto blocks of tile_in x tile_out
-// (LayerMapping: ceil(K/tile_in) row blocks x ceil(N/tile_out) column blocks, block b =
-// r * col_blocks + c). The layer uses tiles [tile_base, tiles): blocks run in rounds of
-// (tiles - tile_base) blocks, block b of a round on tile tile_base + (b - first). With
+// (LayerMapping over core::LayerTiling, docs/mapping.md: ceil(K/tile_in) row blocks x
+// ceil(N/tile_out) column blocks, block b = r * col_blocks + c). The layer uses tiles
+// [tile_base, tiles): blocks run in rounds of (tiles - tile_base) blocks, block b of a round on
+// tile tile_base + (b - first). With
 // LOAD_WEIGHTS it DMA-reads the weights and each round programs its tiles (core
 // MatrixEngine::program of the zero-padded block, engine seed + physical tile index; programming
 // time and energy as Tile's: array_rows x pulses x write pulse, V^2 t G); then it DMA-reads the
@@ -65,6 +66,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include "memtile/core/EngineConfig.hpp"
+#include "memtile/core/LayerTiling.hpp"
 #include "memtile/sc/soc/Dma.hpp"
 #include "memtile/sc/config/EnergyTable.hpp"
 #include "memtile/sc/soc/RegisterMap.hpp"
@@ -190,14 +192,22 @@ enum class AccelError : std::uint32_t {
   ResultRange = 12,    // a result is not finite in float32 (|y| beyond 3.4e38)
 };
 
-// Places a K x N layer onto tiles of tile_in x tile_out: row blocks x column blocks, block
-// b = r * col_blocks + c on tile tile_base + (b mod the tiles available), in rounds; partial sums of the
-// row blocks are added by the top.
-// Callers bound K x N first (max_job_bytes), so the product fits in an int.
+// Where a K x N layer runs on the peripheral (docs/mapping.md). The blocks are the core mapper's
+// (core::LayerTiling: packed tile_in x tile_out blocks, block b = row_block * col_blocks +
+// col_block); what is the peripheral's own is the placement: the layer owns the tiles
+// [tile_base, tile_base + tiles_available), and with more blocks than that it runs in rounds of
+// tiles_available blocks (reprogramming between rounds), block b on tile
+// tile_base + (b mod tiles_available). The top adds the row blocks' partial sums.
 struct LayerMapping {
-  int row_blocks = 0, col_blocks = 0;
-  int tiles() const { return row_blocks * col_blocks; }
-  static LayerMapping of(std::uint64_t k, std::uint64_t n, int tile_in, int tile_out);
+  const core::LayerTiling tiling;
+  const int tile_base;
+  const int tiles_available;
+  // InputError unless tile_base >= 0 and tiles_available >= 1.
+  LayerMapping(const core::LayerTiling& layer_tiling, int first_tile, int tiles_from_first);
+  int rounds() const;                 // ceil(blocks / tiles_available)
+  int first_block(int round) const;   // round * tiles_available
+  int end_block(int round) const;     // one past the round's last block
+  int tile_of(int block) const;       // tile_base + block mod tiles_available
 };
 
 struct AcceleratorCounters {
@@ -255,11 +265,12 @@ class AcceleratorTop : public sc_core::sc_module {
 
   void control();
   AccelError run_job(std::uint64_t gen);
-  void mark_resident(const LayerDescriptor& d, int base, const LayerMapping& m);
-  // Blocks [first, last) of the layer on tiles base + (b - first).
-  void program_blocks(const std::vector<float>& w, const LayerDescriptor& d, const LayerMapping& m, int base, int first,
-                      int last);
-  void run_blocks(const std::vector<float>& x, const LayerDescriptor& d, const LayerMapping& m, int base, int first, int last,
+  // The layer's blocks: tile_in x tile_out (the only place the top chooses its block size).
+  core::LayerTiling tiling_of(std::uint64_t k, std::uint64_t n) const;
+  void mark_resident(const LayerDescriptor& d, const LayerMapping& m);
+  // The blocks of one round on their tiles (LayerMapping::tile_of).
+  void program_blocks(const std::vector<float>& w, const LayerDescriptor& d, const LayerMapping& m, int round);
+  void run_blocks(const std::vector<float>& x, const LayerDescriptor& d, const LayerMapping& m, int round,
                   Eigen::MatrixXd& Y, std::uint64_t gen);
 
   AcceleratorTopConfig cfg_;
