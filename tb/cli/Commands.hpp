@@ -4,7 +4,10 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <nlohmann/json_fwd.hpp>
+#include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace memtile::cli {
 
@@ -23,6 +26,16 @@ std::string default_model_path();
 // `memtile run --config` would before simulating: unknown keys, types, ranges, cross-field
 // checks. Throws InputError; `origin` prefixes the loaders' messages. RunCommand.cpp.
 void validate_run_config(const nlohmann::json& config, const std::string& origin);
+
+// The output convention of every subcommand (docs/run.md, "Output convention"): stdout carries
+// a human summary, or with --json the machine-readable result instead, one JSON object (dot and
+// xbar: shape, timings, counters, parameters; run: the report; sweep: where the tables are).
+// Results proper go to the files named by flags. main.cpp.
+void add_json_flag(CLI::App* cmd, bool& json);
+// The human summary: one "label      value" line each, labels padded to one column.
+void print_summary(std::ostream& out, const std::vector<std::pair<std::string, std::string>>& lines);
+// A number for the summary: 6 significant digits.
+std::string num(double v);
 
 // InputError naming the first NaN/Inf number of a result (a report, a printed summary) and
 // `origin` (the input files): finite inputs can still overflow, and a result with NaN in it is

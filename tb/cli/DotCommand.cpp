@@ -22,6 +22,7 @@ struct DotOptions {
   std::string a_path, b_path, out_path, config_path;
   std::map<std::string, std::string> values;  // engine flag -> text given (table rows)
   std::map<std::string, bool> switches;       // engine switch flags
+  bool json = false;
 };
 
 }  // namespace
@@ -30,12 +31,14 @@ Runner add_dot_command(CLI::App& app) {
   auto opt = std::make_shared<DotOptions>();
   CLI::App* cmd = app.add_subcommand(
       "dot",
-      "C = A . B on simulated memristor crossbars (like np.dot). Prints one JSON object with the\n"
-      "relative error against the exact float64 product, timing and the effective parameters.\n"
-      "Precedence: defaults < --config file < flags.");
+      "C = A . B on simulated memristor crossbars (like np.dot), written to --out. Prints a summary\n"
+      "(relative error against the exact float64 product, tiling, counters, timing); --json prints\n"
+      "one JSON object with the same and the effective parameters. Precedence: defaults < --config\n"
+      "file < flags.");
   cmd->add_option("--a", opt->a_path, "Left operand A (.npy, float32/float64, 1-D or 2-D, C order): inputs, M x K")->required();
   cmd->add_option("--b", opt->b_path, "Right operand B (.npy): weights, K x N, programmed onto the crossbars")->required();
   cmd->add_option("--out", opt->out_path, "Where to write C (.npy, float64); written only on success")->required();
+  add_json_flag(cmd, opt->json);
   cmd->add_option("--config", opt->config_path, "JSON file with the engine's fields (HGS, LGS, g_level, ..., array_size: [r, c]; docs/config.md)");
   // One flag per row of the engine's parameter table (core::engine_params): the help text,
   // unit, range and default come from the table, and so does the parsing.
@@ -103,7 +106,25 @@ Runner add_dot_command(CLI::App& app) {
         {"parameters", core::to_json(engine.config())}};
     require_finite_output(out, opt->a_path + ", " + opt->b_path);
     core::write_npy(opt->out_path, C, out_ndim);
-    std::cout << out.dump(2) << std::endl;
+    if (opt->json) {
+      std::cout << out.dump(2) << std::endl;
+      return 0;
+    }
+    const auto shape = [](const Eigen::MatrixXd& m) { return std::to_string(m.rows()) + " x " + std::to_string(m.cols()); };
+    print_summary(std::cout,
+                  {{"relative error", num(rel_err) + " (against the exact float64 product)"},
+                   {"shape", "A " + shape(A) + " . B " + shape(B) + " -> C " + shape(C)},
+                   {"arrays", std::to_string(pm.array_count()) + ", tiled as " + std::to_string(pm.row_blocks()) +
+                                  " row x " + std::to_string(pm.col_blocks()) + " column blocks of " +
+                                  std::to_string(engine.config().array_rows) + " x " +
+                                  std::to_string(engine.config().array_cols) + " (" + core::to_string(engine.config().mode) +
+                                  (engine.config().software ? ", software" : "") + ")"},
+                   {"conversions", "DAC " + std::to_string(cnt.dac_conversions) + ", ADC " +
+                                       std::to_string(cnt.adc_conversions) + ", array reads " +
+                                       std::to_string(cnt.array_reads)},
+                   {"time", num(secs(t2 - t0)) + " s (program " + num(secs(t1 - t0)) + " s, multiply " +
+                                num(secs(t2 - t1)) + " s)"},
+                   {"out", opt->out_path}});
     return 0;
   };
 }

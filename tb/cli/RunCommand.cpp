@@ -23,6 +23,7 @@
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/JsonField.hpp"
 #include "memtile/core/Npy.hpp"
+#include "memtile/core/ParamTable.hpp"
 #include "memtile/nn/Dataset.hpp"
 #include "memtile/nn/EngineBackend.hpp"
 #include "memtile/nn/Executor.hpp"
@@ -68,10 +69,13 @@ struct RunOptions {
   bool ideal = false;
   bool engine_only = false;
   bool quiet = false;
+  bool json = false;
   std::string platform = "tiles";
 };
 
-// Run configuration file: {"engine": {...}, "tile": {...}, "energy": {...}, "trace": {...}}.
+// Run configuration file: {"engine": {...}, "tile": {...}, "energy": {...}, "trace": {...},
+// "analog": {...}, "description": "..."}; each group's keys are its parameter table's
+// (docs/config.md).
 struct RunConfig {
   core::EngineConfig engine;
   sc::TileConfig tile;
@@ -90,15 +94,8 @@ RunConfig load_config_json(const json& j, const std::string& path) {
     if (k == "engine") core::apply_json(rc.engine, it.value(), path + ": engine");
     else if (k == "tile") sc::apply_json(rc.tile, it.value(), path + ": tile");
     else if (k == "energy") sc::apply_json(rc.energy, it.value(), path + ": energy");
-    else if (k == "trace") {
-      core::require(it.value().is_object(), path, "field 'trace' must be an object");
-      for (auto t = it.value().begin(); t != it.value().end(); ++t) {
-        const std::string field = path + ": trace." + t.key();
-        if (t.key() == "trace_vectors") rc.trace.trace_vectors = core::json_integer<std::uint64_t>(t.value(), field);
-        else if (t.key() == "adc_trace_column") rc.trace.adc_trace_column = core::json_integer<int>(t.value(), field);
-        else throw InputError(path + ": trace: unknown or mistyped key '" + t.key() + "'");
-      }
-    } else if (k == "analog") {
+    else if (k == "trace") sc::apply_json(rc.trace, it.value(), path + ": trace");
+    else if (k == "analog") {
       sc::apply_json(rc.analog, it.value(), path + ": analog");
       rc.has_analog = true;
     } else if (k == "description") {
@@ -208,10 +205,11 @@ class OutputFiles {
 
 void validate_run_config(const nlohmann::json& config, const std::string& origin) {
   const RunConfig rc = load_config_json(config, origin);
-  rc.engine.validate();
-  rc.tile.validate(rc.engine);
-  rc.energy.validate();
-  if (rc.has_analog) rc.analog.validate();
+  const std::string pre = origin.empty() ? "" : origin + ": ";  // the checks between fields name the file too
+  rc.engine.validate(origin.empty() ? "" : pre + "engine");
+  rc.tile.validate(rc.engine, pre + "tile");
+  rc.energy.validate(pre + "energy");
+  if (rc.has_analog) rc.analog.validate(pre + "analog");
 }
 
 Runner add_run_command(CLI::App& app) {
@@ -235,11 +233,14 @@ Runner add_run_command(CLI::App& app) {
   cmd->add_option("--vcd", o->vcd,
                   "Write a VCD waveform PATH[.vcd] (per-tile phases, cumulative energies, ADC codes); .vcd is added if missing");
   cmd->add_option("--trace", o->trace, "Write a Perfetto/Chrome trace JSON (load it in ui.perfetto.dev)");
-  cmd->add_option("--trace-vectors", o->trace_vectors, "Trace the first N input vectors per tile [config or 16]");
+  for (const auto& p : sc::trace_params())  // the help text of the trace group's flag comes from its row
+    if (p.flag == "--trace-vectors")
+      cmd->add_option(p.flag, o->trace_vectors, p.doc + " (" + p.range + ") [config or " + p.get(sc::TraceConfig{}).dump() + "]");
   cmd->add_flag("--ideal", o->ideal, "Run the float64 reference only (ONNX import + exact products), no accelerator: its accuracy is the one to compare with PyTorch's; argmax_agreement_with_float is 1 by construction");
   cmd->add_flag("--engine-only", o->engine_only,
                 "Numerical engine alone, no SystemC: accuracy only (no latency, energy or traces); fast sweeps");
   cmd->add_flag("--quiet", o->quiet, "No progress bar");
+  add_json_flag(cmd, o->json);
   cmd->add_option("--platform", o->platform,
                   "tiles: one SystemC tile per weighted layer, driven directly; vp: the SoC virtual platform\n"
                   "(driver CPU, bus, memory, AcceleratorTop with CSRs, DMA and IRQ; every layer resident on\n"
@@ -254,8 +255,9 @@ Runner add_run_command(CLI::App& app) {
     RunConfig rc = load_config(o->config);
     if (cmd->count("--seed")) rc.engine.seed = o->seed;
     if (cmd->count("--threads")) rc.engine.threads = o->threads;
-    rc.engine.validate();
-    rc.tile.validate(rc.engine);
+    rc.engine.validate();  // --seed/--threads are range-checked by their rows; the file's fields were checked on load
+    // The checks between the tile and engine groups name the file (both groups come from it).
+    rc.tile.validate(rc.engine, o->config.empty() ? "tile" : o->config + ": tile");
     rc.energy.validate();
     for (auto [p, w] : {std::pair{&o->report, "report"}, {&o->csv, "CSV"}, {&o->vcd, "VCD"}, {&o->trace, "trace"}})
       check_output_path(*p, w);
@@ -385,6 +387,11 @@ Runner add_run_command(CLI::App& app) {
     }
     require_finite_output(report, o->model);
     if (!o->report.empty()) core::write_file_atomic(o->report, report.dump(2) + "\n");
+    if (o->json) {  // the report itself (the same object as --report's file)
+      std::cout << report.dump(2) << std::endl;
+      outputs.keep();
+      return 0;
+    }
 
     std::cout << "model      " << o->model << "\n"
               << "images     " << n << " of " << data.name() << "\n"

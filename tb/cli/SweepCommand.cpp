@@ -230,6 +230,7 @@ struct SweepOptions {
   std::string spec, out;
   int workers = 0;
   bool quiet = false;
+  bool json = false;
 };
 
 // Rank 0's view of --out: lock, spec check, finished tasks.
@@ -296,6 +297,7 @@ Runner add_sweep_command(CLI::App& app) {
   cmd->add_option("--workers", o->workers,
                   "Concurrent tasks per rank [cores of this node / ranks on this node]");
   cmd->add_flag("--quiet", o->quiet, "No progress line");
+  add_json_flag(cmd, o->json);
 
   return [cmd, o]() -> int {
     const mpi::Session& mpi = mpi::Session::current();
@@ -475,6 +477,20 @@ Runner add_sweep_command(CLI::App& app) {
     write_durable(out.path + "/results.csv", sweep::results_csv(plan, reports));
     write_durable(out.path + "/summary.csv", sweep::summary_csv(plan, reports));
     write_durable(out.path + "/timing.csv", sweep::timing_csv(plan, walls));
+    if (o->json) {
+      std::cout << json{{"tasks", plan.tasks()},
+                        {"points", plan.point_configs.size()},
+                        {"seeds", plan.seeds.size()},
+                        {"already_done", already},
+                        {"ranks", mpi.size()},
+                        {"workers", workers},
+                        {"results", out.path + "/results.csv"},
+                        {"summary", out.path + "/summary.csv"},
+                        {"timing", out.path + "/timing.csv"}}
+                       .dump(2)
+                << std::endl;
+      return 0;
+    }
     std::cout << "tasks      " << plan.tasks() << " (" << plan.point_configs.size() << " points x " << plan.seeds.size()
               << " seeds), " << already << " already done, " << plan.tasks() - already << " run on " << mpi.size()
               << (mpi.size() == 1 ? " rank" : " ranks") << " x " << workers << " workers\n"

@@ -524,7 +524,8 @@ std::vector<std::string> Plan::child_args(std::size_t task, const std::string& d
   const std::string seed = std::to_string(seeds[seed_index_of(task)]);
   const std::string cfg = dir + "/config.json", report = dir + "/report.json";
   if (kind == Workload::Dot)
-    return {"dot", "--a", dir + "/a.npy", "--b", dir + "/b.npy", "--out", dir + "/c.npy", "--config", cfg, "--seed", seed};
+    return {"dot", "--a", dir + "/a.npy", "--b", dir + "/b.npy", "--out", dir + "/c.npy", "--config", cfg, "--seed", seed,
+            "--json"};
   std::vector<std::string> args{"run", "--model", workload["model"].get<std::string>(), "--dataset",
                                 workload["dataset"].get<std::string>(), "--limit",
                                 std::to_string(workload["images"].get<std::int64_t>()), "--batch",

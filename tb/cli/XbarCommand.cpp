@@ -22,7 +22,7 @@ using core::require;
 struct XbarOptions {
   std::string g_path, v_path, out_path, spice_path;
   double wire_ohm = 0, row_ohm = 0, col_ohm = 0, tech_node_nm = 0, driver_ohm = 0, sense_ohm = 0;
-  bool both_ends = false, effective = false;
+  bool both_ends = false, effective = false, json = false;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -108,7 +108,31 @@ int run_xbar(const XbarOptions& o, const CLI::App& cmd) {
   }
   core::write_npy(o.out_path, I, v.ndim == 1 ? 1 : 2);
   out["out"] = o.out_path;
-  std::cout << out.dump() << std::endl;
+  if (o.json) {
+    std::cout << out.dump() << std::endl;
+    return 0;
+  }
+  std::vector<std::pair<std::string, std::string>> lines{
+      {"array", std::to_string(g.data.rows()) + " x " + std::to_string(g.data.cols()) + ", " +
+                    std::to_string(v.data.rows()) + " input vector" + (v.data.rows() == 1 ? "" : "s")},
+      {"wires", "row segment " + num(w.row_segment_ohm) + " ohm, column segment " + num(w.col_segment_ohm) +
+                    " ohm, driver " + num(w.driver_ohm) + " ohm, sense " + num(w.sense_ohm) + " ohm" +
+                    (w.both_end_drive ? ", rows driven from both ends" : "")},
+      {"solver", std::to_string(solver.unknowns()) + " unknowns, " + std::to_string(solver.factor_nonzeros()) +
+                     " factor nonzeros"},
+      {"time", "factor " + num(factor_s) + " s, solve " + num(solve_s) + " s"}};
+  if (out.contains("technology"))
+    lines.push_back({"technology", num(out["technology"]["node_nm"].get<double>()) + " nm, Elmore delay " +
+                                       num(out["technology"]["elmore_total_s"].get<double>()) + " s"});
+  if (out.contains("max_relative_deviation_from_ideal"))
+    lines.push_back({"IR drop", "largest deviation from the ideal V.G " +
+                                    num(out["max_relative_deviation_from_ideal"].get<double>()) + " of its largest current"});
+  if (out.contains("effective_to_ideal_column_sum_min"))
+    lines.push_back({"effective G", "smallest column sum " +
+                                        num(out["effective_to_ideal_column_sum_min"].get<double>()) + " of the ideal"});
+  if (!o.spice_path.empty()) lines.push_back({"spice", o.spice_path});
+  lines.push_back({"out", o.out_path});
+  print_summary(std::cout, lines);
   return 0;
 }
 
@@ -119,7 +143,8 @@ Runner add_xbar_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "xbar",
       "Exact DC solve of one crossbar with wire parasitics (nodal analysis, sparse Cholesky factored\n"
-      "once, reused for every input vector). Prints one JSON object with timings and sizes.\n"
+      "once, reused for every input vector); the column currents go to --out. Prints a summary of\n"
+      "sizes, timings and the IR drop; --json prints one JSON object with the same.\n"
       "Topology: rows driven at their left end, columns sensed at their bottom end into 0 V.");
   cmd->add_option("--g", opt->g_path, "Conductances G (.npy, M x N, siemens, all > 0)")->required();
   cmd->add_option("--v", opt->v_path, "Input voltages V (.npy, K x M volts, one vector per row; 1-D = one vector)")->required();
@@ -136,6 +161,7 @@ Runner add_xbar_command(CLI::App& app) {
   cmd->add_flag("--both-ends", opt->both_ends, "Drive every row from both ends");
   cmd->add_flag("--effective", opt->effective, "Also compute the exact effective conductance matrix and time it");
   cmd->add_option("--spice", opt->spice_path, "Also write an ngspice netlist of the same circuit and inputs");
+  add_json_flag(cmd, opt->json);
   return [opt, cmd] { return run_xbar(*opt, *cmd); };
 }
 

@@ -1,6 +1,8 @@
 // memtile: command-line front end. Bad input (InputError, CLI parse errors) prints one line
 // naming the file/field and exits with code 2; nothing is half-written.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
 #include <iostream>
 #include <cstdlib>
 #include <malloc.h>
@@ -38,6 +40,24 @@ void check_finite(const nlohmann::json& j, const std::string& key, const std::st
 }  // namespace
 
 void require_finite_output(const nlohmann::json& result, const std::string& origin) { check_finite(result, "", origin); }
+
+void add_json_flag(CLI::App* cmd, bool& json) {
+  cmd->add_flag("--json", json,
+                "Print the machine-readable result on stdout, one JSON object, instead of the human summary");
+}
+
+void print_summary(std::ostream& out, const std::vector<std::pair<std::string, std::string>>& lines) {
+  std::size_t width = 10;
+  for (const auto& l : lines) width = std::max(width, l.first.size());
+  for (const auto& [label, value] : lines) out << label << std::string(width + 1 - label.size(), ' ') << value << "\n";
+  out << std::flush;
+}
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
 
 }  // namespace memtile::cli
 

@@ -27,7 +27,7 @@ with tempfile.TemporaryDirectory() as d:
     np.save(p("b.npy"), b.astype(np.float32))
 
     # A plain run against numpy's product.
-    r = run("dot", "--a", p("a.npy"), "--b", p("b.npy"), "--out", p("c.npy"), "--var", "0", "--radc", "1073741824", "--xblk", "4,4,4,4", "--mblk", "4,4,4,4")
+    r = run("dot", "--json", "--a", p("a.npy"), "--b", p("b.npy"), "--out", p("c.npy"), "--var", "0", "--radc", "1073741824", "--xblk", "4,4,4,4", "--mblk", "4,4,4,4")
     check(r.returncode == 0, f"dot runs: {r.stderr}")
     out = json.loads(r.stdout)
     c = np.load(p("c.npy"))
@@ -50,7 +50,7 @@ with tempfile.TemporaryDirectory() as d:
     # Config file, same names as mPimPy; flags override it.
     with open(p("cfg.json"), "w") as f:
         json.dump({"mode": "diffpair", "g_level": 32, "array_size": [16, 8], "seed": 3}, f)
-    r = run("dot", "--a", p("a.npy"), "--b", p("b.npy"), "--out", p("d.npy"), "--config", p("cfg.json"), "--g-level", "64")
+    r = run("dot", "--a", p("a.npy"), "--b", p("b.npy"), "--out", p("d.npy"), "--config", p("cfg.json"), "--g-level", "64", "--json")
     check(r.returncode == 0, f"config run: {r.stderr}")
     par = json.loads(r.stdout)["parameters"]
     check(par["mode"] == "diffpair" and par["g_level"] == 64 and par["array_size"] == [16, 8], "config + flag precedence")

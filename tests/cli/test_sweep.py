@@ -110,7 +110,7 @@ for row in [nres[4], nres[17]]:
     with open(cfg, "w") as f:
         json.dump({"array_size": [32, 32], "radc": int(row["engine.radc"]), "var": float(row["engine.var"])}, f)
     out = subprocess.run([memtile, "dot", "--a", os.path.join(tmp, "A.npy"), "--b", os.path.join(tmp, "B.npy"),
-                          "--out", os.path.join(tmp, "C.npy"), "--config", cfg, "--seed", row["seed"]],
+                          "--out", os.path.join(tmp, "C.npy"), "--config", cfg, "--seed", row["seed"], "--json"],
                          capture_output=True, text=True, check=True)
     plain = json.loads(out.stdout)
     C = np.load(os.path.join(tmp, "C.npy"))

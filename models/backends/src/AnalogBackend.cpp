@@ -1,11 +1,14 @@
 #include "memtile/backends/AnalogBackend.hpp"
 
 #include <cmath>
+#include <functional>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/JsonField.hpp"
+#include "memtile/core/ParamTable.hpp"
 #include "memtile/core/WireTechnology.hpp"
 #include "memtile/sc/config/EnergyTable.hpp"
 
@@ -15,69 +18,106 @@ using core::InputError;
 using core::require;
 using nlohmann::json;
 
-void AnalogConfig::validate() const {
-  mapping.validate();
-  require(array_rows >= 2, "analog.array_rows", "must be >= 2 (one input row and the bias row)");
-  require(array_cols >= 1, "analog.array_cols", "must be >= 1");
-  require(std::isfinite(wire_resistance), "analog.wire_resistance", "must be a finite number");
+namespace {
+using C = AnalogConfig;
+
+// A list of finite numbers; `each` checks one entry (throws naming field[i]).
+core::Param<C> real_list_row(std::string name, std::vector<double> C::*m, std::string unit, std::string range,
+                             std::string doc, std::function<void(double, const std::string&)> each) {
+  core::Param<C> p;
+  p.name = std::move(name);
+  p.unit = std::move(unit);
+  p.range = std::move(range);
+  p.type_name = "LIST";
+  p.doc = std::move(doc);
+  p.get = [m](const C& c) { return json(c.*m); };
+  p.set = [m](C& c, const json& v, const std::string& field) {
+    require(v.is_array(), field, "must be an array of numbers");
+    std::vector<double> out;
+    for (std::size_t i = 0; i < v.size(); ++i) out.push_back(core::json_finite(v[i], field + "[" + std::to_string(i) + "]"));
+    c.*m = out;
+  };
+  p.check = [m, each](const C& c, const std::string& field) {
+    for (std::size_t i = 0; i < (c.*m).size(); ++i) each((c.*m)[i], field + "[" + std::to_string(i) + "]");
+  };
+  p.parse_text = [](const std::string& text, const std::string& f) -> json {
+    throw InputError(f + ": '" + text + "': no flag for this list");
+  };
+  return p;
+}
+}  // namespace
+
+const std::vector<core::Param<AnalogConfig>>& analog_params() {
+  // The analog group's tunables, once: JSON in/out, range checks and the analog section of
+  // docs/config.md. Checks between fields stay in validate().
+  static const std::vector<core::Param<C>> table = [] {
+    using core::int_param;
+    using core::real_param;
+    const double inf = std::numeric_limits<double>::infinity();
+    const core::RealRange positive{0, inf, true}, any{-inf, inf};
+    const long double int_max = std::numeric_limits<int>::max();
+    std::vector<core::Param<C>> t;
+    t.push_back(core::choice_param<C>(
+        "weights", "", [](auto& c) -> auto& { return c.mapping.weights; },
+        {{"binary", core::ImacWeights::Binary}, {"ternary", core::ImacWeights::Ternary}, {"analog", core::ImacWeights::Analog}},
+        "Weight mapping onto resistance pairs: binary / ternary (IMAC's quantised networks) or analog (multi-level)"));
+    t.push_back(real_param<C>("r_low_ohm", "", [](auto& c) -> auto& { return c.mapping.r_low_ohm; }, "ohm", positive,
+                              "Low resistance state (IMAC-Sim rlow)"));
+    t.push_back(real_param<C>("r_high_ohm", "", [](auto& c) -> auto& { return c.mapping.r_high_ohm; }, "ohm", positive,
+                              "High resistance state (IMAC-Sim rhigh; must exceed r_low_ohm)"));
+    t.push_back(real_param<C>("variation_pct", "", [](auto& c) -> auto& { return c.mapping.variation_pct; }, "%",
+                              {0, 100, false, true}, "Uniform +-x % variation drawn on each resistance at programming"));
+    t.push_back(real_param<C>("ternary_threshold", "", [](auto& c) -> auto& { return c.mapping.ternary_threshold; }, "",
+                              {0, 1, false, true}, "ternary: fraction of max|w| below which a weight maps to 0"));
+    t.push_back(int_param<C>("array_rows", "", &C::array_rows, "rows", 2, int_max, ">= 2",
+                             "Rows per partition, the bias row included"));
+    t.push_back(int_param<C>("array_cols", "", &C::array_cols, "outputs", 1, int_max, ">= 1",
+                             "Outputs (differential column pairs) per partition"));
+    t.push_back(real_param<C>("wire_resistance", "", &C::wire_resistance, "ohm", any,
+                              "Wire segment resistance, rows and columns; < 0 = from the technology node; 0 = ideal"));
+    t.push_back(real_param<C>("tech_node_nm", "", [](auto& c) -> auto& { return c.wire.node_nm; }, "nm", positive,
+                              "Technology node of the wire segments and the Elmore settle (IMAC-Sim size-effect model)"));
+    t.push_back(real_param<C>("vdd_v", "", &C::vdd_v, "V", positive, "Input full scale and bias-row drive"));
+    t.push_back(real_list_row("tia_ohm", &C::tia_ohm, "ohm", "finite each",
+                              "Transimpedance per layer; missing or <= 0 = calibrated (one unit of pre-activation "
+                              "reaches the neuron as its volts per unit)",
+                              [](double v, const std::string& f) { require(std::isfinite(v), f, "must be a finite number"); }));
+    t.push_back(real_list_row("gains", &C::gains, "", "> 0 each",
+                              "Difference-amplifier gain per layer (IMAC-Sim: 30, 30, 10); missing = neuron.gain",
+                              [](double v, const std::string& f) {
+                                require(std::isfinite(v) && v > 0, f, "must be > 0, got " + core::eng(v));
+                              }));
+    t.push_back(core::nested_group_param<C>("neuron", "The analog neuron after each fused layer",
+                                            [](auto& c) -> auto& { return c.neuron; }, neuron_params()));
+    t.push_back(int_param<C>("seed", "", &C::seed, "", 0, 18446744073709551615.0L, "0 .. 2^64-1",
+                             "Seed of the programming variation"));
+    return t;
+  }();
+  return table;
+}
+
+std::string analog_config_markdown() { return core::params_markdown(analog_params()); }
+
+void AnalogConfig::validate(const std::string& group) const {
+  core::check_group(analog_params(), *this, group);
+  require(mapping.r_high_ohm > mapping.r_low_ohm, group + ".r_high_ohm",
+          "must exceed r_low_ohm (r_high_ohm " + core::eng(mapping.r_high_ohm) + " ohm <= r_low_ohm " +
+              core::eng(mapping.r_low_ohm) + " ohm)");
   wire.validate();
-  require(std::isfinite(vdd_v) && vdd_v > 0, "analog.vdd_v", "must be > 0");
-  for (double t : tia_ohm) require(std::isfinite(t), "analog.tia_ohm", "must be finite numbers (<= 0: calibrated)");
-  for (double g : gains) require(std::isfinite(g) && g > 0, "analog.gains", "must be > 0");
-  neuron.validate();
-  require(neuron.kind != NeuronKind::None && neuron.kind != NeuronKind::Identity, "analog.neuron.kind",
+  neuron.validate(group + ".neuron");
+  require(neuron.kind != NeuronKind::None && neuron.kind != NeuronKind::Identity, group + ".neuron.kind",
           "must be an activation (imac_sigmoid, sigmoid, relu or tanh): fused layers end in a neuron");
 }
 
 void apply_json(AnalogConfig& c, const json& j, const std::string& source) {
-  require(j.is_object(), source, "must be a JSON object");
-  const auto num = [&](const json& v, const std::string& k) { return core::json_finite(v, source + ": " + k); };
-  const auto list = [&](const json& v, const std::string& k) {
-    require(v.is_array(), source + ": " + k, "must be an array of numbers");
-    std::vector<double> out;
-    for (const json& e : v) out.push_back(num(e, k));
-    return out;
-  };
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const std::string& k = it.key();
-    const json& v = it.value();
-    if (k == "weights") {
-      require(v.is_string(), source + ": weights", "must be a string");
-      c.mapping.weights = core::parse_imac_weights(v.get<std::string>());
-    } else if (k == "r_low_ohm") c.mapping.r_low_ohm = num(v, k);
-    else if (k == "r_high_ohm") c.mapping.r_high_ohm = num(v, k);
-    else if (k == "variation_pct") c.mapping.variation_pct = num(v, k);
-    else if (k == "ternary_threshold") c.mapping.ternary_threshold = num(v, k);
-    else if (k == "array_rows" || k == "array_cols") {
-      (k == "array_rows" ? c.array_rows : c.array_cols) = core::json_integer<int>(v, source + ": " + k);
-    } else if (k == "wire_resistance") c.wire_resistance = num(v, k);
-    else if (k == "tech_node_nm") c.wire.node_nm = num(v, k);
-    else if (k == "vdd_v") c.vdd_v = num(v, k);
-    else if (k == "tia_ohm") c.tia_ohm = list(v, k);
-    else if (k == "gains") c.gains = list(v, k);
-    else if (k == "neuron") apply_json(c.neuron, v, source);
-    else if (k == "seed") {
-      c.seed = core::json_integer<std::uint64_t>(v, source + ": seed");
-    } else throw InputError(source + ": unknown key '" + k + "'");
-  }
+  // `source` is a file ("run.json") or already names the group ("run.json: analog").
+  const bool named = source.size() >= 6 && source.compare(source.size() - 6, 6, "analog") == 0;
+  const std::string group = source.empty() ? "analog" : named ? source : source + ": analog";
+  core::apply_group(analog_params(), c, j, group);
+  c.validate(group);
 }
 
-json to_json(const AnalogConfig& c) {
-  return {{"weights", core::to_string(c.mapping.weights)},
-          {"r_low_ohm", c.mapping.r_low_ohm},
-          {"r_high_ohm", c.mapping.r_high_ohm},
-          {"variation_pct", c.mapping.variation_pct},
-          {"ternary_threshold", c.mapping.ternary_threshold},
-          {"array_rows", c.array_rows},
-          {"array_cols", c.array_cols},
-          {"wire_resistance", c.wire_resistance},
-          {"tech_node_nm", c.wire.node_nm},
-          {"vdd_v", c.vdd_v},
-          {"tia_ohm", c.tia_ohm},
-          {"gains", c.gains},
-          {"neuron", to_json(c.neuron)},
-          {"seed", c.seed}};
-}
+json to_json(const AnalogConfig& c) { return core::params_to_json(analog_params(), c); }
 
 struct AnalogBackend::Layer {
   Eigen::MatrixXd w;

@@ -3,6 +3,8 @@
 #include "memtile/core/ConfigDoc.hpp"
 #include "memtile/sc/config/EnergyTable.hpp"
 #include "memtile/sc/config/TileConfig.hpp"
+#include "memtile/sc/soc/AcceleratorTop.hpp"
+#include "memtile/sc/trace/TraceConfig.hpp"
 
 namespace memtile::sc {
 
@@ -28,6 +30,22 @@ std::string config_reference_markdown() {
       "`comment` and `units` at the top are free text. Defaults: ISAAC's 32 nm table, "
       "NeuroSim's write pulse.\n\n";
   s += energy_config_markdown();
+  s +=
+      "\n## trace\n\n"
+      "What the traces of `memtile run` record (`sc::TraceConfig`, `sc::trace_params()` in "
+      "models/sc/src/trace/TraceConfig.cpp): the `trace` group of a `memtile run` configuration. "
+      "The files themselves are chosen by flags, not here: `--vcd PATH[.vcd]` and `--trace T.json` "
+      "(docs/run.md); `--trace-vectors` overrides `trace_vectors`.\n\n";
+  s += trace_config_markdown();
+  s +=
+      "\n## accelerator\n\n"
+      "The virtual-platform peripheral (`sc::AcceleratorTopConfig`, `sc::accelerator_params()` in "
+      "models/sc/src/soc/AcceleratorTop.cpp): the whole file of `memtile_vp --config` and of "
+      "`sc::load_accelerator_config()` (docs/integration.md). Its messages name the object "
+      "`accelerator` (`accel.json: accelerator.tile_in: ...`, `accel.json: accelerator.engine.HGS: "
+      "...`). The engine, tile and energy groups are read by their own loaders, with the checks "
+      "between the engine and tile groups of the tile section.\n\n";
+  s += accelerator_config_markdown();
   return s;
 }
 

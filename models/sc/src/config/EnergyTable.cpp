@@ -23,7 +23,7 @@ AdcKind parse_adc_kind(const std::string& s) {
   throw InputError("tile.adc_kind: '" + s + "' is not one of sar, flash");
 }
 
-void EnergyTable::validate() const { core::check_group(energy_params(), *this, "energy"); }
+void EnergyTable::validate(const std::string& group) const { core::check_group(energy_params(), *this, group); }
 
 double EnergyTable::adc_conversion_pj(int bits) const {
   if (adc_walden_fom_fj_per_step > 0) return adc_walden_fom_fj_per_step * 1e-3 * std::ldexp(1.0, bits);
@@ -176,8 +176,9 @@ std::string energy_config_markdown() { return core::params_markdown(energy_param
 void apply_json(EnergyTable& t, const json& j, const std::string& source) {
   // `source` is a file or already names the group ("run.json: energy").
   const bool named = source.size() >= 6 && source.compare(source.size() - 6, 6, "energy") == 0;
-  core::apply_group(energy_params(), t, j, source.empty() ? "energy" : named ? source : source + ": energy");
-  t.validate();
+  const std::string group = source.empty() ? "energy" : named ? source : source + ": energy";
+  core::apply_group(energy_params(), t, j, group);
+  t.validate(group);
 }
 
 json to_json(const EnergyTable& t) { return core::params_to_json(energy_params(), t); }

@@ -1,8 +1,88 @@
 #include "memtile/sc/config/NeuronModel.hpp"
 
 #include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "memtile/core/Errors.hpp"
+#include "memtile/core/ParamTable.hpp"
 
 namespace memtile::sc {
+using core::require;
+
+std::string to_string(NeuronKind k) {
+  switch (k) {
+    case NeuronKind::None: return "none";
+    case NeuronKind::Identity: return "identity";
+    case NeuronKind::Relu: return "relu";
+    case NeuronKind::Tanh: return "tanh";
+    case NeuronKind::Sigmoid: return "sigmoid";
+    case NeuronKind::ImacSigmoid: return "imac_sigmoid";
+  }
+  return "?";
+}
+
+NeuronKind parse_neuron_kind(const std::string& s) {
+  for (NeuronKind k : {NeuronKind::None, NeuronKind::Identity, NeuronKind::Relu, NeuronKind::Tanh,
+                       NeuronKind::Sigmoid, NeuronKind::ImacSigmoid})
+    if (s == to_string(k)) return k;
+  throw core::InputError("neuron.kind: '" + s + "' is not one of none, identity, relu, tanh, sigmoid, imac_sigmoid");
+}
+
+const std::vector<core::Param<NeuronConfig>>& neuron_params() {
+  // The neuron's tunables, once. The imac_sigmoid rows are checked whatever the kind (a value
+  // that is not physical is refused even while it is unused).
+  static const std::vector<core::Param<NeuronConfig>> table = [] {
+    using C = NeuronConfig;
+    using core::real_param;
+    const double inf = std::numeric_limits<double>::infinity();
+    const core::RealRange positive{0, inf, true}, non_negative{0, inf}, any{-inf, inf};
+    std::vector<core::Param<C>> t;
+    t.push_back(core::choice_param<C>("kind", "", &C::kind,
+                                      {{"none", NeuronKind::None}, {"identity", NeuronKind::Identity},
+                                       {"relu", NeuronKind::Relu}, {"tanh", NeuronKind::Tanh},
+                                       {"sigmoid", NeuronKind::Sigmoid}, {"imac_sigmoid", NeuronKind::ImacSigmoid}},
+                                      "Activation: none (no stage), digital identity/relu/tanh/sigmoid, or IMAC-Sim's "
+                                      "analog imac_sigmoid (difference amplifier + CMOS-inverter sigmoid)"));
+    t.push_back(real_param<C>("digital_cycles", "", &C::digital_cycles, "cycles", non_negative,
+                              "Clocks per activation of a digital neuron"));
+    t.push_back(real_param<C>("gain", "", &C::gain, "", positive,
+                              "imac_sigmoid: difference-amplifier gain R3/R1"));
+    t.push_back(real_param<C>("r1_ohm", "", &C::r1_ohm, "ohm", positive,
+                              "imac_sigmoid: difference-amplifier input resistors R1 = R2"));
+    t.push_back(real_param<C>("r_in_ohm", "", &C::r_in_ohm, "ohm", positive,
+                              "imac_sigmoid: inverter input resistor (IMAC-Sim Rlow)"));
+    t.push_back(real_param<C>("r_fb_ohm", "", &C::r_fb_ohm, "ohm", positive,
+                              "imac_sigmoid: inverter feedback resistor (IMAC-Sim Rhigh)"));
+    t.push_back(real_param<C>("bias_v", "", &C::bias_v, "V", any,
+                              "imac_sigmoid: source in series with r_in, V(in) - V(in2)"));
+    t.push_back(real_param<C>("vdd_v", "", &C::vdd_v, "V", any, "imac_sigmoid: inverter supply (must exceed vss_v)"));
+    t.push_back(real_param<C>("vss_v", "", &C::vss_v, "V", any, "imac_sigmoid: inverter ground"));
+    t.push_back(real_param<C>("inverter_gain", "", &C::inverter_gain, "", positive,
+                              "imac_sigmoid: open-loop small-signal gain of the inverter (an assumption)"));
+    t.push_back(real_param<C>("sample_ns", "", &C::sample_ns, "ns", non_negative,
+                              "imac_sigmoid: analog settling per sample (IMAC-Sim samples every 1 ns)"));
+    t.push_back(real_param<C>("input_v_per_unit", "", &C::input_v_per_unit, "V", any,
+                              "imac_sigmoid: volts at the amplifier input per unit of the layer output; <= 0 = "
+                              "slope 1/4 at 0 like the logistic"));
+    return t;
+  }();
+  return table;
+}
+
+void NeuronConfig::validate(const std::string& group) const {
+  core::check_group(neuron_params(), *this, group);
+  require(vdd_v > vss_v, group + ".vdd_v",
+          "must be above vss_v (vdd_v " + core::eng(vdd_v) + " V <= vss_v " + core::eng(vss_v) + " V)");
+}
+
+void apply_json(NeuronConfig& n, const nlohmann::json& j, const std::string& group) {
+  const std::string g = group.empty() ? "neuron" : group;
+  core::apply_group(neuron_params(), n, j, g);
+  n.validate(g);
+}
+
+nlohmann::json to_json(const NeuronConfig& n) { return core::params_to_json(neuron_params(), n); }
 
 double NeuronModel::v_per_unit() const {
   if (cfg.input_v_per_unit > 0) return cfg.input_v_per_unit;

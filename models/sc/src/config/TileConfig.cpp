@@ -4,7 +4,6 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "config/JsonGroup.hpp"
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/Messages.hpp"
 #include "memtile/core/ParamTable.hpp"
@@ -16,61 +15,10 @@ using core::require;
 using nlohmann::json;
 
 
-std::string to_string(NeuronKind k) {
-  switch (k) {
-    case NeuronKind::None: return "none";
-    case NeuronKind::Identity: return "identity";
-    case NeuronKind::Relu: return "relu";
-    case NeuronKind::Tanh: return "tanh";
-    case NeuronKind::Sigmoid: return "sigmoid";
-    case NeuronKind::ImacSigmoid: return "imac_sigmoid";
-  }
-  return "?";
-}
-NeuronKind parse_neuron_kind(const std::string& s) {
-  for (NeuronKind k : {NeuronKind::None, NeuronKind::Identity, NeuronKind::Relu, NeuronKind::Tanh,
-                       NeuronKind::Sigmoid, NeuronKind::ImacSigmoid})
-    if (s == to_string(k)) return k;
-  throw InputError("neuron.kind: '" + s + "' is not one of none, identity, relu, tanh, sigmoid, imac_sigmoid");
-}
-
-// ------------------------------------------------------------------ validation
-namespace {
-void finite_pos(double v, const std::string& f, bool allow_zero = false) {
-  require(std::isfinite(v), f, "must be a finite number");
-  require(allow_zero ? v >= 0 : v > 0, f, std::string("must be ") + (allow_zero ? ">= 0" : "> 0") + ", got " + core::eng(v));
-}
-}  // namespace
-
-void NeuronConfig::validate() const {
-  require(std::isfinite(digital_cycles) && digital_cycles >= 0, "neuron.digital_cycles", "must be >= 0");
-  if (kind != NeuronKind::ImacSigmoid) return;
-  finite_pos(gain, "neuron.gain");
-  finite_pos(r1_ohm, "neuron.r1_ohm");
-  finite_pos(r_in_ohm, "neuron.r_in_ohm");
-  finite_pos(r_fb_ohm, "neuron.r_fb_ohm");
-  require(std::isfinite(bias_v), "neuron.bias_v", "must be a finite number");
-  require(std::isfinite(vdd_v) && std::isfinite(vss_v) && vdd_v > vss_v, "neuron.vdd_v", "must be finite and above vss_v");
-  finite_pos(inverter_gain, "neuron.inverter_gain");
-  finite_pos(sample_ns, "neuron.sample_ns", true);
-  require(std::isfinite(input_v_per_unit), "neuron.input_v_per_unit", "must be a finite number");
-}
-
-std::string vcd_base_path(const std::string& flag_value) {
-  const std::string ext = ".vcd";
-  if (flag_value.size() > ext.size() && flag_value.compare(flag_value.size() - ext.size(), ext.size(), ext) == 0)
-    return flag_value.substr(0, flag_value.size() - ext.size());
-  return flag_value;
-}
-
-void TraceConfig::validate() const {
-  require(adc_trace_column >= 0, "trace.adc_trace_column", "must be >= 0");
-}
-
-void TileConfig::validate() const {
-  core::check_group(tile_params(), *this, "tile");
+void TileConfig::validate(const std::string& group) const {
+  core::check_group(tile_params(), *this, group);
   // Not a JSON key (AcceleratorModel sets it from `mapping`), so not a row.
-  require(replication >= 1 && replication <= 1 << 20, "tile.replication",
+  require(replication >= 1 && replication <= 1 << 20, group + ".replication",
           "must be 1 .. 2^20 copies, got " + std::to_string(replication));
 }
 
@@ -95,65 +43,36 @@ int TileConfig::resolved_adc_bits(const core::EngineConfig& engine) const {
   return b;
 }
 
-void TileConfig::validate(const core::EngineConfig& engine) const {
-  validate();
-  require(engine.array_cols % adc_mux == 0, "tile.adc_mux",
+void TileConfig::validate(const core::EngineConfig& engine, const std::string& group) const {
+  validate(group);
+  const auto F = [&](const char* f) { return group + "." + f; };
+  require(engine.array_cols % adc_mux == 0, F("adc_mux"),
           std::to_string(adc_mux) + " columns per ADC does not divide array_cols " + std::to_string(engine.array_cols));
   const int bits = resolved_adc_bits(engine);
-  require(bits >= 1 && bits <= 16, adc_bits > 0 ? "tile.adc_bits" : "tile.adc_bits (from radc)",
-          "must be 1..16, got " + std::to_string(bits) + " for radc " + std::to_string(engine.radc));
-  require((1LL << bits) >= engine.radc, "tile.adc_bits",
+  require(bits >= 1 && bits <= 16, adc_bits > 0 ? F("adc_bits") : F("adc_bits") + " (from radc)",
+          "must be 1 .. 16, got " + std::to_string(bits) + " for radc " + std::to_string(engine.radc));
+  require((1LL << bits) >= engine.radc, F("adc_bits"),
           std::to_string(bits) + " bits cannot resolve radc = " + std::to_string(engine.radc) + " levels");
   if (rtl.any()) {
     // The RTL periphery recombines integer ADC codes (rtlref::integer_form): the checks that
     // need only the engine configuration fail here; the rest when the tile is elaborated.
-    require(!engine.software, "tile.rtl",
+    require(!engine.software, F("rtl"),
             "the software engine (engine.software) has no ADC codes for the RTL periphery; use the hardware form");
     require(engine.weight_encoding != core::WeightEncoding::Biased &&
                 engine.weight_encoding != core::WeightEncoding::BiasedFlipped &&
                 engine.adc_full_scale != core::AdcFullScale::Lossless,
-            "tile.rtl", "the RTL periphery implements the two's-complement/differential encodings with a worst-case full scale, "
+            F("rtl"), "the RTL periphery implements the two's-complement/differential encodings with a worst-case full scale, "
                         "not biased weights or the lossless ADC; turn the RTL blocks off");
-    require(engine.adc_full_scale != core::AdcFullScale::Calibrated, "tile.rtl",
+    require(engine.adc_full_scale != core::AdcFullScale::Calibrated, F("rtl"),
             "the calibrated ADC full scale differs per array, so the codes have no common integer unit "
             "(rtlref::integer_form not applicable); use engine.adc_full_scale = worst_case or turn the RTL blocks off");
-    require(!engine.round_slice_products && !engine.sign_magnitude_converters, "tile.rtl",
+    require(!engine.round_slice_products && !engine.sign_magnitude_converters, F("rtl"),
             "the RTL periphery implements mid-tread converters without rounding of the slice products; set "
             "engine.round_slice_products and engine.sign_magnitude_converters to false or turn the RTL blocks off");
-    require(adc_kind == AdcKind::Sar, "tile.rtl", "the RTL periphery is a SAR ADC: tile.adc_kind must be sar");
-    require(engine.radc >= 2 && engine.radc <= 65536, "tile.rtl",
+    require(adc_kind == AdcKind::Sar, F("rtl"), "the RTL periphery is a SAR ADC: tile.adc_kind must be sar");
+    require(engine.radc >= 2 && engine.radc <= 65536, F("rtl"),
             "the RTL SAR resolves 2..65536 levels, engine.radc = " + std::to_string(engine.radc));
   }
-}
-
-// ------------------------------------------------------------------ JSON
-void apply_json(NeuronConfig& n, const json& j, const std::string& source) {
-  const std::string pre = source.empty() ? "neuron" : source + ": neuron";
-  require(j.is_object(), pre, "must be a JSON object");
-  detail::JsonGroup G{j, pre, {}};
-  std::string kind;
-  G.get("kind", kind);
-  if (!kind.empty()) n.kind = parse_neuron_kind(kind);
-  G.get("digital_cycles", n.digital_cycles);
-  G.get("gain", n.gain);
-  G.get("r1_ohm", n.r1_ohm);
-  G.get("r_in_ohm", n.r_in_ohm);
-  G.get("r_fb_ohm", n.r_fb_ohm);
-  G.get("bias_v", n.bias_v);
-  G.get("vdd_v", n.vdd_v);
-  G.get("vss_v", n.vss_v);
-  G.get("inverter_gain", n.inverter_gain);
-  G.get("sample_ns", n.sample_ns);
-  G.get("input_v_per_unit", n.input_v_per_unit);
-  G.finish();
-  n.validate();
-}
-
-json to_json(const NeuronConfig& n) {
-  return {{"kind", to_string(n.kind)}, {"digital_cycles", n.digital_cycles}, {"gain", n.gain},
-          {"r1_ohm", n.r1_ohm}, {"r_in_ohm", n.r_in_ohm}, {"r_fb_ohm", n.r_fb_ohm}, {"bias_v", n.bias_v},
-          {"vdd_v", n.vdd_v}, {"vss_v", n.vss_v}, {"inverter_gain", n.inverter_gain},
-          {"sample_ns", n.sample_ns}, {"input_v_per_unit", n.input_v_per_unit}};
 }
 
 const std::vector<core::Param<TileConfig>>& tile_params() {
@@ -284,8 +203,9 @@ std::string tile_config_markdown() { return core::params_markdown(tile_params())
 void apply_json(TileConfig& t, const json& j, const std::string& source) {
   // `source` is a file ("run.json") or already names the group ("run.json: tile").
   const bool named = source.size() >= 4 && source.compare(source.size() - 4, 4, "tile") == 0;
-  core::apply_group(tile_params(), t, j, source.empty() ? "tile" : named ? source : source + ": tile");
-  t.validate();
+  const std::string group = source.empty() ? "tile" : named ? source : source + ": tile";
+  core::apply_group(tile_params(), t, j, group);
+  t.validate(group);
 }
 
 json to_json(const TileConfig& t) { return core::params_to_json(tile_params(), t); }

@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
-#include "config/JsonGroup.hpp"
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/JsonField.hpp"
+#include "memtile/core/ParamTable.hpp"
 #include "memtile/core/MatrixEngine.hpp"
 #include "memtile/core/Programming.hpp"
 
@@ -86,26 +87,73 @@ int LayerMapping::first_block(int round) const { return round * tiles_available;
 int LayerMapping::end_block(int round) const { return std::min(first_block(round) + tiles_available, tiling.blocks()); }
 int LayerMapping::tile_of(int block) const { return tile_base + block % tiles_available; }
 
-void AcceleratorTopConfig::validate() const {
-  core::require(tiles >= 1 && tiles <= 256, "accelerator.tiles", "must be in 1..256");
-  core::require(tile_in >= 1 && tile_in <= (1 << 16), "accelerator.tile_in", "must be in 1..65536");
-  core::require(tile_out >= 1 && tile_out <= (1 << 16), "accelerator.tile_out", "must be in 1..65536");
-  core::require(clock_ghz > 0 && std::isfinite(clock_ghz), "accelerator.clock_ghz", "must be > 0");
-  core::require(dma_burst_bytes >= 4 && dma_burst_bytes % 4 == 0 && dma_burst_bytes <= (1u << 20),
-                "accelerator.dma_burst_bytes", "must be a multiple of 4 in 4..1 MiB");
-  core::require(max_batch >= 1, "accelerator.max_batch", "must be >= 1");
-  core::require(max_job_bytes >= 4 && max_job_bytes <= (4ull << 30), "accelerator.max_job_bytes", "must be in 4 B..4 GiB");
-  engine.validate();
-  tile.validate(engine);
-  energy.validate();
+const std::vector<core::Param<AcceleratorTopConfig>>& accelerator_params() {
+  // The top's JSON keys, once: JSON in/out, range checks and the accelerator section of
+  // docs/config.md. The engine, tile and energy groups are whole configurations with their own
+  // tables and loaders (sections of their own); the checks between them stay in validate().
+  static const std::vector<core::Param<AcceleratorTopConfig>> table = [] {
+    using C = AcceleratorTopConfig;
+    using core::bool_param;
+    using core::int_param;
+    const double inf = std::numeric_limits<double>::infinity();
+    std::vector<core::Param<C>> t;
+    t.push_back(int_param<C>("tiles", "", &C::tiles, "tiles", 1, 256, "1 .. 256", "Physical tiles"));
+    t.push_back(int_param<C>("tile_in", "", &C::tile_in, "rows", 1, 1 << 16, "1 .. 65536",
+                             "Weight rows (inputs) one tile holds"));
+    t.push_back(int_param<C>("tile_out", "", &C::tile_out, "columns", 1, 1 << 16, "1 .. 65536",
+                             "Weight columns (outputs) one tile holds"));
+    t.push_back(core::real_param<C>("clock_ghz", "", &C::clock_ghz, "GHz", {0, inf, true},
+                                    "Control, DMA and CSR clock (the tiles have tile.clock_ghz)"));
+    {
+      auto burst = int_param<C>("dma_burst_bytes", "", &C::dma_burst_bytes, "bytes", 4, 1 << 20,
+                                "4 .. 2^20, a multiple of 4", "Bytes per DMA transaction");
+      const std::string range = burst.range;
+      burst.check = [range](const C& c, const std::string& field) {
+        core::require(c.dma_burst_bytes >= 4 && c.dma_burst_bytes <= (1u << 20) && c.dma_burst_bytes % 4 == 0, field,
+                      "must be " + range + " B, got " + std::to_string(c.dma_burst_bytes));
+      };
+      t.push_back(burst);
+    }
+    t.push_back(int_param<C>("max_batch", "", &C::max_batch, "vectors", 1, 4294967295.0L, "1 .. 2^32-1",
+                             "Largest batch a job may ask for"));
+    t.push_back(int_param<C>("max_job_bytes", "", &C::max_job_bytes, "bytes", 4, 4294967296.0L, "4 .. 2^32 (4 GiB)",
+                             "Largest weights, inputs or outputs array of a job (else the job fails with BadShape)"));
+    t.push_back(bool_param<C>("exact", "", &C::exact,
+                              "Float64 block products (no quantisation, variation or ADC) while the tiles still run "
+                              "for time and energy: a driver can check its data path bit for bit"));
+    {
+      std::vector<core::Param<C>> p;
+      p.push_back(bool_param<C>("strict_streaming_width", "",
+                                [](auto& c) -> auto& { return c.protocol.strict_streaming_width; },
+                                "A CSR access with streaming width 0 is a burst error (else: width = length)"));
+      p.push_back(bool_param<C>("incomplete_is_ok", "", [](auto& c) -> auto& { return c.protocol.incomplete_is_ok; },
+                                "A DMA burst left at TLM_INCOMPLETE_RESPONSE counts as OK (hosts whose memory never "
+                                "sets the response status)"));
+      t.push_back(core::group_param<C>("protocol", "Tolerances at the bus edges (docs/integration.md)", p));
+    }
+    t.push_back(core::section_param<C>("engine", "engine", "Numerics of every tile (tile t uses engine.seed + t)",
+                                       &C::engine));
+    t.push_back(core::section_param<C>("tile", "tile", "Timing of every tile", &C::tile));
+    t.push_back(core::section_param<C>("energy", "energy", "Energy and area of every tile", &C::energy));
+    return t;
+  }();
+  return table;
 }
 
-static void apply_json_fields(AcceleratorTopConfig& c, const nlohmann::json& j, const std::string& source);
+std::string accelerator_config_markdown() { return core::params_markdown(accelerator_params()); }
+
+void AcceleratorTopConfig::validate() const {
+  core::check_group(accelerator_params(), *this, "accelerator");
+  engine.validate("accelerator.engine");
+  tile.validate(engine, "accelerator.tile");
+  energy.validate("accelerator.energy");
+}
 
 void apply_json(AcceleratorTopConfig& c, const nlohmann::json& j, const std::string& source) {
   // Every message names the file (source) and the field, whichever loader or check threw.
+  const std::string group = source.empty() ? "accelerator" : source + ": accelerator";
   try {
-    apply_json_fields(c, j, source);
+    core::apply_group(accelerator_params(), c, j, group);
     c.validate();
   } catch (const core::InputError& e) {
     const std::string m = e.what();
@@ -114,52 +162,7 @@ void apply_json(AcceleratorTopConfig& c, const nlohmann::json& j, const std::str
   }
 }
 
-static void apply_json_fields(AcceleratorTopConfig& c, const nlohmann::json& j, const std::string& source) {
-  const std::string pre = source.empty() ? "accelerator" : source + ": accelerator";
-  core::require(j.is_object(), pre, "must be a JSON object");
-  detail::JsonGroup G{j, pre, {}};
-  G.get("tiles", c.tiles);
-  G.get("tile_in", c.tile_in);
-  G.get("tile_out", c.tile_out);
-  G.get("clock_ghz", c.clock_ghz);
-  G.get("dma_burst_bytes", c.dma_burst_bytes);
-  G.get("max_batch", c.max_batch);
-  G.get("max_job_bytes", c.max_job_bytes);
-  G.get("exact", c.exact);
-  G.seen.insert("protocol");
-  if (j.contains("protocol")) {
-    const nlohmann::json& p = j.at("protocol");
-    core::require(p.is_object(), pre + ".protocol", "must be a JSON object");
-    detail::JsonGroup P{p, pre + ".protocol", {}};
-    P.get("strict_streaming_width", c.protocol.strict_streaming_width);
-    P.get("incomplete_is_ok", c.protocol.incomplete_is_ok);
-    P.finish();
-  }
-  // The groups' own loaders (the same fields and checks as `memtile run`'s configuration).
-  G.seen.insert("engine");
-  if (j.contains("engine")) core::apply_json(c.engine, j.at("engine"), pre + ".engine");
-  G.seen.insert("tile");
-  if (j.contains("tile")) apply_json(c.tile, j.at("tile"), pre);
-  G.seen.insert("energy");
-  if (j.contains("energy")) apply_json(c.energy, j.at("energy"), pre + ".energy");
-  G.finish();
-}
-
-nlohmann::json to_json(const AcceleratorTopConfig& c) {
-  return {{"tiles", c.tiles},
-          {"tile_in", c.tile_in},
-          {"tile_out", c.tile_out},
-          {"clock_ghz", c.clock_ghz},
-          {"dma_burst_bytes", c.dma_burst_bytes},
-          {"max_batch", c.max_batch},
-          {"max_job_bytes", c.max_job_bytes},
-          {"exact", c.exact},
-          {"protocol", {{"strict_streaming_width", c.protocol.strict_streaming_width},
-                        {"incomplete_is_ok", c.protocol.incomplete_is_ok}}},
-          {"engine", core::to_json(c.engine)},
-          {"tile", to_json(c.tile)},
-          {"energy", to_json(c.energy)}};
-}
+nlohmann::json to_json(const AcceleratorTopConfig& c) { return core::params_to_json(accelerator_params(), c); }
 
 AcceleratorTopConfig load_accelerator_config(const std::string& path) {
   AcceleratorTopConfig c;

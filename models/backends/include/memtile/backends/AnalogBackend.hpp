@@ -42,6 +42,11 @@
 #include "memtile/nn/Backend.hpp"
 #include "memtile/sc/config/NeuronModel.hpp"  // time-free: no SystemC header through this backend
 
+namespace memtile::core {
+template <class S>
+struct Param;
+}  // namespace memtile::core
+
 namespace memtile::sc {
 
 struct AnalogConfig {
@@ -50,7 +55,7 @@ struct AnalogConfig {
   int array_cols = 32;              // outputs (differential column pairs) per partition
   double wire_resistance = -1;      // ohm per segment, rows and columns; < 0: from `wire`; 0: ideal
   core::WireTechnology wire;        // technology (IMAC-Sim defaults: 9 nm, 9.24 / 11.55 ohm);
-                                    // JSON sets its node as "tech_node_nm"
+                                    // JSON sets its node as "tech_node_nm" (nm)
   double vdd_v = 0.8;               // input full scale and bias-row drive (IMAC-Sim vdd)
   std::vector<double> tia_ohm;      // per layer; missing or <= 0: calibrated (see above)
   std::vector<double> gains;        // difference-amplifier gain per layer (IMAC-Sim: 30, 30, 10); missing: neuron.gain
@@ -60,8 +65,16 @@ struct AnalogConfig {
     return n;
   }();
   std::uint64_t seed = 0;           // programming variation
-  void validate() const;            // InputError naming the field
+  // Range of every row of analog_params() and the checks between fields; throws InputError
+  // naming `group` + "." + field ("run.json: analog.neuron.gain").
+  void validate(const std::string& group = "analog") const;
 };
+// AnalogConfig's JSON keys, once (core/ParamTable.hpp): JSON in/out, range checks and the
+// analog section of docs/config.md (backends::config_reference_markdown()). The neuron rows are
+// NeuronConfig's own table (sc::neuron_params()) nested as `neuron`.
+const std::vector<core::Param<AnalogConfig>>& analog_params();
+std::string analog_config_markdown();
+// `source` is a file ("run.json") or already names the group ("run.json: analog"). Validates.
 void apply_json(AnalogConfig& c, const nlohmann::json& j, const std::string& source);
 nlohmann::json to_json(const AnalogConfig& c);
 

@@ -39,6 +39,9 @@ struct Param {
   // Non-empty: this row is a nested JSON object ("wire": {...}) whose keys are these rows; its
   // fields are named with dots ("tile.wire.node_nm") and docs/config.md lists them so.
   std::vector<Param<S>> rows;
+  // Non-empty: this row is a whole configuration with its own table and loader, documented in
+  // the section of that name of docs/config.md (one row there, its defaults not repeated).
+  std::string section;
 };
 
 // Row builders. Bounds are inclusive unless the *_open flag says otherwise. `m` names the
@@ -65,6 +68,18 @@ Param<S> int_list_param(std::string name, std::string flag, M m, std::string uni
 // A nested JSON object of rows (no flag): JSON in/out, checks and docs recurse into it.
 template <class S>
 Param<S> group_param(std::string name, std::string doc, std::vector<Param<S>> rows);
+
+// The rows of another struct's table `rows` (of T), reached through `m` (a member pointer or
+// accessor of S returning T&): a nested group whose fields keep T's ranges, units and docs
+// ("analog.neuron.gain" from NeuronConfig's own table), with S's defaults in docs/config.md.
+template <class S, class M, class T = std::decay_t<std::invoke_result_t<M, S&>>>
+Param<S> nested_group_param(std::string name, std::string doc, M m, const std::vector<Param<T>>& rows);
+// A nested configuration with its own table, loader and cross-field checks (the `engine` group
+// of the accelerator top): JSON in through apply_json(T&, json, field) and out through
+// to_json(const T&) (found by argument-dependent lookup), so messages and checks are T's own;
+// docs/config.md lists one row pointing to `section`.
+template <class S, class M, class T = std::decay_t<std::invoke_result_t<M, S&>>>
+Param<S> section_param(std::string name, std::string section, std::string doc, M m);
 
 // Applies every key of object `j` through the table; unknown keys are an error naming the key
 // and listing the known ones. Range checks run on each field given.

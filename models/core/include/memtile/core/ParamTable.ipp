@@ -205,6 +205,51 @@ Param<S> group_param(std::string name, std::string doc, std::vector<Param<S>> ro
   return p;
 }
 
+namespace detail {
+template <class S, class T, class M>
+Param<S> lift_row(const Param<T>& q, M m) {
+  Param<S> p;
+  p.name = q.name;
+  p.flag = q.flag;
+  p.unit = q.unit;
+  p.range = q.range;
+  p.doc = q.doc;
+  p.is_switch = q.is_switch;
+  p.type_name = q.type_name;
+  p.section = q.section;
+  p.get = [g = q.get, m](const S& s) { return g(std::invoke(m, s)); };
+  p.set = [f = q.set, m](S& s, const nlohmann::json& v, const std::string& field) { f(std::invoke(m, s), v, field); };
+  p.check = [c = q.check, m](const S& s, const std::string& field) { c(std::invoke(m, s), field); };
+  p.parse_text = q.parse_text;
+  for (const Param<T>& r : q.rows) p.rows.push_back(lift_row<S>(r, m));
+  return p;
+}
+}  // namespace detail
+
+template <class S, class M, class T>
+Param<S> nested_group_param(std::string name, std::string doc, M m, const std::vector<Param<T>>& rows) {
+  std::vector<Param<S>> lifted;
+  for (const Param<T>& q : rows) lifted.push_back(detail::lift_row<S>(q, m));
+  return group_param<S>(std::move(name), std::move(doc), std::move(lifted));
+}
+
+template <class S, class M, class T>
+Param<S> section_param(std::string name, std::string section, std::string doc, M m) {
+  Param<S> p;
+  p.name = std::move(name);
+  p.section = std::move(section);
+  p.range = "object";
+  p.type_name = "OBJECT";
+  p.doc = std::move(doc);
+  p.get = [m](const S& s) { return nlohmann::json(to_json(std::invoke(m, s))); };
+  p.set = [m](S& s, const nlohmann::json& v, const std::string& field) { apply_json(std::invoke(m, s), v, field); };
+  p.check = [](const S&, const std::string&) {};  // T's own checks ran in apply_json; S::validate() repeats them
+  p.parse_text = [](const std::string& text, const std::string& f) -> nlohmann::json {
+    throw InputError(f + ": '" + text + "': a configuration group has no flag");
+  };
+  return p;
+}
+
 template <class S>
 nlohmann::json params_to_json(const std::vector<Param<S>>& table, const S& s) {
   nlohmann::json j = nlohmann::json::object();
@@ -221,6 +266,13 @@ void check_params(const std::vector<Param<S>>& table, const S& s, const std::str
 }
 
 namespace detail {
+// A table cell: a '|' in the text would end the cell.
+inline std::string cell(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
 template <class S>
 void markdown_rows(std::ostringstream& o, const std::vector<Param<S>>& table, const S& defaults,
                    const std::string& prefix) {
@@ -229,9 +281,14 @@ void markdown_rows(std::ostringstream& o, const std::vector<Param<S>>& table, co
       markdown_rows(o, p.rows, defaults, prefix + p.name + ".");
       continue;
     }
+    if (!p.section.empty()) {
+      o << "| `" << prefix << p.name << "` |  |  | " << cell(p.range) << " | see [" << p.section << "](#" << p.section
+        << ") | " << cell(p.doc) << " |\n";
+      continue;
+    }
     const std::string def = p.get(defaults).dump();
     o << "| `" << prefix << p.name << "` | " << (p.flag.empty() ? "" : "`" + p.flag + "`") << " | " << p.unit
-      << " | " << p.range << " | `" << def << "` | " << p.doc << " |\n";
+      << " | " << cell(p.range) << " | `" << def << "` | " << cell(p.doc) << " |\n";
   }
 }
 }  // namespace detail

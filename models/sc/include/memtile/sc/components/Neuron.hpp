@@ -20,6 +20,7 @@
 #pragma once
 #include "memtile/sc/components/Component.hpp"
 #include "memtile/sc/config/NeuronModel.hpp"
+#include "memtile/sc/config/TileConfig.hpp"
 
 namespace memtile::sc {
 

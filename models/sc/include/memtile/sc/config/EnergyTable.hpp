@@ -84,8 +84,9 @@ struct EnergyTable {
 
   std::map<std::string, std::string> sources;  // group -> source text, carried into reports
 
-  // Throws InputError naming the first invalid field ("energy.<group>.<field>: ...").
-  void validate() const;
+  // Throws InputError naming the first invalid field ("energy.<group>.<field>: ..."); `group`
+  // names the object ("run.json: energy").
+  void validate(const std::string& group = "energy") const;
 
   // The ADC at `bits` bits: time, energy, power and area from the one reference point.
   AdcOperatingPoint adc_at(int bits, AdcKind kind) const;

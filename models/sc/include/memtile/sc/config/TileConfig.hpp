@@ -1,4 +1,4 @@
-// Timing and structure parameters of a tile, of its neuron and of the traces. Every tunable is
+// Timing and structure parameters of a tile. Every tunable is
 // a named field with its unit and documented default; validate() (called when a Tile is
 // elaborated) throws InputError naming the field ("tile.adc_mux: ..."), never an abort in the
 // middle of a run. The numerical parameters (array size, slicing, levels) stay in
@@ -14,6 +14,10 @@
 #include "memtile/core/EngineConfig.hpp"
 #include "memtile/core/WireTechnology.hpp"
 #include "memtile/sc/config/EnergyTable.hpp"  // AdcKind
+// The neuron stage's and the traces' settings have their own homes (NeuronModel.hpp,
+// trace/TraceConfig.hpp); the tile is configured with all three, so they come along.
+#include "memtile/sc/config/NeuronModel.hpp"
+#include "memtile/sc/trace/TraceConfig.hpp"
 
 namespace memtile::core {
 template <class S>
@@ -29,47 +33,6 @@ namespace memtile::sc {
 // resistivity_ohm_m), mean_free_path_nm, specularity, grain_reflection and driver_ohm
 // (TileConfig::wire_driver_ohm). The settle time is settle_factor x (Elmore delay of a row line +
 // of a column line), core::elmore_ladder_delay_s.
-
-enum class NeuronKind { None, Identity, Relu, Tanh, Sigmoid, ImacSigmoid };
-std::string to_string(NeuronKind k);
-NeuronKind parse_neuron_kind(const std::string& s);  // none|identity|relu|tanh|sigmoid|imac_sigmoid
-
-// Activation after a layer. Digital kinds act on the reduced digital output; imac_sigmoid is
-// IMAC-Sim's analog neuron (docs/model.md §5) modelled behaviourally: a difference amplifier of
-// gain R3/R1 followed by a CMOS inverter with resistive feedback (R_in, R_fb, a series bias
-// source) between vss and vdd, solved at its DC operating point (see Neuron.hpp).
-struct NeuronConfig {
-  NeuronKind kind = NeuronKind::None;  // None: no neuron stage (no time, no energy)
-  double digital_cycles = 1;           // clocks per activation of a digital neuron
-  // imac_sigmoid parameters (IMAC-Sim spice/neuron.sp and diff1.sp).
-  double gain = 30.0;                  // difference-amplifier gain R3/R1 (R1 = R2 = 1 kohm)
-  double r1_ohm = 1000.0;              // difference-amplifier input resistors R1 = R2
-  double r_in_ohm = 8488.26363157;     // inverter input resistor (Rlow)
-  double r_fb_ohm = 25464.7908947;     // inverter feedback resistor (Rhigh)
-  double bias_v = -0.4;                // source in series with r_in: V(in) - V(in2) = bias_v
-  double vdd_v = 0.8;                  // inverter supply
-  double vss_v = 0.0;                  // inverter ground (IMAC instantiates the neuron at vdd, 0)
-  double inverter_gain = 20.0;         // open-loop small-signal gain of the inverter (assumption)
-  double sample_ns = 1.0;              // analog settling per sample (IMAC-Sim: 1 ns)
-  // Volts at the difference amplifier's input per unit of the layer output; <= 0 = auto: the
-  // slope at 0 matches the logistic's 1/4 per unit after normalisation to [0, 1].
-  double input_v_per_unit = 0.0;
-  void validate() const;
-};
-
-struct TraceConfig {
-  std::string vcd_path;       // without ".vcd" (sc_create_vcd_trace_file appends it); "" = off
-  std::string perfetto_path;  // Chrome/Perfetto JSON; "" = off
-  // Only the first trace_vectors input vectors of the run produce per-operation VCD changes and
-  // Perfetto X events, so long runs keep memory and file size bounded (0 = none).
-  std::uint64_t trace_vectors = 16;
-  int adc_trace_column = 0;   // output column whose ADC codes are traced (row partition 0, weight slice 0)
-  void validate() const;
-};
-
-// The VCD base name (TraceConfig::vcd_path) of a `--vcd` flag value, the same for every
-// command: "out/w.vcd" and "out/w" both give "out/w" (the file written is out/w.vcd).
-std::string vcd_base_path(const std::string& flag_value);
 
 // Per-block choice between the Verilated RTL (rtl/, docs/rtl.md) and the behavioural C++ model.
 // Defaults: all behavioural, i.e. the tile exactly as without RTL (numbers and timing). When any
@@ -128,16 +91,16 @@ struct TileConfig {
   double wire_driver_ohm = 0.0;    // DAC output resistance in series with each row (0 = ideal); JSON wire.driver_ohm
   RtlConfig rtl;                   // Verilated RTL per block (default: all behavioural)
 
-  void validate() const;                                   // field checks alone
-  void validate(const core::EngineConfig& engine) const;   // plus checks against the engine
+  // Field checks alone; plus checks against the engine. `group` names the object in messages
+  // ("run.json: tile" gives "run.json: tile.adc_mux: ...").
+  void validate(const std::string& group = "tile") const;
+  void validate(const core::EngineConfig& engine, const std::string& group = "tile") const;
   int resolved_adc_bits(const core::EngineConfig& engine) const;
   double clock_ns() const { return 1.0 / clock_ghz; }
 };
 
 void apply_json(TileConfig& t, const nlohmann::json& j, const std::string& source);
-void apply_json(NeuronConfig& n, const nlohmann::json& j, const std::string& source);
 nlohmann::json to_json(const TileConfig& t);
-nlohmann::json to_json(const NeuronConfig& n);
 
 // TileConfig's JSON keys, once (core/ParamTable.hpp): JSON in/out, the range checks of
 // validate() and the tile section of docs/config.md follow from it. The groups wire, mapping

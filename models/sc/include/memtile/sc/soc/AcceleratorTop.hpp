@@ -136,11 +136,15 @@ struct AcceleratorTopConfig {
   void validate() const;             // throws core::InputError naming the field
 };
 
-// JSON of the same shape (docs/integration.md): {"tiles", "tile_in", "tile_out", "clock_ghz",
-// "dma_burst_bytes", "max_batch", "max_job_bytes", "exact", "protocol": {...}, "engine": {...},
-// "tile": {...}, "energy": {...}}; the groups use the engine / tile / energy loaders. Unknown
-// keys and bad values throw core::InputError naming `source` and the dotted field; the result
-// is validated. load_accelerator_config reads a file (source = its path).
+// JSON of the same shape (docs/integration.md; keys and ranges in docs/config.md, section
+// accelerator): {"tiles", "tile_in", "tile_out", "clock_ghz", "dma_burst_bytes", "max_batch",
+// "max_job_bytes", "exact", "protocol": {...}, "engine": {...}, "tile": {...}, "energy": {...}},
+// declared once in accelerator_params(); the groups use the engine / tile / energy loaders.
+// Unknown keys and bad values throw core::InputError naming `source` and the dotted field
+// ("accel.json: accelerator.tile_in: ..."); the result is validated. load_accelerator_config
+// reads a file (source = its path).
+const std::vector<core::Param<AcceleratorTopConfig>>& accelerator_params();
+std::string accelerator_config_markdown();
 void apply_json(AcceleratorTopConfig& c, const nlohmann::json& j, const std::string& source);
 nlohmann::json to_json(const AcceleratorTopConfig& c);
 AcceleratorTopConfig load_accelerator_config(const std::string& path);

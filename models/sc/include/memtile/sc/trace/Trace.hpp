@@ -14,7 +14,7 @@
 
 #include <systemc>
 
-#include "memtile/sc/config/TileConfig.hpp"
+#include "memtile/sc/trace/TraceConfig.hpp"
 
 namespace memtile::sc {
 
