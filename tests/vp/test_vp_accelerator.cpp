@@ -22,25 +22,19 @@
 #include "memtile/sc/soc/Memory.hpp"
 #include "memtile/sc/soc/Router.hpp"
 
+#include "VpHarness.hpp"
+
 using namespace memtile;
 using sc_core::sc_time;
 using sc_core::SC_NS;
 using sc_core::SC_ZERO_TIME;
+using memtile::test::vp::as_f32;
+using memtile::test::vp::NoSystemCWarnings;
+using memtile::test::vp::random;
 
 int sc_main(int, char*[]) { return 0; }  // Boost owns main(); libsystemc still references sc_main
 
 namespace {
-
-struct NoSystemCWarnings {
-  ~NoSystemCWarnings() {
-    const int w = sc_core::sc_report_handler::get_count(sc_core::SC_WARNING);
-    const int e = sc_core::sc_report_handler::get_count(sc_core::SC_ERROR);
-    if (w + e > 0) {
-      std::fprintf(stderr, "SystemC reported %d warning(s) and %d error(s)\n", w, e);
-      std::_Exit(1);
-    }
-  }
-};
 
 constexpr std::uint64_t kMemBase = 0x80000000ull;
 constexpr std::uint64_t kMemSize = 4u << 20;
@@ -132,18 +126,9 @@ struct Platform {
   }
   // ---- system memory backdoor
   unsigned char* at(std::uint64_t bus_addr) { return mem.data() + (bus_addr - kMemBase); }
-  void put_floats(std::uint64_t addr, const Eigen::MatrixXd& m) {  // row-major float32
-    for (Eigen::Index r = 0; r < m.rows(); ++r)
-      for (Eigen::Index c = 0; c < m.cols(); ++c) {
-        const float f = static_cast<float>(m(r, c));
-        std::memcpy(at(addr) + 4 * (r * m.cols() + c), &f, 4);
-      }
-  }
+  void put_floats(std::uint64_t addr, const Eigen::MatrixXd& m) { test::vp::put_f32(at(addr), m); }  // row-major float32
   Eigen::MatrixXf get_floats(std::uint64_t addr, Eigen::Index rows, Eigen::Index cols) {
-    Eigen::MatrixXf m(rows, cols);
-    for (Eigen::Index r = 0; r < rows; ++r)
-      for (Eigen::Index c = 0; c < cols; ++c) std::memcpy(&m(r, c), at(addr) + 4 * (r * cols + c), 4);
-    return m;
+    return test::vp::get_f32(at(addr), rows, cols);
   }
   void put_descriptor(std::uint64_t addr, const sc::LayerDescriptor& d) { d.to_bytes(at(addr)); }
   void start(std::uint64_t desc, bool irq_en = true) {
@@ -191,14 +176,6 @@ Eigen::MatrixXd reference(const Eigen::MatrixXd& W, const Eigen::MatrixXd& X, bo
     }
   if (relu) Y = Y.cwiseMax(0.0);
   return Y;
-}
-
-// float32 round trip of what the driver stores.
-Eigen::MatrixXd as_f32(const Eigen::MatrixXd& m) { return m.cast<float>().cast<double>(); }
-
-Eigen::MatrixXd random(Eigen::Index r, Eigen::Index c, unsigned seed) {
-  std::srand(seed);
-  return Eigen::MatrixXd::Random(r, c);
 }
 
 }  // namespace

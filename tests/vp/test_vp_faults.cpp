@@ -26,6 +26,8 @@
 #include "memtile/sc/soc/Memory.hpp"
 #include "memtile/sc/soc/Router.hpp"
 
+#include "VpHarness.hpp"
+
 using namespace memtile;
 using sc_core::sc_time;
 using sc_core::SC_NS;
@@ -123,19 +125,8 @@ struct Platform {
     return static_cast<std::uint64_t>(read(sc::reg::DMA_ERR_ADDR_HI)) << 32 | read(sc::reg::DMA_ERR_ADDR_LO);
   }
   unsigned char* at(std::uint64_t a) { return mem.data() + (a - kMemBase); }
-  void put(std::uint64_t a, const Eigen::MatrixXd& m) {
-    for (Eigen::Index r = 0; r < m.rows(); ++r)
-      for (Eigen::Index c = 0; c < m.cols(); ++c) {
-        const float f = static_cast<float>(m(r, c));
-        std::memcpy(at(a) + 4 * (r * m.cols() + c), &f, 4);
-      }
-  }
-  Eigen::MatrixXf get(std::uint64_t a, Eigen::Index rows, Eigen::Index cols) {
-    Eigen::MatrixXf m(rows, cols);
-    for (Eigen::Index r = 0; r < rows; ++r)
-      for (Eigen::Index c = 0; c < cols; ++c) std::memcpy(&m(r, c), at(a) + 4 * (r * cols + c), 4);
-    return m;
-  }
+  void put(std::uint64_t a, const Eigen::MatrixXd& m) { test::vp::put_f32(at(a), m); }
+  Eigen::MatrixXf get(std::uint64_t a, Eigen::Index rows, Eigen::Index cols) { return test::vp::get_f32(at(a), rows, cols); }
   void start(std::uint64_t desc, const sc::LayerDescriptor& d, bool write_desc = true) {
     if (write_desc && desc >= kMemBase && desc + sc::LayerDescriptor::kSize <= kMemBase + kMemSize) d.to_bytes(at(desc));
     write(sc::reg::DESC_ADDR_LO, static_cast<std::uint32_t>(desc));
@@ -163,14 +154,11 @@ sc::LayerDescriptor good() {
   d.k = K, d.n = N, d.batch = B, d.weights_addr = kW, d.input_addr = kX, d.output_addr = kY;
   return d;
 }
-Eigen::MatrixXd f32(const Eigen::MatrixXd& m) { return m.cast<float>().cast<double>(); }
 Eigen::MatrixXd weights() {
-  std::srand(5);
-  return f32(Eigen::MatrixXd::Random(K, N) * 0.5);
+  return test::vp::as_f32(test::vp::random(K, N, 5) * 0.5);
 }
 Eigen::MatrixXd inputs(unsigned seed) {
-  std::srand(seed);
-  return f32(Eigen::MatrixXd::Random(B, K));
+  return test::vp::as_f32(test::vp::random(B, K, seed));
 }
 // The single block on tile 0: the core engine on the padded block (seed + 0).
 Eigen::MatrixXf reference(const Eigen::MatrixXd& W, const Eigen::MatrixXd& X) {

@@ -25,6 +25,8 @@
 #include "memtile/sc/soc/IrqAdapter.hpp"
 #include "memtile/sc/soc/Router.hpp"
 
+#include "VpHarness.hpp"
+
 using namespace memtile;
 using sc_core::sc_time;
 using sc_core::SC_NS;
@@ -194,16 +196,8 @@ BOOST_AUTO_TEST_CASE(lax_host_runs_a_layer_exactly) {
   for (int b = 0; b < B; ++b)
     for (int k = 0; k < K; ++k) X(b, k) = static_cast<double>((b * 5 + k * 11) % 9 - 4);
   const std::uint64_t desc = kMemBase + 0x100, wa = kMemBase + 0x1000, xa = kMemBase + 0x8000, ya = kMemBase + 0x9000;
-  for (int k = 0; k < K; ++k)
-    for (int n = 0; n < N; ++n) {
-      const float f = static_cast<float>(W(k, n));
-      std::memcpy(h.at(wa) + 4 * (k * N + n), &f, 4);
-    }
-  for (int b = 0; b < B; ++b)
-    for (int k = 0; k < K; ++k) {
-      const float f = static_cast<float>(X(b, k));
-      std::memcpy(h.at(xa) + 4 * (b * K + k), &f, 4);
-    }
+  test::vp::put_f32(h.at(wa), W);
+  test::vp::put_f32(h.at(xa), X);
   sc::LayerDescriptor d;
   d.k = K, d.n = N, d.batch = B, d.weights_addr = wa, d.input_addr = xa, d.output_addr = ya;
   d.to_bytes(h.at(desc));
@@ -238,9 +232,7 @@ BOOST_AUTO_TEST_CASE(lax_host_runs_a_layer_exactly) {
   BOOST_TEST(h.lax_irq.line.read() == false);
   BOOST_TEST(h.plic.raises == 1);
   const Eigen::MatrixXf ref = (X * W).cast<float>();
-  Eigen::MatrixXf got(B, N);
-  for (int b = 0; b < B; ++b)
-    for (int n = 0; n < N; ++n) std::memcpy(&got(b, n), h.at(ya) + 4 * (b * N + n), 4);
+  const Eigen::MatrixXf got = test::vp::get_f32(h.at(ya), B, N);
   BOOST_TEST((got.array() == ref.array()).all());
   BOOST_TEST(sc_core::sc_report_handler::get_count(sc_core::SC_WARNING) == 0);
 }
