@@ -31,6 +31,44 @@ def run_json(cmd):
 def memtile_run(build, images, batch, args):
     """images/s, accuracy and the peak RSS (MiB) of one `memtile run` process."""
     with tempfile.TemporaryDirectory() as d:
+        rep = os.path.join(d, "r.json")
+        p = subprocess.Popen([os.path.join(build, "tb", "memtile"), "run", "--quiet", "--limit", str(images),
+                              "--batch", str(batch), "--report", rep, *args], stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(p.pid, 0)
+        if status != 0:
+            sys.exit(f"memtile run {' '.join(args)} failed ({status})")
+        with open(rep) as f:
+            r = json.load(f)
+    return r["images_per_second"], r["accuracy"], usage.ru_maxrss / 1024.0
+
+
+MPIMPY_DOT = r"""
+import json, sys, time
+import numpy as np
+from mpimpy import memmat
+n = int(sys.argv[1])
+rng = np.random.default_rng(0)
+a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+eng = memmat.bitslicedpe(vnoise=0.0, wire_resistance=0.0)
+best = 1e30
+for _ in range(2):
+    t0 = time.perf_counter()
+    eng.MapReduceDot(a, b, xblk=[1, 1, 2, 4], mblk=[1, 1, 2, 4])
+    best = min(best, time.perf_counter() - t0)
+print(json.dumps({"seconds": best}))
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=os.path.join(SRC, "build"))
+    ap.add_argument("--images", type=int, default=1000)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--cores", type=int, default=os.cpu_count() or 1)
+    a = ap.parse_args()
+    bounds = os.path.join(a.build, "bench", "speed_bounds")
+    rows = ["| workload | measured | lower bound here (%d cores) | measured / bound |" % a.cores, "|---|---|---|---|"]
+    with tempfile.TemporaryDirectory() as d:
         def config(name, base, precision):
             """base (a preset file or None) with engine.precision set: a config file in d."""
             cfg = {"engine": {}}
