@@ -11,20 +11,12 @@
 #include <random>
 #include <systemc>
 
+#include "../common/NoSystemCWarnings.hpp"
+
 namespace memtile::test {
 
 constexpr double kHalfPeriodNs = 5.0;
 
-struct NoSystemCWarnings {
-  ~NoSystemCWarnings() {
-    const int w = sc_core::sc_report_handler::get_count(sc_core::SC_WARNING);
-    const int e = sc_core::sc_report_handler::get_count(sc_core::SC_ERROR);
-    if (w + e > 0) {
-      std::fprintf(stderr, "SystemC reported %d warning(s) and %d error(s)\n", w, e);
-      std::_Exit(1);
-    }
-  }
-};
 
 // Hand-driven clock: settle() runs the low half period (inputs written before it propagate),
 // rise() the high half period (the rising edge clocks the RTL).

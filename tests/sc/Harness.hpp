@@ -7,6 +7,8 @@
 #include <map>
 #include <memory>
 #include <systemc>
+
+#include "../common/NoSystemCWarnings.hpp"
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
@@ -87,17 +89,6 @@ class Bench {
   std::uint64_t next_ = 0;
 };
 
-// Global fixture: SystemC warnings and errors are test failures.
-struct NoSystemCWarnings {
-  ~NoSystemCWarnings() {
-    const int w = sc_core::sc_report_handler::get_count(sc_core::SC_WARNING);
-    const int e = sc_core::sc_report_handler::get_count(sc_core::SC_ERROR);
-    if (w + e > 0) {
-      std::fprintf(stderr, "SystemC reported %d warning(s) and %d error(s)\n", w, e);
-      std::_Exit(1);
-    }
-  }
-};
 
 inline Eigen::MatrixXd random_matrix(Eigen::Index r, Eigen::Index c, unsigned seed) {
   std::srand(seed);

@@ -10,21 +10,13 @@
 #include <cstring>
 
 #include <systemc>
+
+#include "../common/NoSystemCWarnings.hpp"
 #include <tlm>
 
 namespace memtile::test::vp {
 
-// Global fixture: SystemC warnings and errors are test failures.
-struct NoSystemCWarnings {
-  ~NoSystemCWarnings() {
-    const int w = sc_core::sc_report_handler::get_count(sc_core::SC_WARNING);
-    const int e = sc_core::sc_report_handler::get_count(sc_core::SC_ERROR);
-    if (w + e > 0) {
-      std::fprintf(stderr, "SystemC reported %d warning(s) and %d error(s)\n", w, e);
-      std::_Exit(1);
-    }
-  }
-};
+using memtile::test::NoSystemCWarnings;
 
 // m as row-major float32 at p (m(r, c) at p + 4 (r cols + c)).
 inline void put_f32(unsigned char* p, const Eigen::MatrixXd& m) {
