@@ -12,7 +12,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
+#include <future>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -270,7 +272,7 @@ Runner add_run_command(CLI::App& app) {
     OutputFiles outputs({o->report, o->csv, o->vcd, o->trace}, rc.trace.vcd_path);
 
     const nn::Graph graph = nn::load_onnx(o->model);
-    const nn::Dataset data = nn::open_dataset(o->dataset);
+    const nn::Dataset data = nn::open_dataset(o->dataset, o->limit);  // the first --limit images only
     const std::int64_t n = o->limit == 0 ? data.size() : std::min<std::int64_t>(o->limit, data.size());
     core::require(n >= 1, o->dataset, "has no images");
 
@@ -327,11 +329,24 @@ Runner add_run_command(CLI::App& app) {
     for (std::int64_t b0 = share.begin, count = 0; b0 < share.end; b0 += count) {
       count = b0 == 0 ? 1 : std::min(o->batch, share.end - b0);
       data.batch(b0, count, images, labels);
-      const Eigen::MatrixXd yf = nn::to_matrix(float_exec.run(images));
+      // The float reference runs on its own thread beside the accelerator (which owns the
+      // SystemC kernel and its worker threads): independent work, so no result depends on it.
+      // Its errors are reported first, as when the two ran in turn.
+      auto float_run = std::async(o->ideal ? std::launch::deferred : std::launch::async,
+                                  [&] { return nn::to_matrix(float_exec.run(images)); });
+      Eigen::MatrixXd ya;
+      std::exception_ptr accel_error;
+      if (!o->ideal) try {
+          ya = nn::to_matrix(accel_exec->run(images));
+        } catch (...) {
+          accel_error = std::current_exception();
+        }
+      const Eigen::MatrixXd yf = float_run.get();
       core::require(yf.cols() >= data.num_classes(), o->model,
                     "has " + std::to_string(yf.cols()) + " outputs but the dataset has " +
                         std::to_string(data.num_classes()) + " classes");
-      const Eigen::MatrixXd ya = o->ideal ? yf : nn::to_matrix(accel_exec->run(images));
+      if (accel_error) std::rethrow_exception(accel_error);
+      if (o->ideal) ya = yf;
       // Finite weights and inputs can still overflow (inputs of 1e308): fail, do not score NaN logits.
       core::require(yf.allFinite(), o->model,
                     "the float model's outputs are NaN or Inf for images " + std::to_string(b0) + ".." +

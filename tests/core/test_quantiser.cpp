@@ -1,7 +1,10 @@
 #include <boost/test/unit_test.hpp>
 
+#include <limits>
+
 #include "TestData.hpp"
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/Finite.hpp"
 #include "memtile/core/Quantiser.hpp"
 
 using namespace memtile::core;
@@ -70,6 +73,24 @@ BOOST_AUTO_TEST_CASE(bad_slice_widths_throw) {
   BOOST_CHECK_THROW(make_slice_plan({}), InputError);
   BOOST_CHECK_THROW(make_slice_plan({0, 4}), InputError);
   BOOST_CHECK_THROW(make_slice_plan({17}), InputError);
+}
+
+BOOST_AUTO_TEST_CASE(all_finite_sees_every_nan_and_inf) {
+  const Eigen::MatrixXd x = memtile::test::randn(37, 11, 3) * 1e300;  // huge but finite
+  BOOST_CHECK(all_finite(x));
+  BOOST_CHECK(all_finite(Eigen::MatrixXd(0, 4)));
+  for (double bad : {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+                     -std::numeric_limits<double>::infinity()})
+    for (auto [r, c] : {std::pair{0, 0}, {36, 10}, {17, 5}, {3, 9}}) {
+      Eigen::MatrixXd y = x;
+      y(r, c) = bad;
+      BOOST_CHECK_MESSAGE(!all_finite(y), "missed " << bad << " at " << r << "," << c);
+      // A block sees only its own elements (an outer stride between its columns).
+      BOOST_CHECK_EQUAL(all_finite(y.block(18, 0, 19, 5)), !(r >= 18 && c < 5));
+    }
+  Eigen::MatrixXd z = Eigen::MatrixXd::Zero(3, 3);
+  z(1, 1) = -0.0;
+  BOOST_CHECK(all_finite(z));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

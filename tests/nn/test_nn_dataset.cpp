@@ -113,7 +113,23 @@ BOOST_AUTO_TEST_CASE(generated_idx_files) {
     auto b = d.batch(1, 2);
     BOOST_CHECK_CLOSE(b.images.data[0], 12.0 / 255.0, 1e-4);  // sample 1 starts at byte 12
     BOOST_CHECK_EQUAL(b.labels[1], 2);
+    // The first 3 only (a --limit run): the same samples, the classes of every label.
+    Dataset first = open_dataset(im, 3);
+    BOOST_CHECK_EQUAL(first.size(), 3);
+    BOOST_CHECK_EQUAL(first.num_classes(), 5);
+    BOOST_CHECK(first.batch(0, 3).images.data == d.batch(0, 3).images.data);
+    BOOST_CHECK_EQUAL(open_dataset(im, 99).size(), 5);
   }
+  // The label count is checked against the image file's header, not the images read.
+  const std::string im = write("c-images-idx3-ubyte", idx_images(5, 3, 4));
+  write("c-labels-idx1-ubyte", idx_labels(4));
+  BOOST_CHECK_THROW(open_dataset(im, 2), InputError);
+  // .npy datasets keep their first samples too.
+  memtile::core::write_npy((tmp() / "f_images.npy").string(), Eigen::MatrixXd::Random(6, 4));
+  memtile::core::write_npy((tmp() / "f_labels.npy").string(), (Eigen::MatrixXd(6, 1) << 0, 1, 2, 3, 4, 5).finished());
+  Dataset npy = open_dataset((tmp() / "f_images.npy").string(), 2);
+  BOOST_CHECK_EQUAL(npy.size(), 2);
+  BOOST_CHECK_EQUAL(npy.num_classes(), 6);
 }
 
 BOOST_AUTO_TEST_CASE(idx_errors) {

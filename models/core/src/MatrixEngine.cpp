@@ -1,8 +1,13 @@
 #include "memtile/core/MatrixEngine.hpp"
 
 #include <cmath>
+#include <type_traits>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/Finite.hpp"
 #include "memtile/core/FixedOrderProduct.hpp"
 #include "memtile/core/LayerTiling.hpp"
 #include "memtile/core/Parallel.hpp"
@@ -24,6 +29,32 @@ std::vector<int> fp_widths(const std::vector<int>& blk) {
   std::vector<int> widths{1, 1};
   widths.insert(widths.end(), blk.begin(), blk.end());
   return widths;
+}
+
+// out[b] = table[(int32(q[b]) >> shift) & mask] for b < B: the DAC level of one input slice.
+// GCC does not vectorise the lookup for x86-64-v3's generic tuning (no gathers), hence AVX2's
+// gather by hand; q holds integers, so truncation is exact.
+void dac_table_lookup(const double* q, Eigen::Index B, int shift, std::int32_t mask, const double* table, double* out) {
+  Eigen::Index b = 0;
+#ifdef __AVX2__
+  const __m128i count = _mm_cvtsi32_si128(shift);
+  const __m128i m = _mm_set1_epi32(mask);
+  const __m256d all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
+  if (mask == 1) {  // 0 or 1: the level of 1 times u (0 x level = +0, table[0]), no gather
+    const __m256d one = _mm256_set1_pd(table[1]);
+    for (; b + 4 <= B; b += 4) {
+      const __m128i qi = _mm256_cvttpd_epi32(_mm256_loadu_pd(q + b));
+      const __m256d u = _mm256_cvtepi32_pd(_mm_and_si128(_mm_sra_epi32(qi, count), m));
+      _mm256_storeu_pd(out + b, _mm256_mul_pd(u, one));
+    }
+  }
+  for (; b + 4 <= B; b += 4) {
+    const __m128i qi = _mm256_cvttpd_epi32(_mm256_loadu_pd(q + b));
+    const __m128i idx = _mm_and_si128(_mm_sra_epi32(qi, count), m);
+    _mm256_storeu_pd(out + b, _mm256_mask_i32gather_pd(_mm256_setzero_pd(), table, idx, all, 8));
+  }
+#endif
+  for (; b < B; ++b) out[b] = table[(static_cast<std::int32_t>(q[b]) >> shift) & mask];
 }
 
 SlicePlan plan_for(const EngineConfig& cfg, const std::vector<int>& blk) {
@@ -194,7 +225,10 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
       // Padded columns exist in the arrays (and in the energy counts) but their outputs are
       // never observed: keep only the used ones, so reads compute no discarded columns.
       ps.diff_s.conservativeResize(Eigen::NoChange, pm.n_);
-      if (cfg_.precision == Precision::Float32) ps.diff_f = ps.diff_s.cast<float>();
+      if (cfg_.precision == Precision::Float32) {  // the reads use the float copy only
+        ps.diff_f = ps.diff_s.cast<float>();
+        ps.diff_s.resize(0, 0);
+      }
       ps.fullscale_a.conservativeResize(pm.n_);
       if (flip) ps.flip_sign.conservativeResize(pm.n_);
     }
@@ -216,6 +250,22 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
     blk.w_scale.conservativeResize(pm.n_);
     blk.w_int.conservativeResize(Eigen::NoChange, pm.n_);
   }
+  // Fixed at programming, read by every conversion: the ADC scales of each slice pair and the
+  // DAC level of each input slice value.
+  const int nx = diffpair ? 1 : static_cast<int>(pm.x_plan_.slices.size());
+  for (int kb = 0; kb < kbs; ++kb)
+    for (int j = 0; j < static_cast<int>(pm.blocks_[kb].slices.size()); ++j) {
+      ProgrammedSlice& ps = pm.blocks_[kb].slices[j];
+      ps.adc_code_value.resize(nx);
+      for (int i = 0; i < nx; ++i) pm.adc_scales(kb, j, i, ps.adc_inv_fs, ps.adc_code_value[i]);
+    }
+  if (!diffpair)
+    for (const Slice& s : pm.x_plan_.slices) {
+      std::vector<double> table;
+      if (s.bits <= ProgrammedMatrix::kDacTableBits)
+        for (int u = 0; u <= s.levels_max(); ++u) table.push_back(pm.dac_.unsigned_voltage(u, s.levels_max()));
+      pm.dac_level_v_.push_back(std::move(table));
+    }
   return pm;
 }
 
@@ -245,6 +295,12 @@ Eigen::Index ProgrammedMatrix::used_rows(int kb) const {
 }
 
 EncodedInput ProgrammedMatrix::encode(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb) const {
+  EncodedInput in;
+  encode_into(X, kb, in);
+  return in;
+}
+
+void ProgrammedMatrix::encode_into(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb, EncodedInput& in) const {
   const int r = cfg_.array_rows;
   const Eigen::Index B = X.rows();
   const Eigen::Index kr = used_rows(kb);
@@ -252,35 +308,50 @@ EncodedInput ProgrammedMatrix::encode(const Eigen::Ref<const Eigen::MatrixXd>& X
   // used rows are quantised (their max |x| is the padded block's), sliced and stored.
   QuantisedBlock qx = quantise(cfg_, X.middleCols(static_cast<Eigen::Index>(kb) * r, kr), x_plan_, cfg_.xblk,
                                dac_.signed_qmax(), true);
-  EncodedInput in;
   in.scale = std::move(qx.scale);
   in.q.resize(B, r);
   in.q.leftCols(kr) = qx.q;
   in.q.rightCols(r - kr).setZero();
-  if (cfg_.software) return in;
-  in.volts.reserve(x_plan_.slices.size());
-  auto drive = [&](auto&& volts) { in.volts.emplace_back(volts.matrix()); };
+  if (cfg_.software) {
+    in.volts.clear();
+    return;
+  }
   if (cfg_.mode == EngineMode::DiffPair) {
-    drive(dac_.signed_voltage(qx.q.array()));
-    return in;
+    in.volts.resize(1);
+    in.volts[0] = dac_.signed_voltage(qx.q.array()).matrix();
+    return;
   }
-  // Slice u of each input from its two's-complement word (q + 2^n for q < 0) in doubles, exact
-  // (words have at most 32 bits): u = floor(word / 2^shift) mod 2^bits, the sign slice being
-  // the word's top bit; then the DAC level of u, element-wise and vectorised.
+  // Slice u of each input from the bits of its two's-complement integer: u = (q >> shift) mod
+  // 2^bits (arithmetic shift), the sign slice being bit n-1; then the DAC level of u, from the
+  // slice's table (the formula's values) or, for wide slices, the formula. int32 when q fits
+  // (the loops vectorise), else int64 (fp words of up to 34 bits).
   const int n = x_plan_.total_bits;
-  const Eigen::ArrayXXd word = (qx.q.array() < 0).select(qx.q.array() + std::ldexp(1.0, n), qx.q.array());
-  Eigen::ArrayXXd high(B, kr);
-  for (const Slice& s : x_plan_.slices) {
-    const int shift = s.sign ? n - 1 : s.shift;
-    const double span = std::ldexp(1.0, s.bits);
-    high = (word * std::ldexp(1.0, -shift)).floor();
-    const auto u = high - (high / span).floor() * span;
-    if (s.bits == 1)  // u is 0 or 1: 0 V or the DAC's level for 1, exactly the general formula's values
-      drive(u * dac_.unsigned_voltage(1.0, 1.0));
-    else
-      drive(dac_.unsigned_voltage(u, static_cast<double>(s.levels_max())));
-  }
-  return in;
+  in.volts.resize(x_plan_.slices.size());
+  auto slice_all = [&](auto int_zero) {
+    using Int = decltype(int_zero);
+    for (std::size_t s = 0; s < x_plan_.slices.size(); ++s) {
+      const Slice& sl = x_plan_.slices[s];
+      Eigen::MatrixXd& v = in.volts[s];
+      v.resize(B, kr);
+      const int shift = sl.sign ? n - 1 : sl.shift;
+      const Int mask = static_cast<Int>((std::int64_t{1} << sl.bits) - 1);
+      const double* table = dac_level_v_[s].empty() ? nullptr : dac_level_v_[s].data();
+      const double levels_max = sl.levels_max();
+      for (Eigen::Index col = 0; col < kr; ++col) {
+        const double* q = qx.q.col(col).data();
+        double* out = v.col(col).data();
+        if (table && std::is_same_v<Int, std::int32_t>)
+          dac_table_lookup(q, B, shift, static_cast<std::int32_t>(mask), table, out);
+        else if (table)
+          for (Eigen::Index b = 0; b < B; ++b) out[b] = table[(static_cast<Int>(q[b]) >> shift) & mask];
+        else
+          for (Eigen::Index b = 0; b < B; ++b)
+            out[b] = dac_.unsigned_voltage(static_cast<double>((static_cast<Int>(q[b]) >> shift) & mask), levels_max);
+      }
+    }
+  };
+  if (n <= 32) slice_all(std::int32_t{0});
+  else slice_all(std::int64_t{0});
 }
 
 Eigen::MatrixXd ProgrammedMatrix::read(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V,
@@ -384,8 +455,8 @@ void ProgrammedMatrix::adc_code_limits(double& lo, double& hi) const {
 }
 
 Eigen::VectorXd ProgrammedMatrix::adc_codes(int kb, int j, int i, const Eigen::MatrixXd& I, Eigen::Index col) const {
-  Eigen::ArrayXd inv_fs, code_value;
-  adc_scales(kb, j, i, inv_fs, code_value);
+  (void)i;  // the codes per ampere do not depend on the input slice
+  const Eigen::ArrayXd& inv_fs = blocks_[kb].slices[j].adc_inv_fs;
   double lo = 0, hi = 0;
   adc_code_limits(lo, hi);
   return (I.col(col).array() * inv_fs(col)).unaryExpr([&](double v) { return adc_code(v, lo, hi); }).matrix();
@@ -427,12 +498,11 @@ Eigen::MatrixXd ProgrammedMatrix::convert(int kb, int j, int i, const Eigen::Mat
 }
 
 void ProgrammedMatrix::convert_into(int kb, int j, int i, const Eigen::MatrixXd& I, Eigen::MatrixXd& P) const {
-  Eigen::ArrayXd inv_fs, code_value;
-  adc_scales(kb, j, i, inv_fs, code_value);
+  const ProgrammedSlice& ps = blocks_[kb].slices[j];
   double lo = 0, hi = 0;
   adc_code_limits(lo, hi);
   P.resize(I.rows(), I.cols());
-  adc_convert(I.array(), inv_fs, code_value, lo, hi, cfg_.round_slice_products, [&](auto&& e) { P.array() = e; });
+  adc_convert(I.array(), ps.adc_inv_fs, ps.adc_code_value[i], lo, hi, cfg_.round_slice_products, [&](auto&& e) { P.array() = e; });
 }
 
 double ProgrammedMatrix::slice_weight(int j, int i) const {
@@ -517,7 +587,8 @@ void ProgrammedMatrix::encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>
     const Eigen::Index len = std::min<Eigen::Index>(kVectorChunk, B - b0);
     // Per-vector scales and noise keyed by the vector's index: a chunk encodes to the same
     // bits as the whole batch (multiply() relies on the same).
-    const EncodedInput part = encode(X.middleRows(b0, len), kb);
+    thread_local EncodedInput part;
+    encode_into(X.middleRows(b0, len), kb, part);
     in.scale.segment(b0, len) = part.scale;
     in.q.middleRows(b0, len) = part.q;
     accumulate_vectors(kb, part, 0, len, first_vector + static_cast<std::uint64_t>(b0), acc.middleRows(b0, len));
@@ -562,7 +633,6 @@ void ProgrammedMatrix::accumulate_vectors(int kb, const EncodedInput& in, Eigen:
   // Per-thread scratch, reused across calls (no allocation per chunk once warm).
   thread_local Eigen::MatrixXd I;
   thread_local Eigen::MatrixXf V_f;
-  thread_local Eigen::ArrayXd inv_fs, code_value;
   const bool single = cfg_.precision == Precision::Float32;
   const Eigen::Index used = used_rows(kb);
   acc.setZero();
@@ -574,14 +644,14 @@ void ProgrammedMatrix::accumulate_vectors(int kb, const EncodedInput& in, Eigen:
       // convert_into + shift_add fused into one pass over the currents (no product matrix
       // written and read back); the same operations per element as convert() then
       // shift_add(), so the same bits as the tile's components give in two stages.
-      adc_scales(kb, j, i, inv_fs, code_value);
+      const ProgrammedSlice& ps = blocks_[kb].slices[j];
       const double weight = slice_weight(j, i);
       const auto add = [&](auto&& e) { acc.array() += weight * e; };
       if (single)
         read_float(kb, j, i, V, cfg_.vnoise == 0.0 ? &V_f : nullptr, first, I);
       else
         read_into(kb, j, i, V, first, I);
-      adc_convert(I.array(), inv_fs, code_value, code_lo, code_hi, cfg_.round_slice_products, add);
+      adc_convert(I.array(), ps.adc_inv_fs, ps.adc_code_value[i], code_lo, code_hi, cfg_.round_slice_products, add);
     }
   }
 }
@@ -590,7 +660,7 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
   require(X.cols() == k_, "inputs",
           "have " + std::to_string(X.cols()) + " columns but the programmed matrix has " +
               std::to_string(k_) + " rows");
-  require(X.allFinite(), "inputs", "contain NaN or Inf");
+  require(all_finite(X), "inputs", "contain NaN or Inf");
   const Eigen::Index B = X.rows();
   Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(B, n_);
   const int kbs = row_blocks();
@@ -607,8 +677,9 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
     const Eigen::Index len = std::min<Eigen::Index>(kVectorChunk, B - b0);
     Eigen::MatrixXd Yc = Eigen::MatrixXd::Zero(len, n_);
     Eigen::MatrixXd acc(len, n_);
+    thread_local EncodedInput in;  // reused: no allocation per chunk once warm
     for (int kb = 0; kb < kbs; ++kb) {
-      const EncodedInput in = encode(X.middleRows(b0, len), kb);
+      encode_into(X.middleRows(b0, len), kb, in);
       accumulate_vectors(kb, in, 0, len, first + static_cast<std::uint64_t>(b0), acc);
       if (!cfg_.software)
         power[c * static_cast<std::size_t>(kbs) + static_cast<std::size_t>(kb)] = chunk_read_power_w(kb, in, 0, len);

@@ -1,6 +1,7 @@
 #include "memtile/core/Parallel.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -28,6 +29,7 @@ class Pool {
       std::lock_guard<std::mutex> lk(m_);
       fn_ = &fn;
       tasks_ = tasks;
+      next_.store(0);
       parts_ = threads;
       pending_ = threads - 1;
       error_ = nullptr;
@@ -75,13 +77,13 @@ class Pool {
   }
 
   void run_part(int id) {
-    const std::size_t T = static_cast<std::size_t>(parts_);
-    const std::size_t begin = tasks_ * static_cast<std::size_t>(id) / T;
-    const std::size_t end = tasks_ * (static_cast<std::size_t>(id) + 1) / T;
+    (void)id;
     const bool outer = in_task;
     in_task = true;
     try {
-      for (std::size_t t = begin; t < end; ++t) (*fn_)(t);
+      // Tasks are claimed one at a time (a busy core, e.g. one running the float reference of
+      // `memtile run`, takes fewer): which thread runs a task changes no result.
+      for (std::size_t t = next_.fetch_add(1); t < tasks_; t = next_.fetch_add(1)) (*fn_)(t);
     } catch (...) {
       std::lock_guard<std::mutex> lk(m_);
       if (!error_) error_ = std::current_exception();
@@ -94,6 +96,7 @@ class Pool {
   std::vector<std::thread> workers_;
   const std::function<void(std::size_t)>* fn_ = nullptr;
   std::size_t tasks_ = 0;
+  std::atomic<std::size_t> next_{0};  // the next task to claim
   int parts_ = 1;
   int pending_ = 0;
   unsigned long long generation_ = 0;

@@ -111,11 +111,12 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 }  // namespace
 
-IdxImages read_idx_images(const std::string& path) {
+IdxImages read_idx_images(const std::string& path, std::int64_t max_count) {
   GzReader r(path);
   check_magic(path, r.be32("the magic number"), 3, "images");
   IdxImages im;
-  im.count = r.be32("the image count");
+  im.total = r.be32("the image count");
+  im.count = max_count >= 1 ? std::min(im.total, max_count) : im.total;
   im.rows = r.be32("the row count");
   im.cols = r.be32("the column count");
   require(im.rows > 0 && im.cols > 0, path, "empty image size " + std::to_string(im.rows) + "x" + std::to_string(im.cols));
@@ -134,11 +135,12 @@ std::vector<int> read_idx_labels(const std::string& path) {
   return std::vector<int>(raw.begin(), raw.end());
 }
 
-Dataset Dataset::from_idx(const std::string& name, const std::string& images_path, const std::string& labels_path) {
-  IdxImages im = read_idx_images(images_path);
+Dataset Dataset::from_idx(const std::string& name, const std::string& images_path, const std::string& labels_path,
+                          std::int64_t max_samples) {
+  IdxImages im = read_idx_images(images_path, max_samples);
   std::vector<int> labels = read_idx_labels(labels_path);
-  require(static_cast<std::int64_t>(labels.size()) == im.count, labels_path,
-          "label count " + std::to_string(labels.size()) + " does not match the " + std::to_string(im.count) +
+  require(static_cast<std::int64_t>(labels.size()) == im.total, labels_path,
+          "label count " + std::to_string(labels.size()) + " does not match the " + std::to_string(im.total) +
               " images of " + images_path);
   Dataset d;
   d.name_ = name;
@@ -147,13 +149,14 @@ Dataset Dataset::from_idx(const std::string& name, const std::string& images_pat
   d.pixels_.resize(im.pixels.size());
   // float32(x / 255), the value torchvision's ToTensor produces.
   for (std::size_t i = 0; i < im.pixels.size(); ++i) d.pixels_[i] = static_cast<float>(im.pixels[i]) / 255.0f;
+  for (int l : labels) d.num_classes_ = std::max(d.num_classes_, l + 1);
+  labels.resize(static_cast<std::size_t>(im.count));
   d.labels_ = std::move(labels);
-  for (int l : d.labels_) d.num_classes_ = std::max(d.num_classes_, l + 1);
   return d;
 }
 
 Dataset Dataset::from_npy(const std::string& name, const std::string& images_path, const std::string& labels_path,
-                          const Shape& sample_shape) {
+                          const Shape& sample_shape, std::int64_t max_samples) {
   core::NpyArray im = core::read_npy(images_path);
   core::NpyArray lb = core::read_npy(labels_path);
   // A 1-D images array is a single sample.
@@ -190,6 +193,10 @@ Dataset Dataset::from_npy(const std::string& name, const std::string& images_pat
     d.labels_[static_cast<std::size_t>(i)] = static_cast<int>(v);
     d.num_classes_ = std::max(d.num_classes_, d.labels_[static_cast<std::size_t>(i)] + 1);
   }
+  if (max_samples >= 1 && max_samples < nl) {  // the file is read whole (NumPy): keep the first ones
+    d.labels_.resize(static_cast<std::size_t>(max_samples));
+    d.pixels_.resize(static_cast<std::size_t>(max_samples * f));
+  }
   return d;
 }
 
@@ -212,12 +219,12 @@ void Dataset::batch(std::int64_t begin, std::int64_t count, Tensor& images, std:
   labels.assign(labels_.begin() + begin, labels_.begin() + begin + count);
 }
 
-Dataset open_dataset(const std::string& spec) {
+Dataset open_dataset(const std::string& spec, std::int64_t max_samples) {
   const std::string dir = kFashionMnistDir;
   if (spec == "fashion-mnist" || spec == "fashion-mnist-test")
-    return Dataset::from_idx("fashion-mnist-test", dir + "/t10k-images-idx3-ubyte.gz", dir + "/t10k-labels-idx1-ubyte.gz");
+    return Dataset::from_idx("fashion-mnist-test", dir + "/t10k-images-idx3-ubyte.gz", dir + "/t10k-labels-idx1-ubyte.gz", max_samples);
   if (spec == "fashion-mnist-train")
-    return Dataset::from_idx("fashion-mnist-train", dir + "/train-images-idx3-ubyte.gz", dir + "/train-labels-idx1-ubyte.gz");
+    return Dataset::from_idx("fashion-mnist-train", dir + "/train-images-idx3-ubyte.gz", dir + "/train-labels-idx1-ubyte.gz", max_samples);
   const std::size_t slash = spec.find_last_of('/');
   const std::string folder = slash == std::string::npos ? "" : spec.substr(0, slash + 1);
   const std::string file = slash == std::string::npos ? spec : spec.substr(slash + 1);
@@ -225,14 +232,14 @@ Dataset open_dataset(const std::string& spec) {
   if (idx != std::string::npos) {
     std::string lf = file;
     lf.replace(idx, 11, "labels-idx1");
-    return Dataset::from_idx(file, spec, folder + lf);
+    return Dataset::from_idx(file, spec, folder + lf, max_samples);
   }
   if (ends_with(file, ".npy")) {
     std::string lf;
     if (file == "images.npy") lf = "labels.npy";
     else if (ends_with(file, "_images.npy")) lf = file.substr(0, file.size() - 11) + "_labels.npy";
     require(!lf.empty(), spec, "cannot tell the labels file of a .npy dataset: name it 'X_images.npy' with 'X_labels.npy' beside it");
-    return Dataset::from_npy(file, spec, folder + lf);
+    return Dataset::from_npy(file, spec, folder + lf, {}, max_samples);
   }
   throw InputError(spec + ": unknown dataset (use fashion-mnist, fashion-mnist-train, an IDX images file or X_images.npy)");
 }

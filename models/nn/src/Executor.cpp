@@ -4,6 +4,7 @@
 
 #include "Ops.hpp"
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/Finite.hpp"
 
 namespace memtile::nn {
 
@@ -37,6 +38,7 @@ Eigen::MatrixXd to_matrix(const Tensor& t) {
 
 Executor::Executor(const Graph& graph, MatMulBackend& backend) : graph_(graph), backend_(backend) {
   slots_.resize(graph_.values.size());
+  cols_.resize(graph_.nodes.size());
   view_.assign(graph_.values.size(), nullptr);
   for (const WeightedNode& wn : graph_.weighted)
     for (std::size_t g = 0; g < wn.layers.size(); ++g) backend_.program(graph_.layers[wn.layers[g]], wn.weights[g]);
@@ -146,7 +148,7 @@ void Executor::run_node(std::size_t index) {
     for (int v : n.inputs) in.push_back(v >= 0 ? view_[v] : nullptr);
     std::vector<Tensor*> out;
     for (int v : n.outputs) out.push_back(v >= 0 ? &slots_[v] : nullptr);
-    detail::run_digital(Where{graph_.source, n}, graph_.opset, in, out, cols_);
+    detail::run_digital(Where{graph_.source, n}, graph_.opset, in, out, cols_[index]);
   }
   NodeStats& s = node_stats_[index];
   ++s.calls;
@@ -157,7 +159,7 @@ void Executor::run_node(std::size_t index) {
 Eigen::MatrixXd Executor::call_backend(const WeightedLayer& layer, const Eigen::MatrixXd& X, Eigen::Index samples) {
   // Finite weights and inputs can still overflow on the way (activations of 1e308): the
   // backends are not asked to multiply NaN/Inf, whatever they would make of it.
-  if (!X.allFinite())
+  if (!core::all_finite(X))
     throw core::InputError(graph_.source + ": layer '" + layer.node_name +
                            "': its inputs became NaN or Inf (activations overflowed: weights or inputs out of range)");
   const auto t0 = std::chrono::steady_clock::now();
@@ -181,16 +183,17 @@ void Executor::run_weighted(const Node& n, const WeightedNode& wn, std::size_t i
   const Tensor& x = *view_[n.inputs[0]];
   Tensor& y = slots_[n.outputs[0]];
   const WeightedLayer& l0 = graph_.layers[wn.layers[0]];
+  Eigen::MatrixXd& cols = cols_[index];
   switch (n.kind) {
     case OpKind::Gemm: {
       w.check(x.rank() == 2, "A must be 2-D, got " + shape_str(x.shape));
       Eigen::Map<const detail::RowMat> a(x.data.data(), x.dim(0), x.dim(1));
-      if (n.attrs.trans_a) cols_ = a.transpose();
-      else cols_ = a;
-      w.check(cols_.cols() == l0.in_features, "A " + shape_str(x.shape) + (n.attrs.trans_a ? " (transposed)" : "") +
+      if (n.attrs.trans_a) cols = a.transpose();
+      else cols = a;
+      w.check(cols.cols() == l0.in_features, "A " + shape_str(x.shape) + (n.attrs.trans_a ? " (transposed)" : "") +
                                                   " does not match the weight's " + std::to_string(l0.in_features) + " inputs");
-      const Eigen::Index M = cols_.rows(), N = l0.out_features;
-      Eigen::MatrixXd r = call_backend(l0, cols_, M);
+      const Eigen::Index M = cols.rows(), N = l0.out_features;
+      Eigen::MatrixXd r = call_backend(l0, cols, M);
       if (wn.bias.size() > 0 && !fused_[index]) {
         const Eigen::MatrixXd& b = wn.bias;
         w.check(b.rows() == 1 || b.rows() == M, "C has " + std::to_string(b.rows()) + " rows, batch has " + std::to_string(M));
@@ -207,8 +210,8 @@ void Executor::run_weighted(const Node& n, const WeightedNode& wn, std::size_t i
       w.check(x.rank() >= 1 && x.shape.back() == l0.in_features,
               "input " + shape_str(x.shape) + " does not end in the weight's " + std::to_string(l0.in_features) + " inputs");
       const Eigen::Index K = l0.in_features, N = l0.out_features, rows = K == 0 ? 0 : x.numel() / K;
-      cols_ = Eigen::Map<const detail::RowMat>(x.data.data(), rows, K);
-      const Eigen::MatrixXd r = call_backend(l0, cols_, x.rank() >= 2 ? x.dim(0) : 1);
+      cols = Eigen::Map<const detail::RowMat>(x.data.data(), rows, K);
+      const Eigen::MatrixXd r = call_backend(l0, cols, x.rank() >= 2 ? x.dim(0) : 1);
       Shape os(x.shape.begin(), x.shape.end() - 1);
       os.push_back(N);
       y.resize(os);
@@ -226,7 +229,7 @@ void Executor::run_weighted(const Node& n, const WeightedNode& wn, std::size_t i
           [&](int g, const Eigen::MatrixXd& cols, std::int64_t images) {
             return call_backend(graph_.layers[wn.layers[static_cast<std::size_t>(g)]], cols, images);
           },
-          wn.bias.size() > 0 ? wn.bias.data() : nullptr, y, im2col_limit_, cols_);
+          wn.bias.size() > 0 ? wn.bias.data() : nullptr, y, im2col_limit_, cols);
       break;
     }
     default: w.fail("internal: not a weighted operator");

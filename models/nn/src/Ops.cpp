@@ -582,9 +582,16 @@ void conv_im2col(const Window& win, const Tensor& x, std::int64_t groups, std::i
                       continue;
                     }
                     const double* row = src + (i0 * win.in[1] + i1) * win.in[2];
-                    std::int64_t i2 = -win.pb[2] + k2 * win.d[2];
-                    for (std::int64_t o2 = 0; o2 < win.out[2]; ++o2, i2 += win.s[2])
-                      *dst++ = (i2 >= 0 && i2 < win.in[2]) ? row[i2] : 0.0;
+                    // Outputs [lo, hi) read inside the row (i2 = first + o2 * s), the rest padding.
+                    const std::int64_t first = -win.pb[2] + k2 * win.d[2], s2 = win.s[2], n2 = win.out[2];
+                    const std::int64_t lo = std::min(n2, first >= 0 ? 0 : (-first + s2 - 1) / s2);
+                    const std::int64_t hi = std::max(lo, std::min(n2, win.in[2] - first <= 0 ? 0 : (win.in[2] - first + s2 - 1) / s2));
+                    std::fill(dst, dst + lo, 0.0);
+                    if (s2 == 1) std::copy(row + first + lo, row + first + hi, dst + lo);
+                    else
+                      for (std::int64_t o2 = lo; o2 < hi; ++o2) dst[o2] = row[first + o2 * s2];
+                    std::fill(dst + hi, dst + n2, 0.0);
+                    dst += n2;
                   }
                 }
               }

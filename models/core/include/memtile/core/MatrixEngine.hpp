@@ -30,11 +30,15 @@ namespace memtile::core {
 
 // One weight slice of one row block, all column blocks side by side.
 struct ProgrammedSlice {
-  Eigen::MatrixXd diff_s;          // rows x out_features: I = V * diff_s (S; reference or G- subtracted)
-  Eigen::MatrixXf diff_f;          // precision float32: diff_s rounded to float (what the reads use); else empty
+  Eigen::MatrixXd diff_s;          // float64: rows x out_features, I = V * diff_s (S; reference or G- subtracted)
+  Eigen::MatrixXf diff_f;          // float32: the same rounded to float (diff_s is then released); else empty
   Eigen::MatrixXd row_g_sum_s;     // rows x col_blocks: sum of all cell conductances on each row (energy)
   Eigen::RowVectorXd fullscale_a;  // out_features: ADC full-scale current of each column's array (A)
   Eigen::RowVectorXd flip_sign;    // biased_flipped: out_features, -1 where the column stores max - level, else +1
+  // The ADC's scales (ProgrammedMatrix::adc_scales), fixed at programming: per column, codes per
+  // ampere, and per input slice the value of one code (out_features each).
+  Eigen::ArrayXd adc_inv_fs;
+  std::vector<Eigen::ArrayXd> adc_code_value;
 };
 
 struct ProgrammedRowBlock {
@@ -93,6 +97,8 @@ class ProgrammedMatrix {
   // --- the steps of multiply(), in order ---
   // Quantise and slice X's columns [kb*rows, ...) (B x K input) into DAC voltages.
   EncodedInput encode(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb) const;
+  // The same into `in`, reusing its buffers (no allocation when the shapes repeat).
+  void encode_into(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb, EncodedInput& in) const;
   // Column currents of weight slice j for input-slice voltages V (B x used rows, or B x rows); read noise keyed
   // by (input slice i, first_vector + row of V). Returns B x out_features.
   Eigen::MatrixXd read(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V, std::uint64_t first_vector) const;
@@ -171,6 +177,10 @@ class ProgrammedMatrix {
   int col_blocks_ = 0;
   SlicePlan x_plan_, w_plan_;
   DacQuantiser dac_;
+  // Per input slice of up to kDacTableBits bits: the DAC voltage of every slice value u
+  // (dac_.unsigned_voltage(u, levels_max), the formula's own bits); empty for wider slices.
+  static constexpr int kDacTableBits = 8;
+  std::vector<std::vector<double>> dac_level_v_;
   AdcQuantiser adc_;
   std::vector<ProgrammedRowBlock> blocks_;
   std::uint64_t vectors_read_ = 0;

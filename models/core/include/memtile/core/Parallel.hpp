@@ -2,7 +2,7 @@
 // independent tasks, each writing its own part of the output. Which thread runs a task never
 // changes a result (no task reads another's output, and every reduction across tasks is done
 // afterwards, by the caller, in task order), so the results are bit-identical for any thread
-// count. Not modelled: work stealing or dynamic load balance (tasks are dealt out statically).
+// count. Threads claim the next task as they become free (a core busy elsewhere takes fewer).
 #pragma once
 #include <cstddef>
 #include <functional>
@@ -13,8 +13,8 @@ namespace memtile::core {
 int resolve_threads(int requested);
 
 // Runs fn(t) for t = 0 .. tasks-1 on up to `threads` threads (the caller is one of them);
-// returns when all are done. Worker t of T runs the contiguous range of tasks
-// [t*tasks/T, (t+1)*tasks/T). A call from inside a task runs its tasks inline (no nesting).
+// returns when all are done. Each thread claims the next unclaimed task until none is left. A
+// call from inside a task runs its tasks inline (no nesting).
 // The first exception thrown by a task is rethrown here after all tasks finished.
 void parallel_for(int threads, std::size_t tasks, const std::function<void(std::size_t)>& fn);
 
