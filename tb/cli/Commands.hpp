@@ -18,11 +18,14 @@ Runner add_xbar_command(CLI::App& app);  // XbarCommand.cpp
 Runner add_run_command(CLI::App& app);   // RunCommand.cpp
 Runner add_sweep_command(CLI::App& app); // SweepCommand.cpp
 
-// The default network (LeNet-5): next to an installed binary, else the source tree it was built
-// from. RunCommand.cpp.
+// A data file of the CLI (folder "networks" or "presets"): <prefix>/share/memtile/<folder>/<file>
+// next to an installed binary, else `source_dir` in the source tree it was built from.
+// RunCommand.cpp.
+std::string data_file_path(const std::string& folder, const std::string& file, const std::string& source_dir);
+// The default network (LeNet-5), through data_file_path.
 std::string default_model_path();
 
-// Checks a `memtile run` configuration object ({engine, tile, energy, trace, analog}) exactly as
+// Checks a `memtile run` configuration object (backends::RunConfig) exactly as
 // `memtile run --config` would before simulating: unknown keys, types, ranges, cross-field
 // checks. Throws InputError; `origin` prefixes the loaders' messages. RunCommand.cpp.
 void validate_run_config(const nlohmann::json& config, const std::string& origin);

@@ -33,26 +33,32 @@
 #include "memtile/backends/AcceleratorBackend.hpp"
 #include "memtile/backends/AnalogBackend.hpp"
 #include "memtile/backends/PlatformBackend.hpp"
+#include "memtile/backends/RunConfig.hpp"
 
 #ifndef MEMTILE_NETWORKS_DIR
 #define MEMTILE_NETWORKS_DIR "tb/networks"
 #endif
+#ifndef MEMTILE_BIN_TO_DATA
+#define MEMTILE_BIN_TO_DATA "../share"
+#endif
 
 namespace memtile::cli {
 
-// The default model (Commands.hpp), found relative to the running binary: <prefix>/bin/memtile ->
-// <prefix>/share/memtile/networks (the installed layout, tb/CMakeLists.txt's install rules);
-// a binary in its build tree falls back to the networks folder it was built from.
-std::string default_model_path() {
-  const std::string file = "lenet5_fmnist.onnx";
+// Relative to the running binary: <prefix>/bin/memtile -> <prefix>/share/memtile/<folder>/<file>
+// (MEMTILE_BIN_TO_DATA and the install rules in tb/CMakeLists.txt); a binary in its build tree
+// falls back to `source_dir`, the folder of the source tree it was built from.
+std::string data_file_path(const std::string& folder, const std::string& file, const std::string& source_dir) {
   std::error_code ec;
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    const std::filesystem::path installed = exe.parent_path().parent_path() / "share" / "memtile" / "networks" / file;
+    const std::filesystem::path installed =
+        (exe.parent_path() / MEMTILE_BIN_TO_DATA / "memtile" / folder / file).lexically_normal();
     if (std::filesystem::exists(installed, ec)) return installed.string();
   }
-  return std::string(MEMTILE_NETWORKS_DIR) + "/" + file;
+  return source_dir + "/" + file;
 }
+
+std::string default_model_path() { return data_file_path("networks", "lenet5_fmnist.onnx", MEMTILE_NETWORKS_DIR); }
 
 namespace {
 
@@ -75,44 +81,7 @@ struct RunOptions {
   std::string platform = "tiles";
 };
 
-// Run configuration file: {"engine": {...}, "tile": {...}, "energy": {...}, "trace": {...},
-// "analog": {...}, "description": "..."}; each group's keys are its parameter table's
-// (docs/config.md).
-struct RunConfig {
-  core::EngineConfig engine;
-  sc::TileConfig tile;
-  sc::EnergyTable energy;
-  sc::TraceConfig trace;
-  sc::AnalogConfig analog;
-  bool has_analog = false;  // an "analog" group selects the fully analog (IMAC) mode
-};
-
-// `path` names the source in the messages (a file, or a sweep point).
-RunConfig load_config_json(const json& j, const std::string& path) {
-  RunConfig rc;
-  core::require(j.is_object(), path, "configuration must be a JSON object");
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const std::string& k = it.key();
-    if (k == "engine") core::apply_json(rc.engine, it.value(), path + ": engine");
-    else if (k == "tile") sc::apply_json(rc.tile, it.value(), path + ": tile");
-    else if (k == "energy") sc::apply_json(rc.energy, it.value(), path + ": energy");
-    else if (k == "trace") sc::apply_json(rc.trace, it.value(), path + ": trace");
-    else if (k == "analog") {
-      sc::apply_json(rc.analog, it.value(), path + ": analog");
-      rc.has_analog = true;
-    } else if (k == "description") {
-      // free text, for presets
-    } else {
-      throw InputError(path + ": unknown configuration key '" + k + "' (expected engine, tile, energy, trace, analog, description)");
-    }
-  }
-  return rc;
-}
-
-RunConfig load_config(const std::string& path) {
-  if (path.empty()) return RunConfig{};
-  return load_config_json(core::read_json_file(path), path);
-}
+using backends::RunConfig;  // the --config file, its top-level groups declared once (RunConfig.hpp)
 
 int argmax(const Eigen::MatrixXd& y, Eigen::Index row) {
   Eigen::Index best = 0;
@@ -206,12 +175,7 @@ class OutputFiles {
 }  // namespace
 
 void validate_run_config(const nlohmann::json& config, const std::string& origin) {
-  const RunConfig rc = load_config_json(config, origin);
-  const std::string pre = origin.empty() ? "" : origin + ": ";  // the checks between fields name the file too
-  rc.engine.validate(origin.empty() ? "" : pre + "engine");
-  rc.tile.validate(rc.engine, pre + "tile");
-  rc.energy.validate(pre + "energy");
-  if (rc.has_analog) rc.analog.validate(pre + "analog");
+  backends::load_run_config(config, origin).validate(origin);
 }
 
 Runner add_run_command(CLI::App& app) {
@@ -227,7 +191,10 @@ Runner add_run_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--limit", o->limit, "Number of images (0 = all)")->capture_default_str();
   cmd->add_option("--batch", o->batch, "Images per simulated batch")->capture_default_str();
-  cmd->add_option("--config", o->config, "Run configuration JSON: {engine, tile, energy, trace} (see configs/)");
+  std::string groups;  // the file's top-level keys, from their table
+  for (const auto& g : backends::run_config_groups()) groups += (groups.empty() ? "" : ", ") + g.name;
+  cmd->add_option("--config", o->config,
+                  "Run configuration JSON: {" + groups + "} (docs/config.md; presets in configs/presets)");
   cmd->add_option("--seed", o->seed, "Seed of every random draw; layer l uses seed + l [0]");
   cmd->add_option("--threads", o->threads, "Worker threads of the engine; 0 = hardware concurrency; results do not depend on it [config or 0]");
   cmd->add_option("--report", o->report, "Write the JSON report here (written only at the end of a successful run)");
@@ -254,7 +221,7 @@ Runner add_run_command(CLI::App& app) {
   return [cmd, o]() -> int {
     core::require(o->limit >= 0, "--limit", "must be >= 0");
     core::require(o->batch >= 1, "--batch", "must be >= 1");
-    RunConfig rc = load_config(o->config);
+    RunConfig rc = backends::load_run_config_file(o->config);
     if (cmd->count("--seed")) rc.engine.seed = o->seed;
     if (cmd->count("--threads")) rc.engine.threads = o->threads;
     rc.engine.validate();  // --seed/--threads are range-checked by their rows; the file's fields were checked on load

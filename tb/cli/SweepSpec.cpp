@@ -45,7 +45,7 @@ std::string resolve_path(const std::string& p, const fs::path& spec_dir) {
 json load_base(const std::string& base, const fs::path& spec_dir, const std::string& field) {
   std::string path;
   if (base.find('/') == std::string::npos && (base.size() < 5 || base.substr(base.size() - 5) != ".json")) {
-    path = std::string(MEMTILE_PRESETS_DIR) + "/" + base + ".json";
+    path = data_file_path("presets", base + ".json", MEMTILE_PRESETS_DIR);  // next to an installed binary first
     require(fs::exists(path), field, quote(base) + " is not a preset (configs/presets) nor a .json path");
   } else {
     path = resolve_path(base, spec_dir);

@@ -85,6 +85,11 @@ int sc_main(int argc, char** argv) {
   ::mallopt(M_TRIM_THRESHOLD, 128 << 20);
   // SystemC's informational reports (e.g. the VCD timescale) would clutter the summaries.
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  // stdout is the summary or the --json object: SystemC's reports (printed to stdout) go to stderr.
+  sc_core::sc_report_handler::set_handler([](const sc_core::sc_report& r, const sc_core::sc_actions& a) {
+    if (a & sc_core::SC_DISPLAY) std::cerr << sc_core::sc_report_compose_message(r) << std::endl;
+    sc_core::sc_report_handler::default_handler(r, a & ~sc_core::SC_DISPLAY);
+  });
   std::map<CLI::App*, memtile::cli::Runner> runners;
   auto add = [&](memtile::cli::Runner r) { runners[app.get_subcommands({}).back()] = std::move(r); };
   add(memtile::cli::add_dot_command(app));

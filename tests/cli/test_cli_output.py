@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""The output convention of every memtile subcommand (docs/run.md, "Output convention"):
-stdout carries a human summary, or with --json one JSON object and nothing else; the result
-files are the same either way; bad input prints nothing on stdout, with or without --json.
+"""The output convention of every memtile subcommand and of memtile_vp (docs/run.md, "Output
+convention"): stdout carries a human summary, or with --json one JSON object and nothing else;
+the result files are the same either way; bad input prints nothing on stdout, with or without
+--json; --vcd PATH and --vcd PATH.vcd write the same PATH.vcd in run and memtile_vp, and both
+take --trace.
 
-  test_cli_output.py MEMTILE SOURCE_DIR
+  test_cli_output.py MEMTILE SOURCE_DIR [MEMTILE_VP]
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -17,10 +20,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check, finish  # noqa: E402
 
 MEMTILE, SRC = sys.argv[1], sys.argv[2]
+VP = sys.argv[3] if len(sys.argv) > 3 else None
 
 
-def run(*args):
-    return subprocess.run([MEMTILE, *args], capture_output=True, text=True)
+def run(*args, exe=None):
+    return subprocess.run([exe or MEMTILE, *args], capture_output=True, text=True)
 
 
 def one_object(r, what):
@@ -70,8 +74,8 @@ with tempfile.TemporaryDirectory() as d:
           "dot: the same result file with and without --json")
     c = np.load(p("c_json.npy"))
     exact = np.load(p("a.npy")) @ np.load(p("b.npy"))
-    re = np.linalg.norm(c - exact) / np.linalg.norm(exact)
-    check(abs(j.get("relative_error", -1) - re) < 1e-12, "dot --json: relative_error is the written file's")
+    rel = np.linalg.norm(c - exact) / np.linalg.norm(exact)
+    check(abs(j.get("relative_error", -1) - rel) < 1e-12, "dot --json: relative_error is the written file's")
     check(f"{j.get('relative_error', -1):.6g}" in r.stdout, "dot summary: the same relative error, 6 digits")
     check("--json" in run("dot", "--help").stdout, "dot --help lists --json")
 
@@ -122,6 +126,61 @@ with tempfile.TemporaryDirectory() as d:
     summary(r, "sweep (resumed)", ["tasks", "results", "summary", "timing"])
     check("1 already done" in r.stdout, f"sweep summary: resumed, 1 already done: {r.stdout!r}")
 
+    # --- memtile_vp ----------------------------------------------------------------------------
+    if VP:
+        vp = ["-k", "40", "-n", "20", "--batch", "2", "--relu"]
+        r = run(*vp, exe=VP)
+        check(r.returncode == 0, f"memtile_vp: exit 0 ({r.stderr})")
+        summary(r, "memtile_vp", ["accelerator", "layer", "outputs", "error", "latency", "energy", "simulated", "counters",
+                                  "checks"])
+        rj = run(*vp, "--json", exe=VP)
+        check(rj.returncode == 0, f"memtile_vp --json: exit 0 ({rj.stderr})")
+        j = one_object(rj, "memtile_vp")
+        for key in ("command", "accelerator", "layer", "first_outputs", "relative_error", "tolerance", "latency_ns",
+                    "latency_cycles", "energy_pj", "energy_pj_per_mvm", "mvms", "simulated_ns", "bus_transactions",
+                    "counters", "checks", "passed"):
+            check(key in j, f"memtile_vp --json has {key}")
+        check(j.get("command") == "memtile_vp" and j.get("passed") is True and all(j.get("checks", {0: 0}).values()),
+              f"memtile_vp --json: every check passed ({j.get('checks')})")
+        check(j.get("layer", {}).get("k") == 40 and j.get("counters", {}).get("mvms") == 2, f"memtile_vp --json: layer {j.get('layer')}")
+        check(f"{j.get('relative_error', -1):.5f} relative to the exact product" in r.stdout,
+              "memtile_vp summary: the same relative error as --json")
+        check("--json" in run("--help", exe=VP).stdout, "memtile_vp --help lists --json")
+        # A failed check (results outside the tolerance) is a result, not bad input: the object
+        # is printed with passed false, exit 3.
+        with open(p("noisy.json"), "w") as f:
+            json.dump({"engine": {"var": 3}}, f)
+        rj = run(*vp, "--config", p("noisy.json"), "--json", exe=VP)
+        j = one_object(rj, "memtile_vp (noisy)")
+        check(rj.returncode == 3 and j.get("passed") is False and j.get("checks", {}).get("relative_error_within_tolerance") is False,
+              f"memtile_vp: results outside the tolerance exit 3 with the object ({rj.returncode}, {j.get('checks')})")
+        r = run(*vp, "--config", p("noisy.json"), exe=VP)
+        check(r.returncode == 3 and "FAILED: relative_error_within_tolerance" in r.stdout, f"memtile_vp summary names the failed check: {r.stdout!r}")
+
+    # --- traces: the same flags in run and memtile_vp ------------------------------------------
+    tools = [("run", [MEMTILE, "run", "--limit", "1", "--batch", "1", "--quiet"])]
+    if VP:
+        tools.append(("memtile_vp", [VP, "-k", "8", "-n", "8", "--batch", "1"]))
+    for tool, cmd in tools:
+        for form in ("plain", "ext.vcd"):
+            base = p(f"{tool}_{form}")
+            r = subprocess.run([*cmd, "--vcd", base, "--trace", base + ".json", "--json"], capture_output=True, text=True)
+            want = base[:-4] if base.endswith(".vcd") else base
+            check(r.returncode == 0, f"{tool} --vcd {form}: exit 0 ({r.stderr})")
+            check(os.path.exists(want + ".vcd") and not os.path.exists(want + ".vcd.vcd") and os.path.getsize(base + ".json") > 0,
+                  f"{tool} --vcd {form} writes {os.path.basename(want)}.vcd, --trace the JSON: {sorted(os.listdir(d))}")
+    # A flag is its field's name (units included: drift_t_s is --drift-t-s): every flag row of the
+    # parameter tables (docs/config.md is generated from them) and its --help.
+    flags = re.findall(r"^\| `([A-Za-z0-9_.]+)` \| `(--[A-Za-z0-9-]+)` \|", open(os.path.join(SRC, "docs", "config.md")).read(), re.M)
+    check(len(flags) >= 20, f"docs/config.md lists the flags ({len(flags)})")
+    helps = run("dot", "--help").stdout + run("run", "--help").stdout
+    for key, flag in flags:
+        check(flag == "--" + key.replace("_", "-").replace(".", "-"), f"flag {flag} is the field {key}'s name")
+        check(re.search(re.escape(flag) + r"\b(?!-)", helps) is not None, f"{flag} is in memtile dot/run --help")
+    # --tech-node-nm is the only technology flag (xbar): the unit is in its name, as in the field node_nm.
+    check("--tech-node-nm" in run("xbar", "--help").stdout and "--tech-node " not in run("xbar", "--help").stdout,
+          "xbar --help: the node flag carries its unit (nm)")
+
     # --- bad input: nothing on stdout, one line on stderr, exit 2 ------------------------------
     with open(p("bad.json"), "w") as f:
         json.dump({"HGS": 1e-9}, f)
@@ -136,6 +195,14 @@ with tempfile.TemporaryDirectory() as d:
             check(r.returncode == 2 and r.stdout == "" and len(r.stderr.strip().splitlines()) == 1,
                   f"{what} {extra}: refused with exit 2, one stderr line, empty stdout ({r.returncode}, {r.stdout!r}, {r.stderr!r})")
     check(not os.path.exists(p("never.npy")), "refused commands write no result")
+    # The top level of a run configuration: an unknown key is named, the known ones listed (backends::RunConfig).
+    with open(p("top.json"), "w") as f:
+        json.dump({"engine": {}, "tiles": 4}, f)
+    r = run("run", "--ideal", "--limit", "1", "--config", p("top.json"))
+    check(r.returncode == 2 and r.stdout == "" and r.stderr == f"memtile: error: {p('top.json')}: tiles: unknown key "
+          "(known: engine, tile, energy, trace, analog, description)\n", f"run: unknown top-level key: {r.stderr!r}")
+    check("{engine, tile, energy, trace, analog, description}" in run("run", "--help").stdout,
+          "run --help lists the configuration's groups")
     r = run("run", "--ideal", "--limit", "1", "--config", p("mux.json"))
     check(r.stderr.startswith(f"memtile: error: {p('mux.json')}: tile.adc_mux: 3 columns per ADC"),
           f"a check between the tile and engine groups names the file and the dotted field: {r.stderr!r}")

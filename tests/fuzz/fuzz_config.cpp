@@ -1,29 +1,17 @@
-// libFuzzer target: the JSON run-configuration groups (engine, tile, energy, analog, as
-// `memtile run --config` reads them) and their validation, on arbitrary bytes.
+// libFuzzer target: a JSON run configuration (its top level and every group, as `memtile run
+// --config` reads them: backends::load_run_config) and its validation, on arbitrary bytes.
 #include <nlohmann/json.hpp>
 
 #include "FuzzInput.hpp"
 #include "memtile/core/EngineConfig.hpp"
 #include "memtile/core/Errors.hpp"
-#include "memtile/backends/AnalogBackend.hpp"
-#include "memtile/sc/config/EnergyTable.hpp"
-#include "memtile/sc/config/TileConfig.hpp"
+#include "memtile/backends/RunConfig.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using nlohmann::json;
   const json j = json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return 0;
-  memtile::core::EngineConfig engine;
-  memtile::sc::TileConfig tile;
-  memtile::sc::EnergyTable energy;
-  memtile::sc::AnalogConfig analog;
   try {
-    for (auto it = j.begin(); it != j.end(); ++it) {
-      if (it.key() == "engine") memtile::core::apply_json(engine, it.value(), "fuzz: engine");
-      else if (it.key() == "tile") memtile::sc::apply_json(tile, it.value(), "fuzz: tile");
-      else if (it.key() == "energy") memtile::sc::apply_json(energy, it.value(), "fuzz: energy");
-      else if (it.key() == "analog") memtile::sc::apply_json(analog, it.value(), "fuzz: analog");
-    }
     // The top level itself may be an engine group (`memtile dot --config`).
     memtile::core::EngineConfig flat;
     try {
@@ -31,14 +19,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       flat.validate();
     } catch (const memtile::core::InputError&) {
     }
-    engine.validate();
-    tile.validate(engine);
-    energy.validate();
-    analog.validate();
+    const memtile::backends::RunConfig rc = memtile::backends::load_run_config(j, "fuzz");
+    rc.validate("fuzz");
     // Round trip: what validated serialises and reads back identically.
     memtile::core::EngineConfig again;
-    memtile::core::apply_json(again, memtile::core::to_json(engine), "fuzz: round trip");
-    if (memtile::core::to_json(again) != memtile::core::to_json(engine)) std::abort();
+    memtile::core::apply_json(again, memtile::core::to_json(rc.engine), "fuzz: round trip");
+    if (memtile::core::to_json(again) != memtile::core::to_json(rc.engine)) std::abort();
   } catch (const memtile::core::InputError&) {
   }
   return 0;

@@ -5,7 +5,7 @@ usage: check_vp_traces.py <memtile_vp> <output folder>
 
 Runs the example virtual platform on small layers with --vcd and --trace, parses the VCD (the
 reader of tests/sc/check_traces.py, no SystemC code) and the Perfetto JSON, and checks them
-against the `counters:` line memtile_vp prints (the model's own counters) and against numbers
+against the counters of memtile_vp's --json object (the model's own counters) and against numbers
 derived here by hand from the layer shape and the default accelerator (4 tiles of 64 x 64
 weights on 32 x 32 arrays, input slices xblk = {1, 1, 2, 4}, weight slices mblk = {1, 1, 2, 4},
 10-bit ADCs, 1 GHz control clock, 256-byte DMA bursts):
@@ -28,7 +28,6 @@ Exit status 0 = all checks passed.
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 
@@ -68,20 +67,21 @@ def falls(changes):
 def run_case(vp, out, k, n, batch, relu):
     tag = f"k{k}_n{n}_b{batch}{'_relu' if relu else ''}"
     base = os.path.join(out, "vp_trace_" + tag)
-    args = [vp, "-k", str(k), "-n", str(n), "--batch", str(batch), "--vcd", base, "--trace", base + ".json"]
+    args = [vp, "-k", str(k), "-n", str(n), "--batch", str(batch), "--vcd", base, "--trace", base + ".json", "--json"]
     if relu:
         args.append("--relu")
     r = subprocess.run(args, capture_output=True, text=True)
     print(f"== {tag}: memtile_vp exit {r.returncode}")
     check(r.returncode == 0, f"{tag}: memtile_vp exits 0 ({r.returncode}): {r.stderr}")
-    m = re.search(r"^counters: (.*)$", r.stdout, re.M)
-    check(m is not None, f"{tag}: memtile_vp prints its counters: {r.stdout}")
-    if m is None:
+    try:
+        result = json.loads(r.stdout)  # --json: one object, the model's counters in it
+    except json.JSONDecodeError as e:
+        check(False, f"{tag}: memtile_vp --json prints one JSON object ({e}): {r.stdout!r}")
         return
-    tok = m.group(1).split()
-    ctr = {tok[i]: float(tok[i + 1]) for i in range(0, len(tok), 2)}
-    lat = re.search(r"latency START -> IRQ: ([0-9.]+) ns \((\d+) accelerator cycles\)", r.stdout)
-    check(lat is not None and int(lat.group(2)) == ctr["last_job_cycles"], f"{tag}: LAST_JOB_CYCLES register = counter")
+    ctr = result["counters"]
+    check(result["passed"] and result["vcd"] == base + ".vcd" and result["trace"] == base + ".json",
+          f"{tag}: checks passed, trace files named: {result}")
+    check(result["latency_cycles"] == ctr["last_job_cycles"], f"{tag}: LAST_JOB_CYCLES register = counter")
 
     # ---- the job's shape, by hand
     rb, cb = math.ceil(k / TILE_IN), math.ceil(n / TILE_OUT)
@@ -114,7 +114,7 @@ def run_case(vp, out, k, n, batch, relu):
     start = t1 - cycles * CLOCK_PS
     check(t0 <= start < t0 + QUANTUM_PS + CLOCK_PS,
           f"{tag}: busy from {t0} ps, the job's {cycles} cycles from {start} ps: not within a quantum")
-    check(abs(float(lat.group(1)) - cycles) <= 1.0, f"{tag}: driver latency {lat.group(1)} ns, LAST_JOB_CYCLES {cycles}")
+    check(abs(result["latency_ns"] - cycles) <= 1.0, f"{tag}: driver latency {result['latency_ns']} ns, LAST_JOB_CYCLES {cycles}")
     for name in ("SystemC.accel.irq", "SystemC.irq"):
         up, down = rises(ch[name]), falls(ch[name])
         check(len(up) == 1 and up[0] == t1 and len(down) == 1 and down[0] > up[0],

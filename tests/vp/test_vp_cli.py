@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """memtile_vp (the example virtual platform): a job runs to the interrupt with a small error;
 bad input gets one line naming the option, exit code 2, and no trace file."""
+import json
 import os
 import subprocess
 import sys
@@ -22,7 +23,8 @@ def run(*args):
 
 r = run("-k", "70", "-n", "40", "--batch", "3", "--relu")
 check(r.returncode == 0, f"good job exits 0 ({r.returncode}): {r.stderr}")
-check("relative error vs exact product" in r.stdout and "latency START -> IRQ" in r.stdout, "good job prints results")
+check("relative to the exact product" in r.stdout and "START -> IRQ" in r.stdout and "\nchecks      passed\n" in r.stdout,
+      f"good job prints results: {r.stdout}")
 
 with tempfile.TemporaryDirectory() as d:
     # --config: the accelerator's JSON loader. Exact mode: float64 products, so the only error
@@ -34,11 +36,14 @@ with tempfile.TemporaryDirectory() as d:
         return path
     good = conf("exact.json", '{"tiles": 2, "tile_in": 32, "tile_out": 32, "exact": true,'
                 ' "protocol": {"strict_streaming_width": true}, "engine": {"seed": 3}, "tile": {"clock_ghz": 0.5}}')
-    r = run("-k", "70", "-n", "40", "--batch", "3", "--config", good)
+    r = run("-k", "70", "-n", "40", "--batch", "3", "--config", good, "--json")
     check(r.returncode == 0, f"--config exact.json exits 0 ({r.returncode}): {r.stderr}")
-    check("accelerator: 2 tiles of 32 x 32" in r.stdout, f"--config sets the tiles: {r.stdout}")
-    err = [l for l in r.stdout.splitlines() if l.startswith("relative error vs exact product")]
-    check(len(err) == 1 and float(err[0].split(":")[1]) < 1e-6, f"exact mode is exact: {err}")
+    j = json.loads(r.stdout) if r.returncode == 0 else {}
+    acc = j.get("accelerator", {})
+    check((acc.get("tiles"), acc.get("tile_in"), acc.get("tile_out"), acc.get("exact")) == (2, 32, 32, True),
+          f"--config sets the tiles and the exact mode: {acc}")
+    check(j.get("relative_error", 1) < 1e-6 and j.get("tolerance") == 1e-6 and j.get("passed") is True,
+          f"exact mode is exact: {j.get('relative_error')}")
     bad_configs = [
         ('{"tile_in": 0}', "accelerator.tile_in"),
         ('{"tiles": 4294967297}', "accelerator.tiles"),
@@ -70,11 +75,33 @@ with tempfile.TemporaryDirectory() as d:
         (["--bogus"], "bogus"),
     ]
     for args, needle in bad:
-        r = run(*args, "--perfetto", os.path.join(d, "never.json")) if "--perfetto" not in args else run(*args)
-        lines = r.stderr.strip().splitlines()
-        check(r.returncode == 2, f"{args}: exit 2 (got {r.returncode})")
-        check(len(lines) == 1 and needle in lines[0], f"{args}: one line naming {needle!r}: {r.stderr!r}")
-        check(not os.path.exists(os.path.join(d, "never.json")), f"{args}: no trace written")
+        for extra in ([], ["--json"]):  # refused the same way with --json: nothing on stdout
+            trace = [] if "--perfetto" in args else ["--perfetto", os.path.join(d, "never.json")]
+            r = run(*args, *trace, *extra)
+            lines = r.stderr.strip().splitlines()
+            check(r.returncode == 2 and r.stdout == "", f"{args + extra}: exit 2, empty stdout (got {r.returncode}, {r.stdout!r})")
+            check(len(lines) == 1 and needle in lines[0], f"{args + extra}: one line naming {needle!r}: {r.stderr!r}")
+            check(not os.path.exists(os.path.join(d, "never.json")), f"{args + extra}: no trace written")
+
+# --seed is the accelerator's (engine.seed, as in `memtile run` and `memtile dot`): it overrides the
+# config's and changes the device draws, not the data; --data-seed changes the data.
+with tempfile.TemporaryDirectory() as d:
+    def result(*args):
+        r = run("-k", "40", "-n", "20", "--batch", "2", "--json", *args)
+        check(r.returncode == 0, f"{args}: exit 0 ({r.stderr})")
+        return json.loads(r.stdout) if r.returncode == 0 else {}
+    cfg = os.path.join(d, "seed.json")
+    with open(cfg, "w") as f:
+        json.dump({"engine": {"seed": 7}}, f)
+    a, b = result("--config", cfg), result("--config", cfg, "--seed", "8")
+    c = result("--config", cfg, "--seed", "7")
+    check(a.get("accelerator", {}).get("engine_seed") == 7 and b.get("accelerator", {}).get("engine_seed") == 8,
+          f"--seed overrides the config's engine.seed: {a.get('accelerator')} {b.get('accelerator')}")
+    check(a.get("first_outputs", {}).get("exact") == b.get("first_outputs", {}).get("exact") and
+          a.get("relative_error") != b.get("relative_error") and a.get("relative_error") == c.get("relative_error"),
+          "--seed changes the device draws, not the data; the same seed, the same result")
+    e = result("--config", cfg, "--data-seed", "2")
+    check(e.get("first_outputs", {}).get("exact") != a.get("first_outputs", {}).get("exact"), "--data-seed changes the data")
 
 # The same trace flags as `memtile run`: --vcd PATH[.vcd], --trace FILE.json.
 with tempfile.TemporaryDirectory() as d:

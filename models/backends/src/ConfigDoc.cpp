@@ -1,6 +1,7 @@
 #include "memtile/backends/ConfigDoc.hpp"
 
 #include "memtile/backends/AnalogBackend.hpp"
+#include "memtile/backends/RunConfig.hpp"
 #include "memtile/sc/config/ConfigDoc.hpp"
 
 namespace memtile::backends {
@@ -18,6 +19,16 @@ std::string config_reference_markdown() {
       "Checks between fields: r_high_ohm > r_low_ohm; neuron.vdd_v > neuron.vss_v; neuron.kind "
       "is an activation (not none or identity).\n\n";
   s += sc::analog_config_markdown();
+  s +=
+      "\n## run\n\n"
+      "The top level of a `memtile run` configuration file (`backends::RunConfig`, "
+      "`backends::run_config_groups()` in models/backends/src/RunConfig.cpp), and of the base and "
+      "points of a `memtile sweep` of the run workload (docs/sweep.md): one JSON object of these "
+      "keys, each optional. Any other key is refused naming it and listing these "
+      "(`run.json: bogus: unknown key (known: engine, tile, ...)`). Each group is read and "
+      "validated by its own loader (its section above); then the checks between groups run "
+      "(tile against engine).\n\n";
+  s += run_config_markdown();
   return s;
 }
 

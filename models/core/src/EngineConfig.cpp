@@ -152,9 +152,9 @@ const std::vector<Param<EngineConfig>>& engine_params() {
                               "Probability that a cell is stuck at HGS"));
     t.push_back(real_param<C>("drift_nu", "--drift-nu", &C::drift_nu, "", {0, inf},
                               "Conductance drift exponent nu, G(t) = G0 (t/t0)^-nu"));
-    t.push_back(real_param<C>("drift_t_s", "--drift-t", &C::drift_t_s, "s", {0, inf, true},
+    t.push_back(real_param<C>("drift_t_s", "--drift-t-s", &C::drift_t_s, "s", {0, inf, true},
                               "Time from programming to read"));
-    t.push_back(real_param<C>("drift_t0_s", "--drift-t0", &C::drift_t0_s, "s", {0, inf, true}, "Drift reference time t0"));
+    t.push_back(real_param<C>("drift_t0_s", "--drift-t0-s", &C::drift_t0_s, "s", {0, inf, true}, "Drift reference time t0"));
     t.push_back(choice_param<C>("precision", "--precision", &C::precision,
                                 {{"float64", Precision::Float64}, {"float32", Precision::Float32}},
                                 "Arithmetic of the crossbar reads: float64, or float32 (about 2x faster; conversion, "
