@@ -6,6 +6,7 @@
 
 #include "rtl/RtlPeriphery.hpp"
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/Finite.hpp"
 #include "memtile/core/LayerTiling.hpp"
 #include "memtile/core/Partitioning.hpp"
 
@@ -160,7 +161,7 @@ RunResult AcceleratorModel::inject(std::size_t first, std::size_t last, const Ei
   require(X.cols() == k, "inputs",
           "have " + std::to_string(X.cols()) + " columns but layer '" + specs_[first].name + "' has " +
               std::to_string(k) + " inputs");
-  require(X.allFinite(), "inputs", "contain NaN or Inf");
+  require(core::all_finite(X), "inputs", "contain NaN or Inf");
   require(chunk_rows >= 0, "chunk_rows", "must be >= 0");
   elaborate();
   Source& source = *sources_[topology_ == Topology::Chained ? 0 : first];
