@@ -81,7 +81,12 @@ void scale_round_clamp(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::
 }
 
 Eigen::VectorXd max_abs(const Eigen::Ref<const Eigen::MatrixXd>& x, bool by_rows) {
-  if (by_rows) return x.cwiseAbs().rowwise().maxCoeff();
+  if (by_rows) {  // column by column, vectorised down the rows (max is exact in any order)
+    if (x.cols() == 0) return Eigen::VectorXd::Zero(x.rows());
+    Eigen::VectorXd m = x.col(0).cwiseAbs();
+    for (Eigen::Index c = 1; c < x.cols(); ++c) m = m.cwiseMax(x.col(c).cwiseAbs());
+    return m;
+  }
   return x.cwiseAbs().colwise().maxCoeff().transpose();
 }
 }  // namespace

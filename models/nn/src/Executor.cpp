@@ -38,7 +38,6 @@ Eigen::MatrixXd to_matrix(const Tensor& t) {
 
 Executor::Executor(const Graph& graph, MatMulBackend& backend) : graph_(graph), backend_(backend) {
   slots_.resize(graph_.values.size());
-  cols_.resize(graph_.nodes.size());
   view_.assign(graph_.values.size(), nullptr);
   for (const WeightedNode& wn : graph_.weighted)
     for (std::size_t g = 0; g < wn.layers.size(); ++g) backend_.program(graph_.layers[wn.layers[g]], wn.weights[g]);
@@ -148,7 +147,7 @@ void Executor::run_node(std::size_t index) {
     for (int v : n.inputs) in.push_back(v >= 0 ? view_[v] : nullptr);
     std::vector<Tensor*> out;
     for (int v : n.outputs) out.push_back(v >= 0 ? &slots_[v] : nullptr);
-    detail::run_digital(Where{graph_.source, n}, graph_.opset, in, out, cols_[index]);
+    detail::run_digital(Where{graph_.source, n}, graph_.opset, in, out, cols_);
   }
   NodeStats& s = node_stats_[index];
   ++s.calls;
@@ -183,7 +182,7 @@ void Executor::run_weighted(const Node& n, const WeightedNode& wn, std::size_t i
   const Tensor& x = *view_[n.inputs[0]];
   Tensor& y = slots_[n.outputs[0]];
   const WeightedLayer& l0 = graph_.layers[wn.layers[0]];
-  Eigen::MatrixXd& cols = cols_[index];
+  Eigen::MatrixXd& cols = cols_;
   switch (n.kind) {
     case OpKind::Gemm: {
       w.check(x.rank() == 2, "A must be 2-D, got " + shape_str(x.shape));

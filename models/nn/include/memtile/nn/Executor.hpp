@@ -82,9 +82,7 @@ class Executor {
   std::vector<NodeStats> node_stats_;
   std::function<void(const LayerCall&)> observer_;
   std::int64_t im2col_limit_ = std::int64_t(4) << 20;
-  // im2col / input buffer of each node, reused: one per node, so layers of different shapes do
-  // not reallocate (and page-fault) the same buffer every batch.
-  std::vector<Eigen::MatrixXd> cols_;
+  Eigen::MatrixXd cols_;                // im2col / input buffer, reused
   std::vector<bool> fused_;             // per node: a weighted node whose bias + activation the backend computes
   std::vector<bool> passthrough_;       // per node: an activation fused into the weighted node before it
 };
