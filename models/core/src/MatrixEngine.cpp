@@ -577,7 +577,10 @@ void ProgrammedMatrix::encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>
   const Eigen::Index B = X.rows();
   in.volts.clear();
   in.scale.resize(B);
-  in.q.resize(B, cfg_.array_rows);
+  // finish_block reads q only for the biased encodings' input sums: otherwise it is not kept
+  // (a batch's copy of it was most of this function's memory traffic).
+  const bool keep_q = blocks_[kb].input_sum_weight.size() > 0;
+  in.q.resize(keep_q ? B : 0, cfg_.array_rows);
   acc.resize(B, n_);
   const std::size_t chunks = static_cast<std::size_t>((B + kVectorChunk - 1) / kVectorChunk);
   std::vector<std::vector<Eigen::VectorXd>> v2(chunks);
@@ -590,7 +593,7 @@ void ProgrammedMatrix::encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>
     thread_local EncodedInput part;
     encode_into(X.middleRows(b0, len), kb, part);
     in.scale.segment(b0, len) = part.scale;
-    in.q.middleRows(b0, len) = part.q;
+    if (keep_q) in.q.middleRows(b0, len) = part.q;
     accumulate_vectors(kb, part, 0, len, first_vector + static_cast<std::uint64_t>(b0), acc.middleRows(b0, len));
     if (!cfg_.software) power[c] = chunk_drive(kb, part, 0, len, v2[c]);
   });

@@ -119,8 +119,9 @@ class ProgrammedMatrix {
                           std::uint64_t first_vector, Eigen::Ref<Eigen::MatrixXd> acc) const;
   // The SystemC tile's numbers for row block kb of batch X (B x K) without holding the batch's
   // DAC voltages: per kVectorChunk vectors, in parallel, encode, accumulate_vectors and the
-  // drive sums, the very operations of multiply() (same bits). `in` keeps only scale and q
-  // (what finish_block needs; in.volts stays empty); acc is B x out_features.
+  // drive sums, the very operations of multiply() (same bits). `in` keeps only what finish_block
+  // needs: scale, and q for the biased encodings (else q is 0 x rows; in.volts stays empty);
+  // acc is B x out_features.
   void encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb, std::uint64_t first_vector,
                          EncodedInput& in, Eigen::MatrixXd& acc, DriveSums& drive) const;
   // The drive sums of an already encoded batch (the same sums encode_accumulate gives).
