@@ -111,22 +111,29 @@ BOOST_AUTO_TEST_CASE(full_test_set_accuracy) {
 
 // LeNet-5 on the crossbar engine (read noise on, so the noise keys are exercised too): the
 // logits of 64 images are the same bytes for 1 and 2 worker threads and for batches of 1, 16
-// and 64 images (im2col rows, per-vector scales and fixed-order products: nothing depends on
-// how the vectors are grouped).
+// and 64 images, and for Conv layers cut into pieces of any size (the executor's im2col
+// limit; im2col rows, per-vector scales and fixed-order products: nothing depends on how the
+// vectors are grouped).
 BOOST_AUTO_TEST_CASE(lenet_engine_bit_identical_for_threads_and_batches) {
   const Graph g = load_onnx((networks_dir() / "lenet5_fmnist.onnx").string());
   const Dataset data = open_dataset("fashion-mnist");
   Eigen::MatrixXd ref;
-  for (int threads : {1, 2})
-    for (int batch : {1, 16, 64}) {
+  struct Case {
+    int threads, batch;
+    std::int64_t im2col_limit;
+  };
+  for (const Case& c : {Case{1, 1, 4 << 20}, Case{1, 16, 4 << 20}, Case{1, 64, 4 << 20}, Case{2, 1, 4 << 20},
+                        Case{2, 16, 4 << 20}, Case{2, 64, 4 << 20}, Case{2, 64, 1 << 18}, Case{1, 64, 1}}) {
+      const int threads = c.threads, batch = c.batch;
       memtile::core::EngineConfig cfg;
       cfg.vnoise = 0.002;
       cfg.threads = threads;
       EngineBackend backend(cfg);
       Executor ex(g, backend);
+      ex.set_im2col_limit(c.im2col_limit);
       Eigen::MatrixXd y(64, 10);
       for (int b0 = 0; b0 < 64; b0 += batch) y.middleRows(b0, batch) = to_matrix(ex.run(data.batch(b0, batch).images));
-      BOOST_TEST_CONTEXT("threads " << threads << ", batch " << batch) {
+      BOOST_TEST_CONTEXT("threads " << threads << ", batch " << batch << ", im2col limit " << c.im2col_limit) {
         if (ref.size() == 0) {
           ref = y;
           continue;

@@ -587,7 +587,8 @@ void conv_im2col(const Window& win, const Tensor& x, std::int64_t groups, std::i
                     const std::int64_t lo = std::min(n2, first >= 0 ? 0 : (-first + s2 - 1) / s2);
                     const std::int64_t hi = std::max(lo, std::min(n2, win.in[2] - first <= 0 ? 0 : (win.in[2] - first + s2 - 1) / s2));
                     std::fill(dst, dst + lo, 0.0);
-                    if (s2 == 1) std::copy(row + first + lo, row + first + hi, dst + lo);
+                    if (s2 == 1)  // an inline vector copy: a memcpy call per short row costs more
+                      Eigen::Map<Eigen::VectorXd>(dst + lo, hi - lo) = Eigen::Map<const Eigen::VectorXd>(row + first + lo, hi - lo);
                     else
                       for (std::int64_t o2 = lo; o2 < hi; ++o2) dst[o2] = row[first + o2 * s2];
                     std::fill(dst + hi, dst + n2, 0.0);
