@@ -78,9 +78,9 @@ struct RunOptions {
 // (docs/config.md).
 struct RunConfig {
   core::EngineConfig engine;
-  sc::TileConfig tile;
-  sc::EnergyTable energy;
-  sc::TraceConfig trace;
+  core::TileConfig tile;
+  core::EnergyTable energy;
+  core::TraceConfig trace;
   sc::AnalogConfig analog;
   bool has_analog = false;  // an "analog" group selects the fully analog (IMAC) mode
 };
@@ -92,9 +92,9 @@ RunConfig load_config_json(const json& j, const std::string& path) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
     if (k == "engine") core::apply_json(rc.engine, it.value(), path + ": engine");
-    else if (k == "tile") sc::apply_json(rc.tile, it.value(), path + ": tile");
-    else if (k == "energy") sc::apply_json(rc.energy, it.value(), path + ": energy");
-    else if (k == "trace") sc::apply_json(rc.trace, it.value(), path + ": trace");
+    else if (k == "tile") core::apply_json(rc.tile, it.value(), path + ": tile");
+    else if (k == "energy") core::apply_json(rc.energy, it.value(), path + ": energy");
+    else if (k == "trace") core::apply_json(rc.trace, it.value(), path + ": trace");
     else if (k == "analog") {
       sc::apply_json(rc.analog, it.value(), path + ": analog");
       rc.has_analog = true;
@@ -233,9 +233,9 @@ Runner add_run_command(CLI::App& app) {
   cmd->add_option("--vcd", o->vcd,
                   "Write a VCD waveform PATH[.vcd] (per-tile phases, cumulative energies, ADC codes); .vcd is added if missing");
   cmd->add_option("--trace", o->trace, "Write a Perfetto/Chrome trace JSON (load it in ui.perfetto.dev)");
-  for (const auto& p : sc::trace_params())  // the help text of the trace group's flag comes from its row
+  for (const auto& p : core::trace_params())  // the help text of the trace group's flag comes from its row
     if (p.flag == "--trace-vectors")
-      cmd->add_option(p.flag, o->trace_vectors, p.doc + " (" + p.range + ") [config or " + p.get(sc::TraceConfig{}).dump() + "]");
+      cmd->add_option(p.flag, o->trace_vectors, p.doc + " (" + p.range + ") [config or " + p.get(core::TraceConfig{}).dump() + "]");
   cmd->add_flag("--ideal", o->ideal, "Run the float64 reference only (ONNX import + exact products), no accelerator: its accuracy is the one to compare with PyTorch's; argmax_agreement_with_float is 1 by construction");
   cmd->add_flag("--engine-only", o->engine_only,
                 "Numerical engine alone, no SystemC: accuracy only (no latency, energy or traces); fast sweeps");
@@ -262,7 +262,7 @@ Runner add_run_command(CLI::App& app) {
     for (auto [p, w] : {std::pair{&o->report, "report"}, {&o->csv, "CSV"}, {&o->vcd, "VCD"}, {&o->trace, "trace"}})
       check_output_path(*p, w);
     if (!o->vcd.empty()) {
-      rc.trace.vcd_path = sc::vcd_base_path(o->vcd);  // "w.vcd" and "w" both write w.vcd
+      rc.trace.vcd_path = core::vcd_base_path(o->vcd);  // "w.vcd" and "w" both write w.vcd
       o->vcd = rc.trace.vcd_path + ".vcd";
     }
     rc.trace.perfetto_path = o->trace;

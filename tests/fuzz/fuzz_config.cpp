@@ -3,25 +3,25 @@
 #include <nlohmann/json.hpp>
 
 #include "FuzzInput.hpp"
+#include "memtile/backends/AnalogBackend.hpp"
 #include "memtile/core/EngineConfig.hpp"
 #include "memtile/core/Errors.hpp"
-#include "memtile/backends/AnalogBackend.hpp"
-#include "memtile/sc/config/EnergyTable.hpp"
-#include "memtile/sc/config/TileConfig.hpp"
+#include "memtile/core/config/EnergyTable.hpp"
+#include "memtile/core/config/TileConfig.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using nlohmann::json;
   const json j = json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return 0;
   memtile::core::EngineConfig engine;
-  memtile::sc::TileConfig tile;
-  memtile::sc::EnergyTable energy;
+  memtile::core::TileConfig tile;
+  memtile::core::EnergyTable energy;
   memtile::sc::AnalogConfig analog;
   try {
     for (auto it = j.begin(); it != j.end(); ++it) {
       if (it.key() == "engine") memtile::core::apply_json(engine, it.value(), "fuzz: engine");
-      else if (it.key() == "tile") memtile::sc::apply_json(tile, it.value(), "fuzz: tile");
-      else if (it.key() == "energy") memtile::sc::apply_json(energy, it.value(), "fuzz: energy");
+      else if (it.key() == "tile") memtile::core::apply_json(tile, it.value(), "fuzz: tile");
+      else if (it.key() == "energy") memtile::core::apply_json(energy, it.value(), "fuzz: energy");
       else if (it.key() == "analog") memtile::sc::apply_json(analog, it.value(), "fuzz: analog");
     }
     // The top level itself may be an engine group (`memtile dot --config`).

@@ -36,11 +36,11 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "memtile/backends/RunReport.hpp"
 #include "memtile/core/ImacMapping.hpp"
 #include "memtile/core/Partitioning.hpp"
-#include "memtile/backends/RunReport.hpp"
+#include "memtile/core/config/NeuronModel.hpp"  // time-free: no SystemC header through this backend
 #include "memtile/nn/Backend.hpp"
-#include "memtile/sc/config/NeuronModel.hpp"  // time-free: no SystemC header through this backend
 
 namespace memtile::core {
 template <class S>
@@ -59,9 +59,9 @@ struct AnalogConfig {
   double vdd_v = 0.8;               // input full scale and bias-row drive (IMAC-Sim vdd)
   std::vector<double> tia_ohm;      // per layer; missing or <= 0: calibrated (see above)
   std::vector<double> gains;        // difference-amplifier gain per layer (IMAC-Sim: 30, 30, 10); missing: neuron.gain
-  NeuronConfig neuron = [] {        // the analog neuron after each fused layer
-    NeuronConfig n;
-    n.kind = NeuronKind::ImacSigmoid;
+  core::NeuronConfig neuron = [] {  // the analog neuron after each fused layer
+    core::NeuronConfig n;
+    n.kind = core::NeuronKind::ImacSigmoid;
     return n;
   }();
   std::uint64_t seed = 0;           // programming variation
