@@ -40,12 +40,12 @@ Eigen::MatrixXd inputs(int batch) {
 
 sc::AcceleratorModel& model() {
   static sc::AcceleratorModel* m = [] {
-    sc::TileConfig tc;
+    core::TileConfig tc;
     tc.adc_mux = 8;
     auto* p = new sc::AcceleratorModel(tc, {}, {}, sc::AcceleratorModel::Topology::Independent);
     p->add_layer("beh", weights(), config());
     p->add_layer("rtl", weights(), config());
-    p->set_layer_rtl(1, sc::RtlConfig{true, true, true, true});
+    p->set_layer_rtl(1, core::RtlConfig{true, true, true, true});
     p->elaborate();
     return p;
   }();

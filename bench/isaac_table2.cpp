@@ -56,13 +56,13 @@ const Row kTable2[] = {
 constexpr int kImasPerTile = 12;
 constexpr double kTilePowerMw = 330.0, kTileAreaMm2 = 0.372;
 
-void apply_config(const std::string& path, core::EngineConfig& engine, sc::TileConfig& tile, sc::EnergyTable& energy) {
+void apply_config(const std::string& path, core::EngineConfig& engine, core::TileConfig& tile, core::EnergyTable& energy) {
   const json j = core::read_json_file(path);
   core::require(j.is_object(), path, "configuration must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key() == "engine") core::apply_json(engine, it.value(), path + ": engine");
-    else if (it.key() == "tile") sc::apply_json(tile, it.value(), path + ": tile");
-    else if (it.key() == "energy") sc::apply_json(energy, it.value(), path + ": energy");
+    else if (it.key() == "tile") core::apply_json(tile, it.value(), path + ": tile");
+    else if (it.key() == "energy") core::apply_json(energy, it.value(), path + ": energy");
     else if (it.key() != "description") throw core::InputError(path + ": unexpected key '" + it.key() + "' for this bench");
   }
 }
@@ -97,8 +97,8 @@ int run(int argc, char* argv[]) {
   }
   core::require(vectors >= 1, "--vectors", "must be >= 1");
   core::EngineConfig engine;
-  sc::TileConfig tile;
-  sc::EnergyTable energy;
+  core::TileConfig tile;
+  core::EnergyTable energy;
   apply_config(config, engine, tile, energy);
   core::require(engine.array_rows == 128 && engine.array_cols == 128, config, "Table 2 is for 128x128 crossbars");
 
@@ -110,7 +110,7 @@ int run(int argc, char* argv[]) {
   model.add_layer("ima", W, engine);
   model.run(X);
   const sc::Tile& t = model.tile(0);
-  const sc::TileGeometry& g = t.geometry();
+  const core::TileGeometry& g = t.geometry();
   core::require(g.hpar == 1 && g.vpar == 1 && g.arrays_per_partition() == 8, config,
                 "one IMA must be 8 arrays for a 128x128 16-bit layer (2-bit cells, no sign slice): got " +
                     std::to_string(g.hpar * g.arrays_per_partition()));

@@ -63,7 +63,7 @@ struct Platform {
                              return c;
                            }()};
   sc_core::sc_signal<bool> irq{"irq"};
-  sc::AcceleratorModel model{sc::TileConfig{}, sc::EnergyTable{}, sc::TraceConfig{},
+  sc::AcceleratorModel model{core::TileConfig{}, core::EnergyTable{}, core::TraceConfig{},
                              sc::AcceleratorModel::Topology::Independent};
   Platform() {
     cpu.socket.bind(bus.target);

@@ -202,9 +202,9 @@ Runner add_run_command(CLI::App& app) {
   cmd->add_option("--vcd", o->vcd,
                   "Write a VCD waveform PATH[.vcd] (per-tile phases, cumulative energies, ADC codes); .vcd is added if missing");
   cmd->add_option("--trace", o->trace, "Write a Perfetto/Chrome trace JSON (load it in ui.perfetto.dev)");
-  for (const auto& p : sc::trace_params())  // the help text of the trace group's flag comes from its row
+  for (const auto& p : core::trace_params())  // the help text of the trace group's flag comes from its row
     if (p.flag == "--trace-vectors")
-      cmd->add_option(p.flag, o->trace_vectors, p.doc + " (" + p.range + ") [config or " + p.get(sc::TraceConfig{}).dump() + "]");
+      cmd->add_option(p.flag, o->trace_vectors, p.doc + " (" + p.range + ") [config or " + p.get(core::TraceConfig{}).dump() + "]");
   cmd->add_flag("--ideal", o->ideal, "Run the float64 reference only (ONNX import + exact products), no accelerator: its accuracy is the one to compare with PyTorch's; argmax_agreement_with_float is 1 by construction");
   cmd->add_flag("--engine-only", o->engine_only,
                 "Numerical engine alone, no SystemC: accuracy only (no latency, energy or traces); fast sweeps");
@@ -231,7 +231,7 @@ Runner add_run_command(CLI::App& app) {
     for (auto [p, w] : {std::pair{&o->report, "report"}, {&o->csv, "CSV"}, {&o->vcd, "VCD"}, {&o->trace, "trace"}})
       check_output_path(*p, w);
     if (!o->vcd.empty()) {
-      rc.trace.vcd_path = sc::vcd_base_path(o->vcd);  // "w.vcd" and "w" both write w.vcd
+      rc.trace.vcd_path = core::vcd_base_path(o->vcd);  // "w.vcd" and "w" both write w.vcd
       o->vcd = rc.trace.vcd_path + ".vcd";
     }
     rc.trace.perfetto_path = o->trace;

@@ -241,8 +241,8 @@ int sc_main(int argc, char* argv[]) {
     sc_core::sc_report_handler::default_handler(r, a & ~sc_core::SC_DISPLAY);
   });
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(o.quantum_ns, SC_NS));
-  sc::TraceConfig tc;
-  tc.vcd_path = sc::vcd_base_path(o.vcd);
+  core::TraceConfig tc;
+  tc.vcd_path = core::vcd_base_path(o.vcd);
   tc.perfetto_path = o.perfetto;
   sc::TraceHub trace(tc);
   Cpu cpu("cpu", o);

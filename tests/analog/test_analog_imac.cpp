@@ -43,9 +43,9 @@ BOOST_AUTO_TEST_CASE(imac_neuron_dc_transfer_matches_ngspice) {
   // IMAC-Sim's neuron: V(in) - V(in2) = bias, r_in from in2 to the inverter input x, r_fb from x
   // to the output, the inverter as a behavioural tanh source between vss and vdd. ngspice
   // solves the same circuit (its own Newton iteration); NeuronModel bisects it.
-  sc::NeuronConfig c;
-  c.kind = sc::NeuronKind::ImacSigmoid;
-  const sc::NeuronModel m{c};
+  core::NeuronConfig c;
+  c.kind = core::NeuronKind::ImacSigmoid;
+  const core::NeuronModel m{c};
   const double vmid = 0.5 * (c.vdd_v + c.vss_v), half = 0.5 * (c.vdd_v - c.vss_v);
   std::ostringstream n;
   n << "imac neuron\nVd in 0 dc 0\nVb in in2 dc " << num(c.bias_v) << "\nRin in2 x " << num(c.r_in_ohm) << "\nRfb x out "
@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(analog_mlp_reproduces_the_float_network_with_ideal_devices)
   // Ideal wires, no variation, ideal logistic neurons: the trained function, to rounding.
   sc::AnalogConfig cfg;
   cfg.wire_resistance = 0;
-  cfg.neuron.kind = sc::NeuronKind::Sigmoid;
+  cfg.neuron.kind = core::NeuronKind::Sigmoid;
   sc::AnalogBackend exact(cfg);
   nn::Executor aexec(g, exact);
   const Eigen::MatrixXd ya = nn::to_matrix(aexec.run(images));

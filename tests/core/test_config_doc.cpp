@@ -34,9 +34,9 @@ std::string error_of(const nlohmann::json& j, const std::string& source) {
 
 BOOST_AUTO_TEST_SUITE(config_table)
 
-BOOST_AUTO_TEST_CASE(config_doc_starts_with_the_engine_section) {
-  // The whole file (engine + tile sections) is compared in test_sc_config_doc, which sees both
-  // tables; here the engine part, so a stale engine table fails the core suite too.
+BOOST_AUTO_TEST_CASE(config_doc_starts_with_the_core_sections) {
+  // The whole file is compared in test_sc_config_doc, which sees every table; here the core's
+  // sections (engine, tile, energy, trace), so a stale core table fails the core suite too.
   const std::string path = env("MEMTILE_SOURCE_DIR", ".") + "/docs/config.md";
   std::ifstream in(path);
   BOOST_REQUIRE_MESSAGE(in.good(), "cannot open " << path);
@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(config_doc_starts_with_the_engine_section) {
   ss << in.rdbuf();
   const std::string want = config_reference_markdown();
   BOOST_TEST_MESSAGE("regenerate with test_sc_config_doc");
-  BOOST_TEST(ss.str().compare(0, want.size(), want) == 0, "docs/config.md's engine section is stale (run test_sc_config_doc)");
+  BOOST_TEST(ss.str().compare(0, want.size(), want) == 0, "docs/config.md's core sections are stale (run test_sc_config_doc)");
 }
 
 BOOST_AUTO_TEST_CASE(engineering_notation) {

@@ -50,8 +50,8 @@ struct HostSource : sc_core::sc_module {
 
 class Bench {
  public:
-  int add(const std::string& name, core::ProgrammedMatrix pm, const sc::TileConfig& tc = {},
-          const sc::NeuronConfig& nc = {}, const sc::EnergyTable& et = {}, sc::TraceHub* trace = nullptr) {
+  int add(const std::string& name, core::ProgrammedMatrix pm, const core::TileConfig& tc = {},
+          const core::NeuronConfig& nc = {}, const core::EnergyTable& et = {}, sc::TraceHub* trace = nullptr) {
     energies_.push_back(et);
     const int k = static_cast<int>(tiles_.size());
     tiles_.push_back(std::make_unique<sc::Tile>(name.c_str(), std::make_shared<core::ProgrammedMatrix>(std::move(pm)),
@@ -81,7 +81,7 @@ class Bench {
   sc::Tile& tile(int k) { return *tiles_[k]; }
 
  private:
-  std::deque<sc::EnergyTable> energies_;
+  std::deque<core::EnergyTable> energies_;
   std::vector<std::unique_ptr<sc::Tile>> tiles_;
   std::vector<std::unique_ptr<HostSource>> sources_;
   std::vector<std::unique_ptr<HostSink>> sinks_;

@@ -35,85 +35,85 @@ std::string source_dir() {
 BOOST_AUTO_TEST_CASE(tile_config_fields_are_validated) {
   core::EngineConfig e;  // 32x32, radc 1024
   auto bad = [&](auto mutate, const std::string& field) {
-    sc::TileConfig t;
+    core::TileConfig t;
     mutate(t);
     expect_field([&] { t.validate(e); }, field);
   };
-  bad([](sc::TileConfig& t) { t.clock_ghz = 0; }, "tile.clock_ghz");
-  bad([](sc::TileConfig& t) { t.clock_ghz = -1; }, "tile.clock_ghz");
-  bad([](sc::TileConfig& t) { t.adc_bits = 0; }, "tile.adc_bits");
-  bad([](sc::TileConfig& t) { t.adc_bits = 17; }, "tile.adc_bits");
-  bad([](sc::TileConfig& t) { t.adc_bits = 8; }, "tile.adc_bits");  // cannot resolve radc 1024
-  bad([](sc::TileConfig& t) { t.adc_mux = 3; }, "tile.adc_mux");    // does not divide 32
-  bad([](sc::TileConfig& t) { t.adc_mux = 0; }, "tile.adc_mux");
-  bad([](sc::TileConfig& t) { t.dac_settle_ns = -1; }, "tile.dac_settle_ns");
-  bad([](sc::TileConfig& t) { t.quantum_ns = 0; }, "tile.quantum_ns");
-  bad([](sc::TileConfig& t) { t.wire.node_nm = 0; }, "tile.wire.node_nm");
-  bad([](sc::TileConfig& t) { t.read_pulse_ns = -1; }, "tile.read_pulse_ns");
-  bad([](sc::TileConfig& t) { t.replication = 0; }, "tile.replication");
-  bad([](sc::TileConfig& t) { t.mapping.replication = 0; }, "tile.mapping.replication");
-  bad([](sc::TileConfig& t) { t.mapping.layer_replication["fc1"] = -2; }, "tile.mapping.layer_replication.fc1");
+  bad([](core::TileConfig& t) { t.clock_ghz = 0; }, "tile.clock_ghz");
+  bad([](core::TileConfig& t) { t.clock_ghz = -1; }, "tile.clock_ghz");
+  bad([](core::TileConfig& t) { t.adc_bits = 0; }, "tile.adc_bits");
+  bad([](core::TileConfig& t) { t.adc_bits = 17; }, "tile.adc_bits");
+  bad([](core::TileConfig& t) { t.adc_bits = 8; }, "tile.adc_bits");  // cannot resolve radc 1024
+  bad([](core::TileConfig& t) { t.adc_mux = 3; }, "tile.adc_mux");    // does not divide 32
+  bad([](core::TileConfig& t) { t.adc_mux = 0; }, "tile.adc_mux");
+  bad([](core::TileConfig& t) { t.dac_settle_ns = -1; }, "tile.dac_settle_ns");
+  bad([](core::TileConfig& t) { t.quantum_ns = 0; }, "tile.quantum_ns");
+  bad([](core::TileConfig& t) { t.wire.node_nm = 0; }, "tile.wire.node_nm");
+  bad([](core::TileConfig& t) { t.read_pulse_ns = -1; }, "tile.read_pulse_ns");
+  bad([](core::TileConfig& t) { t.replication = 0; }, "tile.replication");
+  bad([](core::TileConfig& t) { t.mapping.replication = 0; }, "tile.mapping.replication");
+  bad([](core::TileConfig& t) { t.mapping.layer_replication["fc1"] = -2; }, "tile.mapping.layer_replication.fc1");
   {
-    sc::TileConfig t;
-    expect_field([&] { sc::apply_json(t, nlohmann::json::parse(R"({"mapping":{"copies":2}})"), ""); }, "tile.mapping.copies");
-    expect_field([&] { sc::apply_json(t, nlohmann::json::parse(R"({"mapping":{"layer_replication":{"fc1":1.5}}})"), ""); },
+    core::TileConfig t;
+    expect_field([&] { core::apply_json(t, nlohmann::json::parse(R"({"mapping":{"copies":2}})"), ""); }, "tile.mapping.copies");
+    expect_field([&] { core::apply_json(t, nlohmann::json::parse(R"({"mapping":{"layer_replication":{"fc1":1.5}}})"), ""); },
                  "tile.mapping.layer_replication.fc1");
-    expect_field([&] { sc::apply_json(t, nlohmann::json::parse(R"({"adc_extra_cycles":1})"), ""); }, "tile.adc_extra_cycles");
+    expect_field([&] { core::apply_json(t, nlohmann::json::parse(R"({"adc_extra_cycles":1})"), ""); }, "tile.adc_extra_cycles");
   }
   core::EngineConfig big = e;
   big.radc = 1 << 17;
-  expect_field([&] { sc::TileConfig().validate(big); }, "tile.adc_bits");
-  sc::TileConfig ok;
+  expect_field([&] { core::TileConfig().validate(big); }, "tile.adc_bits");
+  core::TileConfig ok;
   ok.adc_mux = 32;
   BOOST_CHECK_NO_THROW(ok.validate(e));
 }
 
 BOOST_AUTO_TEST_CASE(energy_and_neuron_fields_are_validated) {
-  sc::EnergyTable t;
+  core::EnergyTable t;
   t.adc_energy_pj = -1;
   expect_field([&] { t.validate(); }, "energy.adc.energy_per_conversion_pj");
-  sc::EnergyTable u;
-  expect_field([&] { sc::apply_json(u, nlohmann::json::parse(R"({"dac":{"area_1bit_um2":-0.1}})"), ""); },
+  core::EnergyTable u;
+  expect_field([&] { core::apply_json(u, nlohmann::json::parse(R"({"dac":{"area_1bit_um2":-0.1}})"), ""); },
                "energy.dac.area_1bit_um2");
-  expect_field([&] { sc::apply_json(u, nlohmann::json::parse(R"({"adc":{"energy_pj":1}})"), ""); }, "energy.adc.energy_pj");
-  expect_field([] { sc::EnergyTable v; sc::apply_json(v, nlohmann::json::parse(R"({"adc":{"sample_rate_gsps":0}})"), ""); },
+  expect_field([&] { core::apply_json(u, nlohmann::json::parse(R"({"adc":{"energy_pj":1}})"), ""); }, "energy.adc.energy_pj");
+  expect_field([] { core::EnergyTable v; core::apply_json(v, nlohmann::json::parse(R"({"adc":{"sample_rate_gsps":0}})"), ""); },
                "energy.adc.sample_rate_gsps");
-  expect_field([] { sc::EnergyTable v; sc::apply_json(v, nlohmann::json::parse(R"({"shift_add":{"units_per_adc":-1}})"), ""); },
+  expect_field([] { core::EnergyTable v; core::apply_json(v, nlohmann::json::parse(R"({"shift_add":{"units_per_adc":-1}})"), ""); },
                "energy.shift_add.units_per_adc");
-  expect_field([&] { sc::apply_json(u, nlohmann::json::parse(R"({"crossbar":{"read_energy_model":"magic"}})"), ""); },
+  expect_field([&] { core::apply_json(u, nlohmann::json::parse(R"({"crossbar":{"read_energy_model":"magic"}})"), ""); },
                "read_energy_model");
-  sc::NeuronConfig n;
-  n.kind = sc::NeuronKind::ImacSigmoid;
+  core::NeuronConfig n;
+  n.kind = core::NeuronKind::ImacSigmoid;
   n.vdd_v = -1;
   expect_field([&] { n.validate(); }, "neuron.vdd_v");
-  expect_field([] { sc::parse_neuron_kind("softmax"); }, "neuron.kind");
-  sc::TileConfig tc;
-  expect_field([&] { sc::apply_json(tc, nlohmann::json::parse(R"({"clock_ghz":0})"), ""); }, "tile.clock_ghz");
-  expect_field([&] { sc::apply_json(tc, nlohmann::json::parse(R"({"clockk":1})"), ""); }, "tile.clockk");
-  expect_field([&] { sc::apply_json(tc, nlohmann::json::parse(R"({"wire":{"node":9}})"), ""); }, "tile.wire.node");
+  expect_field([] { core::parse_neuron_kind("softmax"); }, "neuron.kind");
+  core::TileConfig tc;
+  expect_field([&] { core::apply_json(tc, nlohmann::json::parse(R"({"clock_ghz":0})"), ""); }, "tile.clock_ghz");
+  expect_field([&] { core::apply_json(tc, nlohmann::json::parse(R"({"clockk":1})"), ""); }, "tile.clockk");
+  expect_field([&] { core::apply_json(tc, nlohmann::json::parse(R"({"wire":{"node":9}})"), ""); }, "tile.wire.node");
 }
 
 BOOST_AUTO_TEST_CASE(shipped_energy_table_equals_the_defaults) {
-  sc::EnergyTable file;
-  sc::apply_json_file(file, source_dir() + "/configs/energy/isaac32nm.json");
-  nlohmann::json a = sc::to_json(file), b = sc::to_json(sc::EnergyTable{});
+  core::EnergyTable file;
+  core::apply_json_file(file, source_dir() + "/configs/energy/isaac32nm.json");
+  nlohmann::json a = core::to_json(file), b = core::to_json(core::EnergyTable{});
   for (auto* j : {&a, &b})
     for (auto& [k, v] : j->items())
       if (v.is_object()) v.erase("source");
   BOOST_TEST(a == b, a.dump() << " vs " << b.dump());
   BOOST_TEST(file.sources.size() == 7u);
   // Round trip of the tile config.
-  sc::TileConfig t;
-  t.adc_kind = sc::AdcKind::Flash;
+  core::TileConfig t;
+  t.adc_kind = core::AdcKind::Flash;
   t.adc_mux = 4;
   t.read_pulse_ns = 5;
   t.gate_unused = true;
   t.mapping.layer_replication["fc1"] = 3;
   t.mapping.layer_pipeline = true;
   t.mapping.array_budget = 96;
-  sc::TileConfig u;
-  sc::apply_json(u, sc::to_json(t), "");
-  BOOST_TEST(sc::to_json(u) == sc::to_json(t));
+  core::TileConfig u;
+  core::apply_json(u, core::to_json(t), "");
+  BOOST_TEST(core::to_json(u) == core::to_json(t));
 }
 
 sc::AcceleratorModel*& late_model() {
@@ -122,14 +122,14 @@ sc::AcceleratorModel*& late_model() {
 }
 
 BOOST_AUTO_TEST_CASE(model_rejects_bad_layers_before_elaboration_then_runs) {
-  sc::TileConfig t;
+  core::TileConfig t;
   t.adc_mux = 5;
   sc::AcceleratorModel bad_model(t);
   core::EngineConfig e;
   expect_field([&] { bad_model.add_layer("l0", Eigen::MatrixXd::Ones(8, 8), e); }, "tile.adc_mux");
-  expect_field([] { sc::TileConfig z; z.clock_ghz = 0; sc::AcceleratorModel m(z); }, "tile.clock_ghz");
+  expect_field([] { core::TileConfig z; z.clock_ghz = 0; sc::AcceleratorModel m(z); }, "tile.clock_ghz");
   {
-    sc::TileConfig z;
+    core::TileConfig z;
     z.mapping.layer_replication["nope"] = 2;  // names no layer: refused before anything is built
     sc::AcceleratorModel m(z);
     m.add_layer("l0", Eigen::MatrixXd::Ones(8, 8), e);

@@ -9,16 +9,16 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "memtile/core/Errors.hpp"
 #include "memtile/backends/AnalogBackend.hpp"
 #include "memtile/backends/ConfigDoc.hpp"
+#include "memtile/core/Errors.hpp"
 #include "memtile/core/ParamTable.hpp"
-#include "memtile/sc/config/ConfigDoc.hpp"
-#include "memtile/sc/config/EnergyTable.hpp"
-#include "memtile/sc/config/NeuronModel.hpp"
-#include "memtile/sc/config/TileConfig.hpp"
+#include "memtile/core/config/EnergyTable.hpp"
+#include "memtile/core/config/NeuronModel.hpp"
+#include "memtile/core/config/TileConfig.hpp"
+#include "memtile/core/config/TraceConfig.hpp"
 #include "memtile/sc/soc/AcceleratorTop.hpp"
-#include "memtile/sc/trace/TraceConfig.hpp"
+#include "memtile/sc/soc/ConfigDoc.hpp"
 
 // Boost owns main(); libsystemc (linked through memtile::sc) still references sc_main.
 extern "C" int sc_main(int, char*[]) { return 0; }
@@ -32,8 +32,8 @@ std::string env(const char* k, const char* fallback) {
 }
 std::string error_of(const char* text, const std::string& source = "run.json") {
   try {
-    sc::TileConfig t;
-    sc::apply_json(t, nlohmann::json::parse(text), source);
+    core::TileConfig t;
+    core::apply_json(t, nlohmann::json::parse(text), source);
   } catch (const core::InputError& e) {
     return e.what();
   }
@@ -120,15 +120,15 @@ BOOST_AUTO_TEST_CASE(neuron_and_analog_messages_name_file_and_dotted_field) {
   BOOST_TEST(error_in<A>(R"({"weights": "quaternary"})", "run.json") ==
              "run.json: analog.weights: 'quaternary' is not one of binary, ternary, analog");
   // The neuron alone (its own table), as the SystemC tiles' neuron.
-  BOOST_TEST(error_in<sc::NeuronConfig>(R"({"r1_ohm": -1})", "") == "neuron.r1_ohm: must be > 0 ohm, got -1");
+  BOOST_TEST(error_in<core::NeuronConfig>(R"({"r1_ohm": -1})", "") == "neuron.r1_ohm: must be > 0 ohm, got -1");
 }
 
 BOOST_AUTO_TEST_CASE(trace_and_accelerator_messages_name_file_and_dotted_field) {
-  BOOST_TEST(error_in<sc::TraceConfig>(R"({"adc_trace_column": -1})", "run.json") ==
+  BOOST_TEST(error_in<core::TraceConfig>(R"({"adc_trace_column": -1})", "run.json") ==
              "run.json: trace.adc_trace_column: must be >= 0, got -1");
-  BOOST_TEST(error_in<sc::TraceConfig>(R"({"vectors": 3})", "run.json") ==
+  BOOST_TEST(error_in<core::TraceConfig>(R"({"vectors": 3})", "run.json") ==
              "run.json: trace.vectors: unknown key (known: trace_vectors, adc_trace_column)");
-  BOOST_TEST(error_in<sc::TraceConfig>(R"({"trace_vectors": -1})", "run.json").rfind("run.json: trace.trace_vectors: ", 0) == 0u);
+  BOOST_TEST(error_in<core::TraceConfig>(R"({"trace_vectors": -1})", "run.json").rfind("run.json: trace.trace_vectors: ", 0) == 0u);
   using T = sc::AcceleratorTopConfig;
   BOOST_TEST(error_in<T>(R"({"tile_in": 0})", "accel.json") == "accel.json: accelerator.tile_in: must be 1 .. 65536, got 0");
   BOOST_TEST(error_in<T>(R"({"dma_burst_bytes": 6})", "accel.json") ==
@@ -155,19 +155,19 @@ BOOST_AUTO_TEST_CASE(trace_and_accelerator_messages_name_file_and_dotted_field) 
 }
 
 BOOST_AUTO_TEST_CASE(trace_analog_and_accelerator_round_trip) {
-  sc::TraceConfig tr;
+  core::TraceConfig tr;
   tr.trace_vectors = 18446744073709551615ull;
   tr.adc_trace_column = 7;
-  sc::TraceConfig tr_back;
-  sc::apply_json(tr_back, sc::to_json(tr), "t");
+  core::TraceConfig tr_back;
+  core::apply_json(tr_back, core::to_json(tr), "t");
   BOOST_TEST(tr_back.trace_vectors == tr.trace_vectors);
-  BOOST_TEST(sc::to_json(tr_back) == sc::to_json(tr));
+  BOOST_TEST(core::to_json(tr_back) == core::to_json(tr));
 
   sc::AnalogConfig a;
   a.mapping.weights = core::ImacWeights::Ternary;
   a.tia_ohm = {1e3, -1};
   a.gains = {30, 30, 10};
-  a.neuron.kind = sc::NeuronKind::Tanh;
+  a.neuron.kind = core::NeuronKind::Tanh;
   a.neuron.bias_v = -0.25;
   a.wire.node_nm = 45;
   a.seed = 9;
@@ -202,9 +202,9 @@ BOOST_AUTO_TEST_CASE(presets_write_back_unchanged) {
       BOOST_TEST(writes_back(j.at("analog"), sc::to_json(a)), name);
     }
     if (j.contains("trace")) {
-      sc::TraceConfig t;
-      sc::apply_json(t, j.at("trace"), name);
-      BOOST_TEST(writes_back(j.at("trace"), sc::to_json(t)), name);
+      core::TraceConfig t;
+      core::apply_json(t, j.at("trace"), name);
+      BOOST_TEST(writes_back(j.at("trace"), core::to_json(t)), name);
     }
   }
   BOOST_TEST(preset("imac_mlp").contains("analog"));
@@ -228,9 +228,9 @@ BOOST_AUTO_TEST_CASE(tile_messages_name_file_and_dotted_field) {
 }
 
 BOOST_AUTO_TEST_CASE(every_row_round_trips_through_json) {
-  sc::TileConfig c;
+  core::TileConfig c;
   c.clock_ghz = 2.5;
-  c.adc_kind = sc::AdcKind::Flash;
+  c.adc_kind = core::AdcKind::Flash;
   c.adc_bits = 7;
   c.settle_factor = 3;
   c.wire.specularity = 0.25;
@@ -239,15 +239,15 @@ BOOST_AUTO_TEST_CASE(every_row_round_trips_through_json) {
   c.mapping.array_budget = 18446744073709551615ull;
   c.mapping.layer_pipeline = true;
   c.rtl.shift_add = true;
-  const nlohmann::json j = sc::to_json(c);
+  const nlohmann::json j = core::to_json(c);
   BOOST_TEST(j.at("wire").at("driver_ohm") == 50.0);
   BOOST_TEST(j.at("mapping").at("layer_replication").at("fc1") == 3);
-  sc::TileConfig back;
-  sc::apply_json(back, j, "t");
-  BOOST_TEST(sc::to_json(back) == j);
+  core::TileConfig back;
+  core::apply_json(back, j, "t");
+  BOOST_TEST(core::to_json(back) == j);
   BOOST_TEST(back.mapping.array_budget == c.mapping.array_budget);
   BOOST_TEST(back.rtl.shift_add);
-  for (const auto& p : sc::tile_params()) {
+  for (const auto& p : core::tile_params()) {
     BOOST_TEST(j.contains(p.name), p.name);
     BOOST_TEST(!p.doc.empty(), p.name);
     for (const auto& q : p.rows) BOOST_TEST((!q.doc.empty() && !q.range.empty()), p.name + "." + q.name);
@@ -261,19 +261,19 @@ BOOST_AUTO_TEST_CASE(presets_round_trip) {
     std::ifstream in(path);
     BOOST_REQUIRE_MESSAGE(in.good(), "cannot open " << path);
     const nlohmann::json j = nlohmann::json::parse(in);
-    sc::TileConfig t;
-    if (j.contains("tile")) sc::apply_json(t, j.at("tile"), path);
-    sc::TileConfig back;
-    sc::apply_json(back, sc::to_json(t), path);
-    BOOST_TEST(sc::to_json(back) == sc::to_json(t), name);
+    core::TileConfig t;
+    if (j.contains("tile")) core::apply_json(t, j.at("tile"), path);
+    core::TileConfig back;
+    core::apply_json(back, core::to_json(t), path);
+    BOOST_TEST(core::to_json(back) == core::to_json(t), name);
   }
 }
 
 BOOST_AUTO_TEST_CASE(energy_table_messages_and_round_trip) {
   const auto energy_error = [](const char* text) -> std::string {
     try {
-      sc::EnergyTable e;
-      sc::apply_json(e, nlohmann::json::parse(text), "run.json");
+      core::EnergyTable e;
+      core::apply_json(e, nlohmann::json::parse(text), "run.json");
     } catch (const core::InputError& e) {
       return e.what();
     }
@@ -286,11 +286,11 @@ BOOST_AUTO_TEST_CASE(energy_table_messages_and_round_trip) {
   BOOST_TEST(energy_error(R"({"adc": {"source": 3}})") == "run.json: energy.adc.source: must be a string");
   BOOST_TEST(energy_error(R"({"dac": {"area_um2": 1}})").find("run.json: energy.dac.area_um2: unknown key") == 0u);
   // The shipped table loads and writes back unchanged, sources included.
-  sc::EnergyTable t;
-  sc::apply_json_file(t, env("MEMTILE_SOURCE_DIR", ".") + "/configs/energy/isaac32nm.json");
+  core::EnergyTable t;
+  core::apply_json_file(t, env("MEMTILE_SOURCE_DIR", ".") + "/configs/energy/isaac32nm.json");
   BOOST_TEST(!t.sources.empty());
-  sc::EnergyTable back;
-  sc::apply_json(back, sc::to_json(t), "t");
-  BOOST_TEST(sc::to_json(back) == sc::to_json(t));
-  BOOST_TEST(sc::to_json(sc::EnergyTable{}).contains("source") == false);
+  core::EnergyTable back;
+  core::apply_json(back, core::to_json(t), "t");
+  BOOST_TEST(core::to_json(back) == core::to_json(t));
+  BOOST_TEST(core::to_json(core::EnergyTable{}).contains("source") == false);
 }

@@ -38,7 +38,7 @@ struct Fixture {
   test::Bench bench;
   Fixture() {
     for (const Case& c : kCases) {
-      sc::TileConfig t;
+      core::TileConfig t;
       t.adc_mux = c.mux;
       bench.add(c.name, core::MatrixEngine(engine_cfg(c.radc)).program(test::random_matrix(64, 64, 21)), t);
     }

@@ -26,8 +26,8 @@ core::EngineConfig cfg32() {
   return c;
 }
 
-sc::TileConfig tile_cfg(int mux, bool pipeline, int replication, bool gate) {
-  sc::TileConfig t;
+core::TileConfig tile_cfg(int mux, bool pipeline, int replication, bool gate) {
+  core::TileConfig t;
   t.clock_ghz = 1.0;
   t.adc_mux = mux;
   t.pipeline = pipeline;
@@ -47,7 +47,7 @@ struct Fixture {
   Fixture() {
     const Eigen::MatrixXd W32 = test::random_matrix(32, 32, 3);
     // ADC: the same converter at 1.28 GS/s (table default) and at 0.64 GS/s.
-    sc::EnergyTable slow;
+    core::EnergyTable slow;
     slow.adc_sample_rate_gsps = 0.64;
     adc_fast = bench.add("adc_fast", core::MatrixEngine(cfg32()).program(W32), tile_cfg(32, true, 1, false));
     adc_slow = bench.add("adc_slow", core::MatrixEngine(cfg32()).program(W32), tile_cfg(32, true, 1, false), {}, slow);
@@ -61,7 +61,7 @@ struct Fixture {
     c2.radc = 256;
     Eigen::MatrixXd W2(2, 2);
     W2 << 1, 0, 1, 1;
-    sc::TileConfig t2 = tile_cfg(2, true, 1, false);
+    core::TileConfig t2 = tile_cfg(2, true, 1, false);
     t2.read_pulse_ns = 50.0;
     read2x2 = bench.add("read2x2", core::MatrixEngine(c2).program(W2), t2);
 
@@ -110,10 +110,10 @@ BOOST_AUTO_TEST_CASE(adc_time_and_energy_come_from_one_sample_rate) {
   // The ADC is the slow stage at 0.64 GS/s (50 ns > 42 ns read): the batch takes longer.
   BOOST_TEST(slow.stats().last_batch_time_ns > fast.stats().last_batch_time_ns);
   // A SAR keeps its bit clock: at 10 bits it samples at 1.28 x 8 / 10 GS/s; a flash keeps 1.28.
-  const sc::EnergyTable table;
-  BOOST_TEST(table.adc_at(10, sc::AdcKind::Sar).sample_rate_gsps == 1.024, kTight);
-  BOOST_TEST(table.adc_at(10, sc::AdcKind::Flash).sample_rate_gsps == 1.28, kTight);
-  BOOST_TEST(table.adc_at(10, sc::AdcKind::Sar).energy_pj == 1.5625 * 4, kTight);
+  const core::EnergyTable table;
+  BOOST_TEST(table.adc_at(10, core::AdcKind::Sar).sample_rate_gsps == 1.024, kTight);
+  BOOST_TEST(table.adc_at(10, core::AdcKind::Flash).sample_rate_gsps == 1.28, kTight);
+  BOOST_TEST(table.adc_at(10, core::AdcKind::Sar).energy_pj == 1.5625 * 4, kTight);
 }
 
 BOOST_AUTO_TEST_CASE(read_energy_is_v2_g_t_read_on_a_2x2_array) {

@@ -29,8 +29,8 @@ core::EngineConfig cfg32() {
 
 struct Model {
   sc::AcceleratorModel model;
-  static sc::TileConfig tile() {
-    sc::TileConfig t;
+  static core::TileConfig tile() {
+    core::TileConfig t;
     t.clock_ghz = 1.0;
     t.adc_mux = 8;
     t.pipeline = false;        // per vector: S (A + B + C) + R, easy to write by hand
@@ -42,8 +42,8 @@ struct Model {
     t.mapping.array_budget = 100;
     return t;
   }
-  static sc::TraceConfig trace() {
-    sc::TraceConfig tr;
+  static core::TraceConfig trace() {
+    core::TraceConfig tr;
     tr.perfetto_path = kTrace;
     tr.trace_vectors = 4;
     return tr;

@@ -28,32 +28,32 @@ void expect_error(F f, std::initializer_list<std::string> parts) {
   }
   BOOST_ERROR("no InputError for " + *parts.begin());
 }
-sc::TileConfig parse(const char* text) {
-  sc::TileConfig t;
-  sc::apply_json(t, nlohmann::json::parse(text), "run.json");
+core::TileConfig parse(const char* text) {
+  core::TileConfig t;
+  core::apply_json(t, nlohmann::json::parse(text), "run.json");
   return t;
 }
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(defaults_are_behavioural_and_json_round_trips) {
-  const sc::TileConfig d;
+  const core::TileConfig d;
   BOOST_TEST(!d.rtl.any());
   BOOST_TEST(!d.rtl.controller);
   BOOST_TEST(!d.rtl.sar_adc);
   BOOST_TEST(!d.rtl.shift_add);
   BOOST_TEST(!d.rtl.accumulator);
-  const sc::TileConfig t = parse(R"({"rtl": {"sar_adc": true, "accumulator": true}})");
+  const core::TileConfig t = parse(R"({"rtl": {"sar_adc": true, "accumulator": true}})");
   BOOST_TEST(t.rtl.sar_adc);
   BOOST_TEST(t.rtl.accumulator);
   BOOST_TEST(!t.rtl.controller);
   BOOST_TEST(!t.rtl.shift_add);
   BOOST_TEST(t.rtl.any());
   BOOST_TEST(!t.rtl.all());
-  sc::TileConfig u;
-  sc::apply_json(u, sc::to_json(t), "");
-  BOOST_TEST(sc::to_json(u) == sc::to_json(t));
-  BOOST_TEST(sc::to_json(d)["rtl"]["controller"].get<bool>() == false);
-  const sc::TileConfig a = parse(R"({"rtl": {"controller": true, "sar_adc": true, "shift_add": true, "accumulator": true}})");
+  core::TileConfig u;
+  core::apply_json(u, core::to_json(t), "");
+  BOOST_TEST(core::to_json(u) == core::to_json(t));
+  BOOST_TEST(core::to_json(d)["rtl"]["controller"].get<bool>() == false);
+  const core::TileConfig a = parse(R"({"rtl": {"controller": true, "sar_adc": true, "shift_add": true, "accumulator": true}})");
   BOOST_TEST(a.rtl.all());
 }
 
@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_CASE(json_errors_name_the_field) {
 }
 
 BOOST_AUTO_TEST_CASE(switches_that_cannot_apply_are_rejected_before_elaboration) {
-  sc::TileConfig tc;
+  core::TileConfig tc;
   tc.rtl.shift_add = true;
   core::EngineConfig cal;
   cal.adc_full_scale = core::AdcFullScale::Calibrated;
@@ -72,8 +72,8 @@ BOOST_AUTO_TEST_CASE(switches_that_cannot_apply_are_rejected_before_elaboration)
   core::EngineConfig sw;
   sw.software = true;
   expect_error([&] { tc.validate(sw); }, {"tile.rtl", "software"});
-  sc::TileConfig flash = tc;
-  flash.adc_kind = sc::AdcKind::Flash;
+  core::TileConfig flash = tc;
+  flash.adc_kind = core::AdcKind::Flash;
   expect_error([&] { flash.validate(core::EngineConfig{}); }, {"tile.rtl", "adc_kind"});
 
   // Through the model: add_layer (model-wide switch) and set_layer_rtl (per layer).
@@ -81,8 +81,8 @@ BOOST_AUTO_TEST_CASE(switches_that_cannot_apply_are_rejected_before_elaboration)
   expect_error([&] { model.add_layer("cal", Eigen::MatrixXd::Ones(8, 8), cal); }, {"tile.rtl", "calibrated"});
   sc::AcceleratorModel per_layer;
   per_layer.add_layer("cal", Eigen::MatrixXd::Ones(8, 8), cal);  // behavioural: fine
-  expect_error([&] { per_layer.set_layer_rtl(0, sc::RtlConfig{false, true, false, false}); }, {"tile.rtl", "calibrated"});
-  expect_error([&] { per_layer.set_layer_rtl(3, sc::RtlConfig{}); }, {"layer", "out of range"});
+  expect_error([&] { per_layer.set_layer_rtl(0, core::RtlConfig{false, true, false, false}); }, {"tile.rtl", "calibrated"});
+  expect_error([&] { per_layer.set_layer_rtl(3, core::RtlConfig{}); }, {"layer", "out of range"});
   // A programmed matrix with a calibrated full scale, given directly.
   core::ProgrammedMatrix pm = core::MatrixEngine(cal).program(test::random_matrix(16, 8, 3));
   expect_error([&] { model.add_layer("pm", std::move(pm)); }, {"tile.rtl", "calibrated"});

@@ -17,14 +17,14 @@ using memtile::test::NoSystemCWarnings;
 BOOST_TEST_GLOBAL_FIXTURE(NoSystemCWarnings);
 
 namespace {
-sc::RtlConfig all_rtl() { return {true, true, true, true}; }
+core::RtlConfig all_rtl() { return {true, true, true, true}; }
 
 struct Case {
   std::string name;
   core::EngineConfig cfg;
   Eigen::Index K, N;
   int adc_mux;
-  sc::RtlConfig rtl;
+  core::RtlConfig rtl;
   bool exact = true;             // engine == unit * S bit for bit (rtlref::IntegerForm::exact)
   bool accumulator_used = false;  // the accumulator's reduction is the output
 };
@@ -59,7 +59,7 @@ std::vector<Case> cases() {
   wires.wire_resistance = 2.93;
   out.push_back({"bitslice_wires_20x8_on8_mux8", wires, 20, 8, 8, all_rtl(), false, false});
   // Each block alone (the others are their rtlref C++ models in the same loop).
-  const std::pair<const char*, sc::RtlConfig> alone[] = {{"controller", {true, false, false, false}},
+  const std::pair<const char*, core::RtlConfig> alone[] = {{"controller", {true, false, false, false}},
                                                          {"sar_adc", {false, true, false, false}},
                                                          {"shift_add", {false, false, true, false}},
                                                          {"accumulator", {false, false, false, true}}};
@@ -78,9 +78,9 @@ struct Fixture {
   Fixture() {
     for (std::size_t k = 0; k < all.size(); ++k) {
       const Eigen::MatrixXd W = test::random_matrix(all[k].K, all[k].N, 11 + static_cast<unsigned>(k));
-      sc::TileConfig beh;
+      core::TileConfig beh;
       beh.adc_mux = all[k].adc_mux;
-      sc::TileConfig rtl = beh;
+      core::TileConfig rtl = beh;
       rtl.rtl = all[k].rtl;
       beh_tile.push_back(bench.add(all[k].name + "_beh", core::MatrixEngine(all[k].cfg).program(W), beh));
       rtl_tile.push_back(bench.add(all[k].name + "_rtl", core::MatrixEngine(all[k].cfg).program(W), rtl));

@@ -38,11 +38,11 @@ std::string source_dir() {
 
 BOOST_AUTO_TEST_CASE(verilated_vcd_next_to_systemc_vcd_same_time_base) {
   const std::string dir = out_dir();
-  sc::TileConfig tc;
+  core::TileConfig tc;
   tc.adc_mux = 4;
   tc.clock_ghz = 1.25;  // 800 ps period: 400 ps half periods, exact at 1 ps resolution
   tc.rtl = {true, true, true, true};
-  sc::TraceConfig tr;
+  core::TraceConfig tr;
   tr.vcd_path = dir + "/run";
   tr.trace_vectors = 2;
   core::EngineConfig c1;
@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(verilated_vcd_next_to_systemc_vcd_same_time_base) {
   core::ProgrammedMatrix r1 = core::MatrixEngine(c1).program(W1), r2 = core::MatrixEngine(c2).program(W2);
 
   sc::AcceleratorModel model(tc, {}, tr);
-  model.add_layer("fc1", W1, c1, {sc::NeuronKind::Relu});
+  model.add_layer("fc1", W1, c1, {core::NeuronKind::Relu});
   model.add_layer("fc2", W2, c2);
   const Eigen::MatrixXd X = test::random_matrix(3, 24, 3), X2 = test::random_matrix(2, 24, 4);
   const sc::RunResult r = model.run(X);

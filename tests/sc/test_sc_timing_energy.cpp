@@ -32,11 +32,11 @@ double settle_ns(int rows, int cols, int adc_bits) {
 
 struct TimingCase {
   std::string name;
-  sc::AdcKind kind;
+  core::AdcKind kind;
   int mux;
   bool pipeline;
   Eigen::Index K;
-  sc::NeuronKind neuron;
+  core::NeuronKind neuron;
 };
 
 core::EngineConfig engine_cfg() {
@@ -50,12 +50,12 @@ core::EngineConfig engine_cfg() {
 
 const std::vector<TimingCase>& timing_cases() {
   static const std::vector<TimingCase> v = {
-      {"sar_mux8", sc::AdcKind::Sar, 8, true, 32, sc::NeuronKind::None},
-      {"sar_mux1", sc::AdcKind::Sar, 1, true, 32, sc::NeuronKind::None},
-      {"sar_mux32_hpar4", sc::AdcKind::Sar, 32, true, 100, sc::NeuronKind::Relu},
-      {"flash_mux8", sc::AdcKind::Flash, 8, true, 32, sc::NeuronKind::None},
-      {"flash_mux1", sc::AdcKind::Flash, 1, true, 32, sc::NeuronKind::Relu},  // DAC/crossbar-bound
-      {"sar_mux8_serial", sc::AdcKind::Sar, 8, false, 100, sc::NeuronKind::Relu},
+      {"sar_mux8", core::AdcKind::Sar, 8, true, 32, core::NeuronKind::None},
+      {"sar_mux1", core::AdcKind::Sar, 1, true, 32, core::NeuronKind::None},
+      {"sar_mux32_hpar4", core::AdcKind::Sar, 32, true, 100, core::NeuronKind::Relu},
+      {"flash_mux8", core::AdcKind::Flash, 8, true, 32, core::NeuronKind::None},
+      {"flash_mux1", core::AdcKind::Flash, 1, true, 32, core::NeuronKind::Relu},  // DAC/crossbar-bound
+      {"sar_mux8_serial", core::AdcKind::Sar, 8, false, 100, core::NeuronKind::Relu},
   };
   return v;
 }
@@ -67,12 +67,12 @@ struct Fixture {
   Fixture() {
     int k = 0;
     for (const TimingCase& c : timing_cases()) {
-      sc::TileConfig t;
+      core::TileConfig t;
       t.adc_kind = c.kind;
       t.adc_mux = c.mux;
       t.pipeline = c.pipeline;
       t.clock_ghz = 1.25;  // 0.8 ns clock
-      sc::NeuronConfig n;
+      core::NeuronConfig n;
       n.kind = c.neuron;
       W.push_back(test::random_matrix(c.K, 32, 11 + k++));
       bench.add(c.name, core::MatrixEngine(engine_cfg()).program(W.back()), t, n);
@@ -83,8 +83,8 @@ struct Fixture {
     c.radc = 1024;
     c.var = 0.05;
     W.push_back(test::random_matrix(100, 70, 3));
-    sc::NeuronConfig n;
-    n.kind = sc::NeuronKind::Relu;
+    core::NeuronConfig n;
+    n.kind = core::NeuronKind::Relu;
     energy_tile = bench.add("energy", core::MatrixEngine(c).program(W.back()), {}, n);
   }
 };
@@ -104,12 +104,12 @@ BOOST_AUTO_TEST_CASE(mvm_latency_matches_the_analytic_sum) {
       const double LA = 1.0 /*dac_settle_ns*/ + settle_ns(32, 32, bits) + 1 * clk /*sample*/;
       // ISAAC's reference ADC: 8 bits at 1.28 GS/s. A SAR keeps its bit clock (8 x 1.28 GHz),
       // so at 10 bits it samples at 1.28 x 8 / 10 GS/s; a flash keeps 1.28 GS/s.
-      const double fs_gsps = c.kind == sc::AdcKind::Sar ? 1.28 * 8 / bits : 1.28;
+      const double fs_gsps = c.kind == core::AdcKind::Sar ? 1.28 * 8 / bits : 1.28;
       const double LB = c.mux / fs_gsps;
       const double LC = 1 * clk;
       const int hpar = static_cast<int>((c.K + 31) / 32);
       const double LR = (std::ceil(std::log2(hpar)) * 1 + 1) * clk;
-      const double LN = c.neuron == sc::NeuronKind::None ? 0.0 : 1 * clk;
+      const double LN = c.neuron == core::NeuronKind::None ? 0.0 : 1 * clk;
       const double mx = std::max({LA, LB, LC});
       for (int B : {1, 3}) {
         double expect;

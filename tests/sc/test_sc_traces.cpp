@@ -32,7 +32,7 @@ std::string source_dir() {
 
 BOOST_AUTO_TEST_CASE(two_layer_run_with_traces_and_reports) {
   const std::string dir = out_dir();
-  sc::TraceConfig tr;
+  core::TraceConfig tr;
   tr.vcd_path = dir + "/run";
   tr.perfetto_path = dir + "/run.perfetto.json";
   tr.trace_vectors = 3;
@@ -46,16 +46,16 @@ BOOST_AUTO_TEST_CASE(two_layer_run_with_traces_and_reports) {
   c1.array_rows = c1.array_cols = 16;
   c1.seed = 2;
   const Eigen::MatrixXd W0 = test::random_matrix(100, 70, 1), W1 = test::random_matrix(70, 10, 2);
-  sc::NeuronConfig relu;
-  relu.kind = sc::NeuronKind::Relu;
-  sc::NeuronConfig imac;
-  imac.kind = sc::NeuronKind::ImacSigmoid;
+  core::NeuronConfig relu;
+  relu.kind = core::NeuronKind::Relu;
+  core::NeuronConfig imac;
+  imac.kind = core::NeuronKind::ImacSigmoid;
   model.add_layer("fc1", W0, c0, relu);
   model.add_layer("fc2", W1, c1, imac);
 
   // Reference: the core engine, layer by layer, with the same activations.
   core::ProgrammedMatrix r0 = core::MatrixEngine(c0).program(W0), r1 = core::MatrixEngine(c1).program(W1);
-  const sc::NeuronModel nrelu{relu}, nimac{imac};
+  const core::NeuronModel nrelu{relu}, nimac{imac};
   auto reference = [&](const Eigen::MatrixXd& X) {
     Eigen::MatrixXd h = r0.multiply(X).unaryExpr([&](double v) { return nrelu.apply(v); });
     return Eigen::MatrixXd(r1.multiply(h).unaryExpr([&](double v) { return nimac.apply(v); }));

@@ -6,8 +6,8 @@
 
 namespace memtile::sc {
 
-AcceleratorBackend::AcceleratorBackend(const core::EngineConfig& engine, const TileConfig& tile,
-                                       const EnergyTable& energy, const TraceConfig& trace)
+AcceleratorBackend::AcceleratorBackend(const core::EngineConfig& engine, const core::TileConfig& tile,
+                                       const core::EnergyTable& energy, const core::TraceConfig& trace)
     : engine_(engine), model_(tile, energy, trace, AcceleratorModel::Topology::Independent) {
   engine_.validate();
 }

@@ -10,7 +10,7 @@
 #include "memtile/core/JsonField.hpp"
 #include "memtile/core/ParamTable.hpp"
 #include "memtile/core/WireTechnology.hpp"
-#include "memtile/sc/config/EnergyTable.hpp"
+#include "memtile/core/config/EnergyTable.hpp"
 
 namespace memtile::sc {
 
@@ -88,7 +88,7 @@ const std::vector<core::Param<AnalogConfig>>& analog_params() {
                                 require(std::isfinite(v) && v > 0, f, "must be > 0, got " + core::eng(v));
                               }));
     t.push_back(core::nested_group_param<C>("neuron", "The analog neuron after each fused layer",
-                                            [](auto& c) -> auto& { return c.neuron; }, neuron_params()));
+                                            [](auto& c) -> auto& { return c.neuron; }, core::neuron_params()));
     t.push_back(int_param<C>("seed", "", &C::seed, "", 0, 18446744073709551615.0L, "0 .. 2^64-1",
                              "Seed of the programming variation"));
     return t;
@@ -105,7 +105,7 @@ void AnalogConfig::validate(const std::string& group) const {
               core::eng(mapping.r_low_ohm) + " ohm)");
   wire.validate();
   neuron.validate(group + ".neuron");
-  require(neuron.kind != NeuronKind::None && neuron.kind != NeuronKind::Identity, group + ".neuron.kind",
+  require(neuron.kind != core::NeuronKind::None && neuron.kind != core::NeuronKind::Identity, group + ".neuron.kind",
           "must be an activation (imac_sigmoid, sigmoid, relu or tanh): fused layers end in a neuron");
 }
 
@@ -125,7 +125,7 @@ struct AnalogBackend::Layer {
   std::string activation;  // fused activation op, "" = none
   core::ImacLayerMapping map;
   std::unique_ptr<core::PartitionedTransfer> circuit;
-  NeuronModel neuron;
+  core::NeuronModel neuron;
   Eigen::VectorXd row_g_sum;  // per input row (bias last): sum of G+ and G- over the outputs (S)
   double tia_ohm = 0;
   double v_per_unit = 1;      // volts at the neuron's input per unit of pre-activation
@@ -161,6 +161,7 @@ void AnalogBackend::program(const nn::WeightedLayer& layer, const Eigen::MatrixX
 bool AnalogBackend::fuse_activation(const nn::WeightedLayer& layer, const std::string& activation_op) {
   // The configured neuron implements the activation the network was trained with: the IMAC
   // neuron and the ideal logistic stand for Sigmoid, the others for themselves.
+  using core::NeuronKind;
   const NeuronKind k = cfg_.neuron.kind;
   const bool ok = (activation_op == "Sigmoid" && (k == NeuronKind::ImacSigmoid || k == NeuronKind::Sigmoid)) ||
                   (activation_op == "Relu" && k == NeuronKind::Relu) || (activation_op == "Tanh" && k == NeuronKind::Tanh);
@@ -181,10 +182,10 @@ AnalogBackend::Layer& AnalogBackend::prepared(int id) {
   l.circuit = std::make_unique<core::PartitionedTransfer>(l.map.g_pos, l.map.g_neg, cfg_.array_rows, cfg_.array_cols, wire_);
   l.row_g_sum = (l.map.g_pos + l.map.g_neg).rowwise().sum();
   l.w.resize(0, 0);  // the conductances hold it now
-  NeuronConfig nc = cfg_.neuron;
+  core::NeuronConfig nc = cfg_.neuron;
   if (static_cast<std::size_t>(id) < cfg_.gains.size()) nc.gain = cfg_.gains[static_cast<std::size_t>(id)];
-  l.neuron = NeuronModel{nc};
-  l.v_per_unit = nc.kind == NeuronKind::ImacSigmoid ? l.neuron.v_per_unit() : 1.0;
+  l.neuron = core::NeuronModel{nc};
+  l.v_per_unit = nc.kind == core::NeuronKind::ImacSigmoid ? l.neuron.v_per_unit() : 1.0;
   // One unit of pre-activation is vdd * unit_siemens amperes; the transimpedance turns it into
   // v_per_unit volts at the neuron's input unless the configuration fixes tia_ohm.
   const double given = static_cast<std::size_t>(id) < cfg_.tia_ohm.size() ? cfg_.tia_ohm[static_cast<std::size_t>(id)] : 0;
@@ -193,7 +194,7 @@ AnalogBackend::Layer& AnalogBackend::prepared(int id) {
   s.vpar = l.circuit->vpar();
   s.fused = !l.activation.empty();
   s.tia_ohm = l.tia_ohm;
-  s.gain = nc.kind == NeuronKind::ImacSigmoid ? nc.gain : 1.0;
+  s.gain = nc.kind == core::NeuronKind::ImacSigmoid ? nc.gain : 1.0;
   // Settle: a partition's row line (2 x outputs segments, from its driver) and column line
   // (rows segments into the sense amplifier), Elmore each.
   const int rows = l.circuit->row_blocks().front().count, outs = l.circuit->output_blocks().front().count;
@@ -230,7 +231,7 @@ Eigen::MatrixXd AnalogBackend::multiply(const nn::WeightedLayer& layer, const Ei
                      static_cast<double>(X.rows()) * vdd2 * l.row_g_sum(K);
   s.crossbar_pj += p_w * t_ns * 1e-9 * 1e12;
   if (s.fused) {
-    static const EnergyTable table;  // digital-activation energy for ideal kinds (not analog: estimate)
+    static const core::EnergyTable table;  // digital-activation energy for ideal kinds (not analog: estimate)
     for (Eigen::Index i = 0; i < Y.size(); ++i) {
       s.neuron_pj += l.neuron.energy_pj(Y.data()[i], table);
       Y.data()[i] = l.neuron.apply(Y.data()[i]);

@@ -2,7 +2,7 @@
 
 #include "memtile/backends/AnalogBackend.hpp"
 #include "memtile/backends/RunConfig.hpp"
-#include "memtile/sc/config/ConfigDoc.hpp"
+#include "memtile/sc/soc/ConfigDoc.hpp"
 
 namespace memtile::backends {
 
@@ -13,8 +13,8 @@ std::string config_reference_markdown() {
       "The fully analog IMAC-style network (`sc::AnalogConfig`, `sc::analog_params()` in "
       "models/backends/src/AnalogBackend.cpp; docs/analog.md): the `analog` group of a `memtile run` "
       "configuration, whose presence selects `--platform analog` (configs/presets/imac_mlp.json). "
-      "The `neuron` rows are the neuron's own table (`sc::neuron_params()` in "
-      "models/sc/src/config/NeuronModel.cpp) with the analog group's default kind, imac_sigmoid; "
+      "The `neuron` rows are the neuron's own table (`core::neuron_params()` in "
+      "models/core/src/config/NeuronModel.cpp) with the analog group's default kind, imac_sigmoid; "
       "the rows marked imac_sigmoid apply to that kind only, but every value is range-checked. "
       "Checks between fields: r_high_ohm > r_low_ohm; neuron.vdd_v > neuron.vss_v; neuron.kind "
       "is an activation (not none or identity).\n\n";

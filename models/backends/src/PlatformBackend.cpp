@@ -87,8 +87,8 @@ constexpr std::uint64_t kAlign = 64;
 std::uint64_t align_up(std::uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
 }  // namespace
 
-PlatformBackend::PlatformBackend(const core::EngineConfig& engine, const TileConfig& tile, const EnergyTable& energy,
-                                 const TraceConfig& trace)
+PlatformBackend::PlatformBackend(const core::EngineConfig& engine, const core::TileConfig& tile,
+                                 const core::EnergyTable& energy, const core::TraceConfig& trace)
     : engine_(engine), tile_(tile), energy_(energy), trace_cfg_(trace) {
   engine_.validate();
   tile_.validate(engine_);

@@ -1,6 +1,9 @@
 #include "memtile/core/ConfigDoc.hpp"
 
 #include "memtile/core/EngineConfig.hpp"
+#include "memtile/core/config/EnergyTable.hpp"
+#include "memtile/core/config/TileConfig.hpp"
+#include "memtile/core/config/TraceConfig.hpp"
 
 namespace memtile::core {
 
@@ -8,9 +11,9 @@ std::string config_reference_markdown() {
   std::string s =
       "# Configuration reference\n\n"
       "Generated from the parameter tables in the source, one a section (each section names its "
-      "table and file: `core::engine_params()`, `sc::tile_params()`, `sc::energy_params()`, "
-      "`sc::trace_params()`, `sc::accelerator_params()`, `sc::analog_params()` with the neuron's "
-      "`sc::neuron_params()`); the test `test_sc_config_doc` fails when this file and the tables "
+      "table and file: `core::engine_params()`, `core::tile_params()`, `core::energy_params()`, "
+      "`core::trace_params()`, `sc::accelerator_params()`, `sc::analog_params()` with the neuron's "
+      "`core::neuron_params()`); the test `test_sc_config_doc` fails when this file and the tables "
       "differ and writes the regenerated file to `<build>/config.md`.\n\n"
       "A `memtile run` configuration (`--config`, the presets in configs/presets/) is one JSON "
       "object of the groups listed in [run](#run), the last section; `memtile dot --config` "
@@ -31,6 +34,33 @@ std::string config_reference_markdown() {
       "an rdac that drives every input-slice level exactly; lossless needs bitslice with a "
       "non-differential encoding; stuck_at_lgs + stuck_at_hgs <= 1.\n\n";
   s += engine_config_markdown();
+  s +=
+      "\n## tile\n\n"
+      "Timing and structure of a tile (`core::TileConfig`, `core::tile_params()` in "
+      "models/core/src/config/TileConfig.cpp): the `tile` group of a `memtile run` configuration "
+      "and of the accelerator top's configuration. Nested objects are written with dots "
+      "(`wire.node_nm` is `{\"wire\": {\"node_nm\": ...}}`); messages name them "
+      "`run.json: tile.wire.node_nm`. Checks against the engine group: adc_mux divides "
+      "engine.array_cols; 2^adc_bits >= engine.radc; any rtl block needs the hardware engine "
+      "with a two's-complement or differential encoding, the worst-case ADC full scale, no "
+      "rounded slice products or sign-magnitude converters, a SAR ADC and radc 2 .. 65536.\n\n";
+  s += tile_config_markdown();
+  s +=
+      "\n## energy\n\n"
+      "Energy and area figures (`core::EnergyTable`, `core::energy_params()` in "
+      "models/core/src/config/EnergyTable.cpp): the `energy` group of a `memtile run` "
+      "configuration, or a whole file such as configs/energy/isaac32nm.json. Each group "
+      "also takes a `source` text (where its figures come from), carried into reports; "
+      "`comment` and `units` at the top are free text. Defaults: ISAAC's 32 nm table, "
+      "NeuroSim's write pulse.\n\n";
+  s += energy_config_markdown();
+  s +=
+      "\n## trace\n\n"
+      "What the traces of `memtile run` record (`core::TraceConfig`, `core::trace_params()` in "
+      "models/core/src/config/TraceConfig.cpp): the `trace` group of a `memtile run` configuration. "
+      "The files themselves are chosen by flags, not here: `--vcd PATH[.vcd]` and `--trace T.json` "
+      "(docs/run.md); `--trace-vectors` overrides `trace_vectors`.\n\n";
+  s += trace_config_markdown();
   return s;
 }
 

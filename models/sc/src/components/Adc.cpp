@@ -6,9 +6,9 @@
 
 namespace memtile::sc {
 
-Adc::Adc(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb, const TileConfig& tile,
-         const EnergyTable& energy)
-    : Component(name), pm_(pm), kb_(kb), geo_(TileGeometry::of(pm)), energy_(energy),
+Adc::Adc(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb, const core::TileConfig& tile,
+         const core::EnergyTable& energy)
+    : Component(name), pm_(pm), kb_(kb), geo_(core::TileGeometry::of(pm)), energy_(energy),
       bits_(tile.resolved_adc_bits(pm.config())), mux_(tile.adc_mux), gate_(tile.gate_unused) {
   point_ = energy.adc_at(bits_, tile.adc_kind);
   // Columns are interleaved over an array's ADCs (column c on ADC c mod cols/mux): with gating,

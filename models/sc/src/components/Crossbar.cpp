@@ -5,7 +5,7 @@
 
 namespace memtile::sc {
 
-CrossbarTiming CrossbarTiming::of(const TileConfig& tile, const core::EngineConfig& engine, int adc_bits) {
+CrossbarTiming CrossbarTiming::of(const core::TileConfig& tile, const core::EngineConfig& engine, int adc_bits) {
   CrossbarTiming t;
   const bool engine_wires = engine.wire_resistance > 0;
   t.row_segment_ohm = engine_wires ? engine.wire_resistance : core::row_segment_ohm(tile.wire);
@@ -28,9 +28,9 @@ CrossbarTiming CrossbarTiming::of(const TileConfig& tile, const core::EngineConf
   return t;
 }
 
-Crossbar::Crossbar(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb, const TileConfig& tile,
-                   const EnergyTable& energy)
-    : Component(name), pm_(pm), kb_(kb), geo_(TileGeometry::of(pm)), energy_(energy),
+Crossbar::Crossbar(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb, const core::TileConfig& tile,
+                   const core::EnergyTable& energy)
+    : Component(name), pm_(pm), kb_(kb), geo_(core::TileGeometry::of(pm)), energy_(energy),
       timing_(CrossbarTiming::of(tile, pm.config(), tile.resolved_adc_bits(pm.config()))),
       gate_unused_(tile.gate_unused) {
   read_latency_ = sc_core::sc_time(timing_.read_ns + timing_.sample_ns, sc_core::SC_NS);
@@ -75,7 +75,7 @@ bool Crossbar::execute(MvmExtension& ext, sc_core::sc_time& delay) {
     case MvmOp::Read: {
       const std::uint64_t reads = static_cast<std::uint64_t>(ext.batch) * geo_.vpar * geo_.polarity;
       ops_ += reads;
-      if (energy_.crossbar_model == CrossbarEnergyModel::Table) {
+      if (energy_.crossbar_model == core::CrossbarEnergyModel::Table) {
         const double cells = static_cast<double>(geo_.rows) * geo_.cols;
         const double ref = static_cast<double>(energy_.crossbar_ref_rows) * energy_.crossbar_ref_cols;
         ext.energy_pj = static_cast<double>(reads) * energy_.crossbar_power_mw * 1e-3 * (cells / ref) * drive_s_ * 1e12 *

@@ -4,9 +4,9 @@
 
 namespace memtile::sc {
 
-Dac::Dac(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb, const TileConfig& tile,
-         const EnergyTable& energy)
-    : Component(name), pm_(pm), kb_(kb), geo_(TileGeometry::of(pm)), energy_(energy),
+Dac::Dac(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb, const core::TileConfig& tile,
+         const core::EnergyTable& energy)
+    : Component(name), pm_(pm), kb_(kb), geo_(core::TileGeometry::of(pm)), energy_(energy),
       settle_(tile.dac_settle_ns, sc_core::SC_NS) {
   // With gating, the rows beyond in_features (last row partition) are not driven.
   const long long used = std::min<long long>(geo_.rows, geo_.in_features - static_cast<long long>(kb) * geo_.rows);

@@ -2,12 +2,12 @@
 
 namespace memtile::sc {
 
-ShiftAdd::ShiftAdd(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, Role role, const TileConfig& tile,
-                   const EnergyTable& energy)
-    : Component(name), pm_(pm), role_(role), geo_(TileGeometry::of(pm)), energy_(energy), gate_(tile.gate_unused), adc_mux_(tile.adc_mux) {
+ShiftAdd::ShiftAdd(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, Role role, const core::TileConfig& tile,
+                   const core::EnergyTable& energy)
+    : Component(name), pm_(pm), role_(role), geo_(core::TileGeometry::of(pm)), energy_(energy), gate_(tile.gate_unused), adc_mux_(tile.adc_mux) {
   const int cycles = role == Role::Partition
       ? tile.shift_add_cycles
-      : ceil_log2(geo_.hpar) * tile.reduce_cycles_per_level + tile.scale_cycles;
+      : core::ceil_log2(geo_.hpar) * tile.reduce_cycles_per_level + tile.scale_cycles;
   latency_ = sc_core::sc_time(cycles * tile.clock_ns(), sc_core::SC_NS);
 }
 

@@ -14,11 +14,11 @@
 #include <stdexcept>
 
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/config/Geometry.hpp"
 #include "memtile/core/rtlref/PartialSumAccumulatorModel.hpp"
 #include "memtile/core/rtlref/SarLogicModel.hpp"
 #include "memtile/core/rtlref/ShiftAddModel.hpp"
 #include "memtile/core/rtlref/TileControllerModel.hpp"
-#include "memtile/sc/config/Geometry.hpp"
 
 namespace memtile::sc {
 namespace rr = core::rtlref;
@@ -52,10 +52,10 @@ int lanes_for(int adc_mux) {  // the largest divisor of adc_mux that fits the la
 
 struct RtlPeriphery::Impl {
   const core::ProgrammedMatrix& pm;
-  RtlConfig use;
+  core::RtlConfig use;
   bool activate;
   std::string vcd_path;
-  TileGeometry geo;
+  core::TileGeometry geo;
   std::vector<rr::IntegerForm> forms;
   int G = 1;
   Eigen::Index N = 0;
@@ -117,8 +117,8 @@ struct RtlPeriphery::Impl {
   rr::PartialSumAccumulatorModel::Inputs acc_in;
   std::uint64_t sa_rd_lane = 0, acc_rd_lane = 0;
 
-  Impl(const core::ProgrammedMatrix& pm_, const TileConfig& cfg, bool activate_, const std::string& vcd_path_)
-      : pm(pm_), use(cfg.rtl), activate(activate_), vcd_path(vcd_path_), geo(TileGeometry::of(pm_)) {
+  Impl(const core::ProgrammedMatrix& pm_, const core::TileConfig& cfg, bool activate_, const std::string& vcd_path_)
+      : pm(pm_), use(cfg.rtl), activate(activate_), vcd_path(vcd_path_), geo(core::TileGeometry::of(pm_)) {
     for (int kb = 0; kb < geo.hpar; ++kb) forms.push_back(rr::integer_form(pm, kb));
     for (const rr::IntegerForm& f : forms) common_unit = common_unit && f.unit == forms.front().unit;
     G = lanes_for(cfg.adc_mux);
@@ -378,10 +378,10 @@ struct RtlPeriphery::Impl {
 };
 
 // ------------------------------------------------------------------ checks
-void RtlPeriphery::check(const core::ProgrammedMatrix& pm, const TileConfig& cfg) {
+void RtlPeriphery::check(const core::ProgrammedMatrix& pm, const core::TileConfig& cfg) {
   if (!cfg.rtl.any()) return;
   cfg.validate(pm.config());  // software, calibrated full scale, ADC kind, radc
-  const TileGeometry geo = TileGeometry::of(pm);
+  const core::TileGeometry geo = core::TileGeometry::of(pm);
   require(geo.hpar <= kMaxParts, "tile.rtl",
           std::to_string(geo.hpar) + " row partitions exceed the controller's 16-bit partition counter");
   require(geo.input_slices <= kMaxSlices && geo.weight_slices <= kMaxSlices, "tile.rtl",
@@ -406,7 +406,7 @@ void RtlPeriphery::check(const core::ProgrammedMatrix& pm, const TileConfig& cfg
 }
 
 // ------------------------------------------------------------------ the module
-RtlPeriphery::RtlPeriphery(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, const TileConfig& cfg,
+RtlPeriphery::RtlPeriphery(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, const core::TileConfig& cfg,
                            bool activate, const std::string& vcd_path)
     : sc_core::sc_module(name) {
   check(pm, cfg);

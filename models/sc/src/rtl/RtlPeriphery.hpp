@@ -34,9 +34,9 @@
 #include <systemc>
 
 #include "memtile/core/MatrixEngine.hpp"
+#include "memtile/core/config/TileConfig.hpp"
 #include "memtile/core/rtlref/EngineMapping.hpp"
 #include "memtile/sc/components/Payload.hpp"
-#include "memtile/sc/config/TileConfig.hpp"
 
 namespace memtile::sc {
 
@@ -45,12 +45,12 @@ class RtlPeriphery : public sc_core::sc_module {
   // Throws InputError naming tile.rtl when the layer cannot be mapped onto the RTL periphery.
   // `vcd_path`: Verilated VCD file ("" = off); Verilated::traceEverOn is set here, before the
   // models are built.
-  RtlPeriphery(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, const TileConfig& cfg, bool activate,
-               const std::string& vcd_path);
+  RtlPeriphery(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, const core::TileConfig& cfg,
+               bool activate, const std::string& vcd_path);
   ~RtlPeriphery() override;
 
   // The checks (integer form, port widths) without building anything: InputError naming the field.
-  static void check(const core::ProgrammedMatrix& pm, const TileConfig& cfg);
+  static void check(const core::ProgrammedMatrix& pm, const core::TileConfig& cfg);
 
   // From a thread, at time 0: opens the Verilated VCD, resets the blocks, writes the slice
   // table and runs the controller's program operation (prog_req per partition and weight slice).

@@ -342,7 +342,7 @@ AcceleratorTop::AcceleratorTop(sc_core::sc_module_name name, const AcceleratorTo
     e.seed = cfg_.engine.seed + static_cast<std::uint64_t>(t);
     matrices_.push_back(std::make_shared<core::ProgrammedMatrix>(core::MatrixEngine(e).program(zeros)));
     tiles_.push_back(std::make_unique<Tile>(("tile" + std::to_string(t)).c_str(), matrices_.back(), cfg_.tile,
-                                            NeuronConfig{}, cfg_.energy, trace_));
+                                            core::NeuronConfig{}, cfg_.energy, trace_));
     router_->map("tile" + std::to_string(t), static_cast<std::uint64_t>(t) * kTileWindow, kTileWindow);
     router_->initiator.bind(tiles_.back()->in);
     tiles_.back()->out.bind(collect_);
@@ -535,7 +535,7 @@ void AcceleratorTop::program_blocks(const std::vector<float>& w, const LayerDesc
       for (const core::ProgrammedSlice& s : matrices_[t]->block(kb).slices) g_total_s += s.row_g_sum_s.sum();
   }
   // The tiles program in parallel, row by row (the tile's model, core::programming_cost).
-  const EnergyTable& en = cfg_.energy;
+  const core::EnergyTable& en = cfg_.energy;
   const core::ProgrammingCost cost = core::programming_cost(cfg_.engine.array_rows, g_total_s, en.write_voltage_v,
                                                             en.write_pulse_ns, en.write_pulses_per_cell,
                                                             cfg_.engine.software);
@@ -700,7 +700,7 @@ AccelError AcceleratorTop::run_job(std::uint64_t gen) {
   if (load && rounds == 1) mark_resident(d, m);
 
   // Reduction of the row blocks' partial sums and the activation: time and energy.
-  const EnergyTable& en = cfg_.energy;
+  const core::EnergyTable& en = cfg_.energy;
   std::uint64_t cycles = 0;
   double e_pj = 0;
   if (m.tiling.row_blocks() > 1) {  // one vector add of tile_out lanes per cycle, column blocks in parallel

@@ -57,8 +57,8 @@ class AcceleratorModel::Sink : public sc_core::sc_module {
   }
 };
 
-AcceleratorModel::AcceleratorModel(const TileConfig& tile, const EnergyTable& energy, const TraceConfig& trace,
-                                   Topology topology)
+AcceleratorModel::AcceleratorModel(const core::TileConfig& tile, const core::EnergyTable& energy,
+                                   const core::TraceConfig& trace, Topology topology)
     : tile_cfg_(tile), energy_(energy), trace_cfg_(trace), topology_(topology) {
   tile_cfg_.validate();
   energy_.validate();
@@ -71,7 +71,7 @@ AcceleratorModel::~AcceleratorModel() {
 }
 
 int AcceleratorModel::add_layer(const std::string& name, const Eigen::MatrixXd& W, const core::EngineConfig& cfg,
-                                const NeuronConfig& neuron) {
+                                const core::NeuronConfig& neuron) {
   require(!elaborated_, "layer " + name, "layers must be added before the model is elaborated (first run)");
   tile_cfg_.validate(cfg);  // before programming: a bad tile config should not cost a programming
   neuron.validate();
@@ -79,7 +79,7 @@ int AcceleratorModel::add_layer(const std::string& name, const Eigen::MatrixXd& 
   return add_layer(name, engine.program(W), neuron);
 }
 
-int AcceleratorModel::add_layer(const std::string& name, core::ProgrammedMatrix pm, const NeuronConfig& neuron) {
+int AcceleratorModel::add_layer(const std::string& name, core::ProgrammedMatrix pm, const core::NeuronConfig& neuron) {
   require(!elaborated_, "layer " + name, "layers must be added before the model is elaborated (first run)");
   require(!name.empty(), "layer", "needs a name");
   for (const Spec& s : specs_) require(s.name != name, "layer " + name, "name used twice");
@@ -90,17 +90,17 @@ int AcceleratorModel::add_layer(const std::string& name, core::ProgrammedMatrix 
     require(specs_.back().pm->out_features() == pm.in_features(), "layer " + name,
             "has " + std::to_string(pm.in_features()) + " inputs but the previous layer has " +
                 std::to_string(specs_.back().pm->out_features()) + " outputs");
-  TileConfig t = tile_cfg_;
+  core::TileConfig t = tile_cfg_;
   t.replication = tile_cfg_.mapping.replication_of(name);
   specs_.push_back(Spec{name, std::make_shared<core::ProgrammedMatrix>(std::move(pm)), neuron, t});
   return static_cast<int>(specs_.size()) - 1;
 }
 
-void AcceleratorModel::set_layer_rtl(int layer, const RtlConfig& rtl) {
+void AcceleratorModel::set_layer_rtl(int layer, const core::RtlConfig& rtl) {
   require(layer >= 0 && layer < layers(), "layer", "index " + std::to_string(layer) + " out of range");
   Spec& s = specs_[static_cast<std::size_t>(layer)];
   require(!elaborated_, "layer " + s.name, "RTL switches must be set before the model is elaborated (first run)");
-  TileConfig t = s.tile;
+  core::TileConfig t = s.tile;
   t.rtl = rtl;
   t.validate(s.pm->config());
   RtlPeriphery::check(*s.pm, t);
@@ -243,7 +243,7 @@ json AcceleratorModel::summary() const {
   std::uint64_t vectors = 0;
   for (std::size_t l = 0; l < tiles_.size(); ++l) {
     const Tile& t = *tiles_[l];
-    const TileGeometry& g = t.geometry();
+    const core::TileGeometry& g = t.geometry();
     const TileStats s = t.stats();
     const AreaBreakdown a = t.area();
     const double layer_ops = 2.0 * static_cast<double>(g.in_features) * static_cast<double>(g.out_features) *
@@ -256,7 +256,7 @@ json AcceleratorModel::summary() const {
     const CrossbarTiming& ct = t.crossbar_timing();
     const StageLatencies& lat = t.latencies();
     auto ns = [](sc_core::sc_time x) { return x.to_seconds() * 1e9; };
-    const AdcOperatingPoint& adc = t.adc0().operating_point();
+    const core::AdcOperatingPoint& adc = t.adc0().operating_point();
     // Utilisation of the mapped arrays: used rows / columns / cells of the allocated ones, and
     // the share of the ADC conversions that are of used columns (1 with gating).
     const double rows_used = tiling.row_utilisation(), cols_used = tiling.col_utilisation();
@@ -309,7 +309,7 @@ json AcceleratorModel::summary() const {
         {"tops_per_w", s.energy.inference_pj() > 0 ? layer_ops / (s.energy.inference_pj() * 1e-12) / 1e12 : 0.0},
     });
     if (t.rtl()) {  // RTL mode only: behavioural summaries keep their keys
-      const RtlConfig& r = specs_[l].tile.rtl;
+      const core::RtlConfig& r = specs_[l].tile.rtl;
       layers.back()["rtl"] = {{"controller", r.controller}, {"sar_adc", r.sar_adc}, {"shift_add", r.shift_add},
                               {"accumulator", r.accumulator}, {"cycles", s.rtl_cycles},
                               {"operations", s.rtl_operations}, {"accumulator_batches", s.rtl_accumulator_batches},
@@ -348,7 +348,7 @@ std::vector<AcceleratorModel::PipelineStage> AcceleratorModel::pipeline_stages()
   std::vector<PipelineStage> v;
   for (std::size_t l = 0; l < tiles_.size(); ++l) {
     const Tile& t = *tiles_[l];
-    const TileGeometry& g = t.geometry();
+    const core::TileGeometry& g = t.geometry();
     v.push_back({specs_[l].name, t.stats().busy_time_ns / static_cast<double>(images_), t.replication(),
                  static_cast<std::uint64_t>(g.hpar) * g.arrays_per_partition() * t.replication()});
   }

@@ -78,7 +78,7 @@ class Tile::Partition : public sc_core::sc_module {
 
   // The whole batch's numbers, in ProgrammedMatrix::multiply's order (i outer, j inner).
   void numerics() {
-    const TileGeometry& g = tile_.geo_;
+    const core::TileGeometry& g = tile_.geo_;
     PartitionData& d = tile_.parts_[kb_];
     MvmExtension ext;
     ext.kb = kb_;
@@ -224,8 +224,8 @@ class Tile::Partition : public sc_core::sc_module {
 };
 
 // ---------------------------------------------------------------- the tile
-Tile::Tile(sc_core::sc_module_name name, std::shared_ptr<core::ProgrammedMatrix> pm, const TileConfig& tile,
-           const NeuronConfig& neuron, const EnergyTable& energy, TraceHub* trace)
+Tile::Tile(sc_core::sc_module_name name, std::shared_ptr<core::ProgrammedMatrix> pm, const core::TileConfig& tile,
+           const core::NeuronConfig& neuron, const core::EnergyTable& energy, TraceHub* trace)
     : sc_core::sc_module(name), in("in"), out("out"), pm_(std::move(pm)), cfg_(tile), neuron_cfg_(neuron),
       energy_(energy), trace_(trace), reduce_socket_("reduce_socket"), neuron_socket_("neuron_socket") {
   core::require(pm_ != nullptr, std::string(this->name()), "needs a programmed matrix");
@@ -233,7 +233,7 @@ Tile::Tile(sc_core::sc_module_name name, std::shared_ptr<core::ProgrammedMatrix>
   RtlPeriphery::check(*pm_, cfg_);  // before any module is built
   neuron_cfg_.validate();
   energy_.validate();
-  geo_ = TileGeometry::of(*pm_);
+  geo_ = core::TileGeometry::of(*pm_);
   in.register_b_transport(this, &Tile::in_b_transport);
   parts_.resize(geo_.hpar);
   for (int kb = 0; kb < geo_.hpar; ++kb)
@@ -243,7 +243,7 @@ Tile::Tile(sc_core::sc_module_name name, std::shared_ptr<core::ProgrammedMatrix>
   // Always present (kind none = no stage) so that every socket is bound.
   neuron_ = std::make_unique<Neuron>("neuron", neuron_cfg_, cfg_, energy_);
   neuron_socket_.bind(neuron_->socket);
-  has_neuron_ = neuron_cfg_.kind != NeuronKind::None;
+  has_neuron_ = neuron_cfg_.kind != core::NeuronKind::None;
   lat_.reduce = reducer_->latency();
   lat_.neuron = neuron_->latency();
   // Static unit latencies (the same values the components annotate per operation).
@@ -267,7 +267,7 @@ Tile::Tile(sc_core::sc_module_name name, std::shared_ptr<core::ProgrammedMatrix>
       // Fail here, naming the field, rather than in the simulation (the file is rewritten at time 0).
       core::require(std::ofstream(rtl_vcd_path_).good(), "trace.vcd_path", "cannot write the Verilated VCD " + rtl_vcd_path_);
     }
-    rtl_ = std::make_unique<RtlPeriphery>("rtl", *pm_, cfg_, neuron_cfg_.kind != NeuronKind::None, rtl_vcd_path_);
+    rtl_ = std::make_unique<RtlPeriphery>("rtl", *pm_, cfg_, neuron_cfg_.kind != core::NeuronKind::None, rtl_vcd_path_);
     rtl_t_.assign(geo_.hpar, std::vector<Eigen::MatrixXd>(static_cast<std::size_t>(geo_.input_slices) * geo_.weight_slices));
   }
 

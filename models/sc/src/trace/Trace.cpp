@@ -46,7 +46,7 @@ void fix_vcd_date(const std::string& path) {
 
 }  // namespace
 
-TraceHub::TraceHub(const TraceConfig& cfg) : cfg_(cfg) {
+TraceHub::TraceHub(const core::TraceConfig& cfg) : cfg_(cfg) {
   cfg_.validate();
   if (!cfg_.vcd_path.empty()) {
     vcd_ = sc_core::sc_create_vcd_trace_file(cfg_.vcd_path.c_str());

@@ -17,8 +17,8 @@ namespace memtile::sc {
 class AcceleratorBackend : public nn::MatMulBackend, public backends::AcceleratorRun {
  public:
   // Layer l is programmed with engine seed cfg.seed + l, so layers draw independent variation.
-  AcceleratorBackend(const core::EngineConfig& engine, const TileConfig& tile, const EnergyTable& energy,
-                     const TraceConfig& trace);
+  AcceleratorBackend(const core::EngineConfig& engine, const core::TileConfig& tile, const core::EnergyTable& energy,
+                     const core::TraceConfig& trace);
 
   void program(const nn::WeightedLayer& layer, const Eigen::MatrixXd& W) override;
   Eigen::MatrixXd multiply(const nn::WeightedLayer& layer, const Eigen::MatrixXd& X) override;

@@ -9,7 +9,7 @@
 // the inputs of layer 1 are x * vdd volts (an ideal input driver), the inputs of every later
 // layer are the previous neurons' output voltages. Per output, the differential current of the
 // hpar partitions is summed in analog, converted by a transimpedance stage (tia_ohm) and fed
-// to the analog neuron (sc::NeuronModel: IMAC-Sim's difference amplifier of gain R3/R1 and its
+// to the analog neuron (core::NeuronModel: IMAC-Sim's difference amplifier of gain R3/R1 and its
 // CMOS-inverter sigmoid, or an ideal logistic/ReLU/tanh), which the executor fuses with the
 // layer: the backend computes bias and activation. A layer with no activation after it (e.g.
 // the logits) is read out at the transimpedance stage (an ideal readout: its ADC is not
@@ -36,11 +36,11 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "memtile/backends/RunReport.hpp"
 #include "memtile/core/ImacMapping.hpp"
 #include "memtile/core/Partitioning.hpp"
-#include "memtile/backends/RunReport.hpp"
+#include "memtile/core/config/NeuronModel.hpp"  // time-free: no SystemC header through this backend
 #include "memtile/nn/Backend.hpp"
-#include "memtile/sc/config/NeuronModel.hpp"  // time-free: no SystemC header through this backend
 
 namespace memtile::core {
 template <class S>
@@ -59,9 +59,9 @@ struct AnalogConfig {
   double vdd_v = 0.8;               // input full scale and bias-row drive (IMAC-Sim vdd)
   std::vector<double> tia_ohm;      // per layer; missing or <= 0: calibrated (see above)
   std::vector<double> gains;        // difference-amplifier gain per layer (IMAC-Sim: 30, 30, 10); missing: neuron.gain
-  NeuronConfig neuron = [] {        // the analog neuron after each fused layer
-    NeuronConfig n;
-    n.kind = NeuronKind::ImacSigmoid;
+  core::NeuronConfig neuron = [] {  // the analog neuron after each fused layer
+    core::NeuronConfig n;
+    n.kind = core::NeuronKind::ImacSigmoid;
     return n;
   }();
   std::uint64_t seed = 0;           // programming variation

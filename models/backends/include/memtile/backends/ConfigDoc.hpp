@@ -1,4 +1,4 @@
-// docs/config.md, the whole file: the sections of the engine and SystemC tables
+// docs/config.md, the whole file: the sections of the core and SystemC tables
 // (sc::config_reference_markdown()) followed by the analog backend's (sc::analog_params()) and
 // the top level of a run configuration (backends::run_config_groups()).
 // test_sc_config_doc fails when the file and this text differ.

@@ -25,11 +25,11 @@
 #include <nlohmann/json_fwd.hpp>
 #include <systemc>
 
-#include "memtile/core/EngineConfig.hpp"
 #include "memtile/backends/RunReport.hpp"
+#include "memtile/core/EngineConfig.hpp"
+#include "memtile/core/config/EnergyTable.hpp"
+#include "memtile/core/config/TileConfig.hpp"
 #include "memtile/nn/Backend.hpp"
-#include "memtile/sc/config/EnergyTable.hpp"
-#include "memtile/sc/config/TileConfig.hpp"
 
 namespace memtile::sc {
 
@@ -52,8 +52,8 @@ struct PlatformLayerStats {
 
 class PlatformBackend : public nn::MatMulBackend, public backends::AcceleratorRun {
  public:
-  PlatformBackend(const core::EngineConfig& engine, const TileConfig& tile, const EnergyTable& energy,
-                  const TraceConfig& trace);
+  PlatformBackend(const core::EngineConfig& engine, const core::TileConfig& tile, const core::EnergyTable& energy,
+                  const core::TraceConfig& trace);
   ~PlatformBackend() override;
 
   void program(const nn::WeightedLayer& layer, const Eigen::MatrixXd& W) override;
@@ -83,9 +83,9 @@ class PlatformBackend : public nn::MatMulBackend, public backends::AcceleratorRu
   double run_job(const LayerDescriptor& d, const std::string& layer);  // START -> IRQ, ns; throws on error
 
   core::EngineConfig engine_;
-  TileConfig tile_;
-  EnergyTable energy_;
-  TraceConfig trace_cfg_;
+  core::TileConfig tile_;
+  core::EnergyTable energy_;
+  core::TraceConfig trace_cfg_;
   struct Layer {
     Eigen::MatrixXd w;            // until written to memory at elaboration
     std::uint64_t weights_addr = 0;

@@ -11,17 +11,17 @@
 
 #include "memtile/backends/AnalogBackend.hpp"
 #include "memtile/core/EngineConfig.hpp"
-#include "memtile/sc/config/EnergyTable.hpp"
-#include "memtile/sc/config/TileConfig.hpp"
-#include "memtile/sc/trace/TraceConfig.hpp"
+#include "memtile/core/config/EnergyTable.hpp"
+#include "memtile/core/config/TileConfig.hpp"
+#include "memtile/core/config/TraceConfig.hpp"
 
 namespace memtile::backends {
 
 struct RunConfig {
   core::EngineConfig engine;
-  sc::TileConfig tile;
-  sc::EnergyTable energy;
-  sc::TraceConfig trace;
+  core::TileConfig tile;
+  core::EnergyTable energy;
+  core::TraceConfig trace;
   sc::AnalogConfig analog;
   bool has_analog = false;  // a group with selects_analog was given: the fully analog (IMAC) mode
   std::string description;  // free text (presets describe themselves)

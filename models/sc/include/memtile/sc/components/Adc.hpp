@@ -9,19 +9,19 @@
 //     Latency = conversions per ADC / sample rate. Energy = conversions x (E_adc(bits) + E_S&H).
 // Not modelled: ADC offset/INL/DNL (the core's quantiser is ideal), comparator metastability.
 #pragma once
+#include "memtile/core/config/EnergyTable.hpp"
+#include "memtile/core/config/Geometry.hpp"
+#include "memtile/core/config/TileConfig.hpp"
 #include "memtile/sc/components/Component.hpp"
-#include "memtile/sc/config/EnergyTable.hpp"
-#include "memtile/sc/config/Geometry.hpp"
-#include "memtile/sc/config/TileConfig.hpp"
 
 namespace memtile::sc {
 
 class Adc : public Component {
  public:
-  Adc(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb, const TileConfig& tile,
-      const EnergyTable& energy);
+  Adc(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb, const core::TileConfig& tile,
+      const core::EnergyTable& energy);
   int bits() const { return bits_; }
-  const AdcOperatingPoint& operating_point() const { return point_; }  // rate, energy, power, area
+  const core::AdcOperatingPoint& operating_point() const { return point_; }  // rate, energy, power, area
   int conversions_per_batch() const { return conversions_per_batch_; } // serial conversions per ADC per read
   std::uint64_t conversions_per_vector() const;                        // per vector and weight slice
   sc_core::sc_time conversion_time() const { return t_conv_; }   // one conversion
@@ -40,12 +40,12 @@ class Adc : public Component {
  private:
   const core::ProgrammedMatrix& pm_;
   int kb_;
-  TileGeometry geo_;
-  const EnergyTable& energy_;
+  core::TileGeometry geo_;
+  const core::EnergyTable& energy_;
   int bits_ = 0, mux_ = 1;
   bool gate_ = false;
   int conversions_per_batch_ = 1;
-  AdcOperatingPoint point_;
+  core::AdcOperatingPoint point_;
   sc_core::sc_time t_conv_, t_batch_;
   double e_conv_pj_ = 0, sh_energy_pj_ = 0;
 };

@@ -15,10 +15,10 @@
 // With TileConfig::gate_unused the unused columns are disconnected: their cells draw no current.
 // Not modelled: capacitive read energy (CV^2 of the lines), selector devices, sneak paths.
 #pragma once
+#include "memtile/core/config/EnergyTable.hpp"
+#include "memtile/core/config/Geometry.hpp"
+#include "memtile/core/config/TileConfig.hpp"
 #include "memtile/sc/components/Component.hpp"
-#include "memtile/sc/config/EnergyTable.hpp"
-#include "memtile/sc/config/Geometry.hpp"
-#include "memtile/sc/config/TileConfig.hpp"
 
 namespace memtile::sc {
 
@@ -34,13 +34,13 @@ struct CrossbarTiming {
   double drive_ns = 0;                              // rows driven per read: DAC settle + t_read + sample
   // R from the engine's wire_resistance when it is > 0 (the circuit the numerics solve),
   // else from the wire technology; C always from the technology.
-  static CrossbarTiming of(const TileConfig& tile, const core::EngineConfig& engine, int adc_bits);
+  static CrossbarTiming of(const core::TileConfig& tile, const core::EngineConfig& engine, int adc_bits);
 };
 
 class Crossbar : public Component {
  public:
-  Crossbar(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb, const TileConfig& tile,
-           const EnergyTable& energy);
+  Crossbar(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb, const core::TileConfig& tile,
+           const core::EnergyTable& energy);
   const CrossbarTiming& timing() const { return timing_; }
   sc_core::sc_time read_latency() const { return read_latency_; }  // t_read + sample
   double drive_time_s() const { return drive_s_; }                  // rows driven per read
@@ -57,8 +57,8 @@ class Crossbar : public Component {
  private:
   const core::ProgrammedMatrix& pm_;
   int kb_;
-  TileGeometry geo_;
-  const EnergyTable& energy_;
+  core::TileGeometry geo_;
+  const core::EnergyTable& energy_;
   CrossbarTiming timing_;
   sc_core::sc_time read_latency_;
   double drive_s_ = 0;

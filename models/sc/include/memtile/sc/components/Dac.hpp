@@ -7,17 +7,17 @@
 //            (2^b - 1) x the 1-bit DAC energy, b = the slice's bits capped by log2(rdac).
 // Not modelled: DAC non-linearity and output resistance (see WireTechnology::driver_ohm).
 #pragma once
+#include "memtile/core/config/EnergyTable.hpp"
+#include "memtile/core/config/Geometry.hpp"
+#include "memtile/core/config/TileConfig.hpp"
 #include "memtile/sc/components/Component.hpp"
-#include "memtile/sc/config/EnergyTable.hpp"
-#include "memtile/sc/config/Geometry.hpp"
-#include "memtile/sc/config/TileConfig.hpp"
 
 namespace memtile::sc {
 
 class Dac : public Component {
  public:
-  Dac(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb, const TileConfig& tile,
-      const EnergyTable& energy);
+  Dac(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb, const core::TileConfig& tile,
+      const core::EnergyTable& energy);
   sc_core::sc_time settle() const { return settle_; }
   // DAC conversions of one vector and input slice in this partition.
   std::uint64_t conversions_per_slice() const;
@@ -29,8 +29,8 @@ class Dac : public Component {
  private:
   const core::ProgrammedMatrix& pm_;
   int kb_;
-  TileGeometry geo_;
-  const EnergyTable& energy_;
+  core::TileGeometry geo_;
+  const core::EnergyTable& energy_;
   sc_core::sc_time settle_;
   int driven_rows_ = 0;  // rows of this partition driven per slice (all, or the used ones when gated)
 };

@@ -1,5 +1,5 @@
 // Activation after a layer (docs/model.md §5): the SystemC stage (Neuron, components/) around
-// the time-free transfer and energy model (NeuronModel, config/NeuronModel.hpp).
+// the time-free transfer and energy model (core::NeuronModel, memtile/core/config/NeuronModel.hpp).
 //  * identity / relu / tanh / sigmoid: digital, digital_cycles clocks per vector (one unit per
 //    output column, in parallel), energy EnergyTable::neuron_digital_energy_pj per activation.
 //  * imac_sigmoid: IMAC-Sim's analog neuron, behaviourally at its DC operating point:
@@ -18,16 +18,17 @@
 //        inverter's crowbar current and the op-amp's quiescent power.
 //      Latency: sample_ns per vector (IMAC-Sim samples every 1 ns).
 #pragma once
+#include "memtile/core/config/NeuronModel.hpp"
+#include "memtile/core/config/TileConfig.hpp"
 #include "memtile/sc/components/Component.hpp"
-#include "memtile/sc/config/NeuronModel.hpp"
-#include "memtile/sc/config/TileConfig.hpp"
 
 namespace memtile::sc {
 
 class Neuron : public Component {
  public:
-  Neuron(sc_core::sc_module_name name, const NeuronConfig& cfg, const TileConfig& tile, const EnergyTable& energy);
-  const NeuronModel& model() const { return model_; }
+  Neuron(sc_core::sc_module_name name, const core::NeuronConfig& cfg, const core::TileConfig& tile,
+         const core::EnergyTable& energy);
+  const core::NeuronModel& model() const { return model_; }
   sc_core::sc_time latency() const { return latency_; }
   double area_um2() const override { return 0; }  // no area figure in the table: not counted
 
@@ -35,8 +36,8 @@ class Neuron : public Component {
   bool execute(MvmExtension& ext, sc_core::sc_time& delay) override;
 
  private:
-  NeuronModel model_;
-  const EnergyTable& energy_;
+  core::NeuronModel model_;
+  const core::EnergyTable& energy_;
   sc_core::sc_time latency_;
 };
 

@@ -10,18 +10,18 @@
 // Area: EnergyTable::shift_add_units_per_adc units per ADC of the partition (ISAAC: 4 units
 // for 8 ADCs); the reducer's adder tree is not counted (not in the ISAAC table).
 #pragma once
+#include "memtile/core/config/EnergyTable.hpp"
+#include "memtile/core/config/Geometry.hpp"
+#include "memtile/core/config/TileConfig.hpp"
 #include "memtile/sc/components/Component.hpp"
-#include "memtile/sc/config/EnergyTable.hpp"
-#include "memtile/sc/config/Geometry.hpp"
-#include "memtile/sc/config/TileConfig.hpp"
 
 namespace memtile::sc {
 
 class ShiftAdd : public Component {
  public:
   enum class Role { Partition, Reducer };
-  ShiftAdd(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, Role role, const TileConfig& tile,
-           const EnergyTable& energy);
+  ShiftAdd(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, Role role, const core::TileConfig& tile,
+           const core::EnergyTable& energy);
   sc_core::sc_time latency() const { return latency_; }
   double area_um2() const override;
 
@@ -31,8 +31,8 @@ class ShiftAdd : public Component {
  private:
   const core::ProgrammedMatrix& pm_;
   Role role_;
-  TileGeometry geo_;
-  const EnergyTable& energy_;
+  core::TileGeometry geo_;
+  const core::EnergyTable& energy_;
   sc_core::sc_time latency_;
   bool gate_ = false;  // TileConfig::gate_unused: only the used columns are added
   int adc_mux_ = 1;    // columns per ADC (the units scale with the ADCs)

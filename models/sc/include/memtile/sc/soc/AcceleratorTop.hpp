@@ -67,12 +67,12 @@
 
 #include "memtile/core/EngineConfig.hpp"
 #include "memtile/core/LayerTiling.hpp"
+#include "memtile/core/config/EnergyTable.hpp"
+#include "memtile/core/config/TileConfig.hpp"
 #include "memtile/sc/soc/Dma.hpp"
-#include "memtile/sc/config/EnergyTable.hpp"
 #include "memtile/sc/soc/RegisterMap.hpp"
 #include "memtile/sc/soc/Router.hpp"
 #include "memtile/sc/tile/Tile.hpp"
-#include "memtile/sc/config/TileConfig.hpp"
 #include "memtile/sc/trace/Trace.hpp"
 
 namespace memtile::sc {
@@ -125,8 +125,8 @@ struct AcceleratorTopConfig {
   int tile_in = 64;                  // weight rows (inputs) one tile holds
   int tile_out = 64;                 // weight columns (outputs) one tile holds
   core::EngineConfig engine;         // numerics of every tile (tile t uses seed + t)
-  TileConfig tile;                   // timing of every tile
-  EnergyTable energy;                // energy/area of every tile
+  core::TileConfig tile;             // timing of every tile
+  core::EnergyTable energy;          // energy/area of every tile
   double clock_ghz = 1.0;            // control / DMA / CSR clock
   unsigned dma_burst_bytes = 256;    // bytes per DMA transaction (multiple of 4)
   std::uint32_t max_batch = 4096;    // largest batch a job may ask for

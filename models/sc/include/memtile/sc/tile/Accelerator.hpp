@@ -27,9 +27,9 @@
 #include <string>
 #include <vector>
 
-#include "memtile/sc/config/EnergyTable.hpp"
+#include "memtile/core/config/EnergyTable.hpp"
+#include "memtile/core/config/TileConfig.hpp"
 #include "memtile/sc/tile/Tile.hpp"
-#include "memtile/sc/config/TileConfig.hpp"
 #include "memtile/sc/trace/Trace.hpp"
 
 namespace memtile::sc {
@@ -48,21 +48,21 @@ class AcceleratorModel {
   // (a DNN whose digital operations between layers run outside, e.g. in the nn executor).
   enum class Topology { Chained, Independent };
 
-  explicit AcceleratorModel(const TileConfig& tile = {}, const EnergyTable& energy = {}, const TraceConfig& trace = {},
-                            Topology topology = Topology::Chained);
+  explicit AcceleratorModel(const core::TileConfig& tile = {}, const core::EnergyTable& energy = {},
+                            const core::TraceConfig& trace = {}, Topology topology = Topology::Chained);
   ~AcceleratorModel();
   AcceleratorModel(const AcceleratorModel&) = delete;
   AcceleratorModel& operator=(const AcceleratorModel&) = delete;
 
   // Returns the layer index. Throws InputError on bad shapes/configs or after elaboration.
   int add_layer(const std::string& name, const Eigen::MatrixXd& W, const core::EngineConfig& cfg,
-                const NeuronConfig& neuron = {});
-  int add_layer(const std::string& name, core::ProgrammedMatrix pm, const NeuronConfig& neuron = {});
+                const core::NeuronConfig& neuron = {});
+  int add_layer(const std::string& name, core::ProgrammedMatrix pm, const core::NeuronConfig& neuron = {});
 
   // RTL switches of one layer's tile (default: the model's TileConfig::rtl), before
   // elaboration. Lets one run compare RTL and behavioural tiles (bench/bench_rtl.cpp).
   // Throws InputError (tile.rtl) when the layer does not map onto the RTL periphery.
-  void set_layer_rtl(int layer, const RtlConfig& rtl);
+  void set_layer_rtl(int layer, const core::RtlConfig& rtl);
   // Builds the modules and simulates the programming of every array (time starts at 0).
   // Called by the first run() if not called before.
   void elaborate();
@@ -86,8 +86,8 @@ class AcceleratorModel {
   // pipelined layer tracks written by close_traces(). The first run is taken as one image.
   void set_images(std::uint64_t images) { images_ = images; }
   // The configuration the model was built with.
-  const TileConfig& tile_config() const { return tile_cfg_; }
-  const EnergyTable& energy_table() const { return energy_; }
+  const core::TileConfig& tile_config() const { return tile_cfg_; }
+  const core::EnergyTable& energy_table() const { return energy_; }
 
   // Inter-layer pipeline from the simulated per-layer stage times (needs set_images).
   struct PipelineStage {
@@ -116,14 +116,14 @@ class AcceleratorModel {
   struct Spec {
     std::string name;
     std::shared_ptr<core::ProgrammedMatrix> pm;
-    NeuronConfig neuron;
-    TileConfig tile;  // the model's, with per-layer RTL switches
+    core::NeuronConfig neuron;
+    core::TileConfig tile;  // the model's, with per-layer RTL switches
   };
   class Source;
   class Sink;
-  TileConfig tile_cfg_;
-  EnergyTable energy_;
-  TraceConfig trace_cfg_;
+  core::TileConfig tile_cfg_;
+  core::EnergyTable energy_;
+  core::TraceConfig trace_cfg_;
   std::vector<Spec> specs_;
   std::unique_ptr<TraceHub> trace_;
   std::vector<std::unique_ptr<Tile>> tiles_;

@@ -1,5 +1,5 @@
 // A tile executes one layer: a core::ProgrammedMatrix mapped onto hpar x vpar partitions
-// (row blocks x column blocks; see Geometry.hpp), each row partition with its own Dac,
+// (row blocks x column blocks; see core/config/Geometry.hpp), each row partition with its own Dac,
 // Crossbar, Adc and ShiftAdd modules (a module stands for the vpar column-block arrays of its
 // row block and their weight slices, which work in parallel with identical timing), one
 // reducer (ShiftAdd) for the adder tree across row partitions, and an optional Neuron.
@@ -46,16 +46,16 @@
 #include <tlm_utils/simple_target_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
+#include "memtile/core/config/EnergyTable.hpp"
+#include "memtile/core/config/Geometry.hpp"
+#include "memtile/core/config/TileConfig.hpp"
 #include "memtile/sc/components/Adc.hpp"
 #include "memtile/sc/components/Crossbar.hpp"
 #include "memtile/sc/components/Dac.hpp"
-#include "memtile/sc/config/EnergyTable.hpp"
-#include "memtile/sc/config/Geometry.hpp"
 #include "memtile/sc/components/Neuron.hpp"
 #include "memtile/sc/components/Payload.hpp"
-#include "memtile/sc/tile/Schedule.hpp"
 #include "memtile/sc/components/ShiftAdd.hpp"
-#include "memtile/sc/config/TileConfig.hpp"
+#include "memtile/sc/tile/Schedule.hpp"
 #include "memtile/sc/trace/Trace.hpp"
 
 namespace memtile::sc {
@@ -95,13 +95,13 @@ class Tile : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Tile> out;
 
   // Throws InputError (field named) on invalid configs. `trace` may be null.
-  Tile(sc_core::sc_module_name name, std::shared_ptr<core::ProgrammedMatrix> pm, const TileConfig& tile,
-       const NeuronConfig& neuron, const EnergyTable& energy, TraceHub* trace);
+  Tile(sc_core::sc_module_name name, std::shared_ptr<core::ProgrammedMatrix> pm, const core::TileConfig& tile,
+       const core::NeuronConfig& neuron, const core::EnergyTable& energy, TraceHub* trace);
   ~Tile() override;
 
-  const TileGeometry& geometry() const { return geo_; }
+  const core::TileGeometry& geometry() const { return geo_; }
   const core::ProgrammedMatrix& matrix() const { return *pm_; }
-  const TileConfig& config() const { return cfg_; }
+  const core::TileConfig& config() const { return cfg_; }
   const StageLatencies& latencies() const { return lat_; }  // static unit-operation latencies
   const CrossbarTiming& crossbar_timing() const;
   int adc_bits() const;
@@ -138,11 +138,11 @@ class Tile : public sc_core::sc_module {
   void publish_energy();
 
   std::shared_ptr<core::ProgrammedMatrix> pm_;
-  TileConfig cfg_;
-  NeuronConfig neuron_cfg_;
-  const EnergyTable& energy_;
+  core::TileConfig cfg_;
+  core::NeuronConfig neuron_cfg_;
+  const core::EnergyTable& energy_;
   TraceHub* trace_;
-  TileGeometry geo_;
+  core::TileGeometry geo_;
 
   std::vector<std::unique_ptr<Partition>> partitions_;
   std::vector<PartitionData> parts_;

@@ -14,18 +14,18 @@
 
 #include <systemc>
 
-#include "memtile/sc/trace/TraceConfig.hpp"
+#include "memtile/core/config/TraceConfig.hpp"
 
 namespace memtile::sc {
 
 class TraceHub {
  public:
-  explicit TraceHub(const TraceConfig& cfg);  // creates the VCD file (must be before sc_start)
+  explicit TraceHub(const core::TraceConfig& cfg);  // creates the VCD file (must be before sc_start)
   ~TraceHub();
   TraceHub(const TraceHub&) = delete;
   TraceHub& operator=(const TraceHub&) = delete;
 
-  const TraceConfig& config() const { return cfg_; }
+  const core::TraceConfig& config() const { return cfg_; }
   sc_core::sc_trace_file* vcd() const { return vcd_; }
   bool perfetto() const { return !cfg_.perfetto_path.empty(); }
   bool any() const { return vcd_ || perfetto(); }
@@ -53,7 +53,7 @@ class TraceHub {
     std::uint64_t ts_ps;
     std::vector<std::pair<std::string, double>> values;
   };
-  TraceConfig cfg_;
+  core::TraceConfig cfg_;
   sc_core::sc_trace_file* vcd_ = nullptr;
   std::vector<std::string> tracks_;
   std::vector<X> x_;

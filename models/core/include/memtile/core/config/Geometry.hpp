@@ -8,7 +8,7 @@
 
 #include "memtile/core/MatrixEngine.hpp"
 
-namespace memtile::sc {
+namespace memtile::core {
 
 struct TileGeometry {
   int rows = 0, cols = 0;          // array size
@@ -52,4 +52,4 @@ inline TileGeometry TileGeometry::of(const core::ProgrammedMatrix& pm) {
   return g;
 }
 
-}  // namespace memtile::sc
+}  // namespace memtile::core

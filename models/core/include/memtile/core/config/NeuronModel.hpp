@@ -1,20 +1,18 @@
 // The neuron stage without time (no SystemC): its configuration (declared once in a parameter
-// table) and its activation functions. The SystemC Neuron (components/Neuron.hpp) adds its
-// latency, and the fully analog backend uses this alone. The transfer, energy and what is not
-// modelled are described in components/Neuron.hpp.
+// table) and its activation functions. The SystemC stage (sc::Neuron, models/sc components)
+// adds its latency, and the fully analog backend uses this alone. The transfer, energy and what
+// is not modelled are described at sc::Neuron.
 #pragma once
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
-#include "memtile/sc/config/EnergyTable.hpp"
+#include "memtile/core/config/EnergyTable.hpp"
 
 namespace memtile::core {
-template <class S>
-struct Param;
-}  // namespace memtile::core
 
-namespace memtile::sc {
+template <class S>
+struct Param;  // ParamTable.hpp
 
 enum class NeuronKind { None, Identity, Relu, Tanh, Sigmoid, ImacSigmoid };
 std::string to_string(NeuronKind k);
@@ -23,7 +21,7 @@ NeuronKind parse_neuron_kind(const std::string& s);  // none|identity|relu|tanh|
 // Activation after a layer. Digital kinds act on the reduced digital output; imac_sigmoid is
 // IMAC-Sim's analog neuron (docs/model.md §5) modelled behaviourally: a difference amplifier of
 // gain R3/R1 followed by a CMOS inverter with resistive feedback (R_in, R_fb, a series bias
-// source) between vss and vdd, solved at its DC operating point (see Neuron.hpp).
+// source) between vss and vdd, solved at its DC operating point (see sc::Neuron).
 struct NeuronConfig {
   NeuronKind kind = NeuronKind::None;  // None: no neuron stage (no time, no energy)
   double digital_cycles = 1;           // clocks per activation of a digital neuron
@@ -64,4 +62,4 @@ struct NeuronModel {
   double energy_pj(double y, const EnergyTable& t) const;
 };
 
-}  // namespace memtile::sc
+}  // namespace memtile::core

@@ -1,4 +1,4 @@
-#include "memtile/sc/config/TileConfig.hpp"
+#include "memtile/core/config/TileConfig.hpp"
 
 #include <cmath>
 #include <limits>
@@ -9,9 +9,7 @@
 #include "memtile/core/ParamTable.hpp"
 #include "memtile/core/WireTechnology.hpp"
 
-namespace memtile::sc {
-using core::InputError;
-using core::require;
+namespace memtile::core {
 using nlohmann::json;
 
 
@@ -210,4 +208,4 @@ void apply_json(TileConfig& t, const json& j, const std::string& source) {
 
 json to_json(const TileConfig& t) { return core::params_to_json(tile_params(), t); }
 
-}  // namespace memtile::sc
+}  // namespace memtile::core

@@ -1,4 +1,4 @@
-#include "memtile/sc/config/NeuronModel.hpp"
+#include "memtile/core/config/NeuronModel.hpp"
 
 #include <cmath>
 #include <limits>
@@ -7,8 +7,7 @@
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/ParamTable.hpp"
 
-namespace memtile::sc {
-using core::require;
+namespace memtile::core {
 
 std::string to_string(NeuronKind k) {
   switch (k) {
@@ -147,4 +146,4 @@ double NeuronModel::energy_pj(double y, const EnergyTable& t) const {
   }
 }
 
-}  // namespace memtile::sc
+}  // namespace memtile::core

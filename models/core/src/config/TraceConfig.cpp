@@ -1,11 +1,11 @@
-#include "memtile/sc/trace/TraceConfig.hpp"
+#include "memtile/core/config/TraceConfig.hpp"
 
 #include <limits>
 #include <nlohmann/json.hpp>
 
 #include "memtile/core/ParamTable.hpp"
 
-namespace memtile::sc {
+namespace memtile::core {
 
 const std::vector<core::Param<TraceConfig>>& trace_params() {
   static const std::vector<core::Param<TraceConfig>> table = [] {
@@ -44,4 +44,4 @@ std::string vcd_base_path(const std::string& flag_value) {
   return flag_value;
 }
 
-}  // namespace memtile::sc
+}  // namespace memtile::core

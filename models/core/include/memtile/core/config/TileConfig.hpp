@@ -1,9 +1,9 @@
-// Timing and structure parameters of a tile. Every tunable is
-// a named field with its unit and documented default; validate() (called when a Tile is
-// elaborated) throws InputError naming the field ("tile.adc_mux: ..."), never an abort in the
-// middle of a run. The numerical parameters (array size, slicing, levels) stay in
-// core::EngineConfig; fields here that depend on them are checked against it in
-// validate(const core::EngineConfig&).
+// Timing and structure parameters of a tile, plain numbers (the SystemC tile, sc::Tile,
+// applies them). Every tunable is a named field with its unit and documented default;
+// validate() (called when a Tile is elaborated) throws InputError naming the field
+// ("tile.adc_mux: ..."), never an abort in the middle of a run. The numerical parameters (array
+// size, slicing, levels) stay in core::EngineConfig; fields here that depend on them are
+// checked against it in validate(const core::EngineConfig&).
 #pragma once
 #include <cstdint>
 #include <map>
@@ -13,19 +13,16 @@
 
 #include "memtile/core/EngineConfig.hpp"
 #include "memtile/core/WireTechnology.hpp"
-#include "memtile/sc/config/EnergyTable.hpp"  // AdcKind
+#include "memtile/core/config/EnergyTable.hpp"  // AdcKind
 // The neuron stage's and the traces' settings have their own homes (NeuronModel.hpp,
-// trace/TraceConfig.hpp); the tile is configured with all three, so they come along.
-#include "memtile/sc/config/NeuronModel.hpp"
-#include "memtile/sc/trace/TraceConfig.hpp"
+// TraceConfig.hpp); the tile is configured with all three, so they come along.
+#include "memtile/core/config/NeuronModel.hpp"
+#include "memtile/core/config/TraceConfig.hpp"
 
 namespace memtile::core {
+
 template <class S>
-struct Param;
-}  // namespace memtile::core
-
-namespace memtile::sc {
-
+struct Param;  // ParamTable.hpp
 
 // Interconnect technology for the crossbar settle time: core::WireTechnology (docs/model.md §4,
 // IMAC-Sim's formulas), JSON group tile.wire with the keys node_nm, thickness_nm (->
@@ -108,4 +105,4 @@ nlohmann::json to_json(const TileConfig& t);
 const std::vector<core::Param<TileConfig>>& tile_params();
 std::string tile_config_markdown();
 
-}  // namespace memtile::sc
+}  // namespace memtile::core

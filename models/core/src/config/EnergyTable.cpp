@@ -1,4 +1,4 @@
-#include "memtile/sc/config/EnergyTable.hpp"
+#include "memtile/core/config/EnergyTable.hpp"
 
 #include <cmath>
 #include <functional>
@@ -11,9 +11,7 @@
 #include "memtile/core/Messages.hpp"
 #include "memtile/core/ParamTable.hpp"
 
-namespace memtile::sc {
-using core::InputError;
-using core::require;
+namespace memtile::core {
 using nlohmann::json;
 
 std::string to_string(AdcKind k) { return k == AdcKind::Sar ? "sar" : "flash"; }
@@ -195,4 +193,4 @@ void apply_json_file(EnergyTable& t, const std::string& path) {
   apply_json(t, j, path);
 }
 
-}  // namespace memtile::sc
+}  // namespace memtile::core

@@ -9,11 +9,9 @@
 #include <vector>
 
 namespace memtile::core {
-template <class S>
-struct Param;
-}  // namespace memtile::core
 
-namespace memtile::sc {
+template <class S>
+struct Param;  // ParamTable.hpp
 
 struct TraceConfig {
   std::string vcd_path;       // without ".vcd" (sc_create_vcd_trace_file appends it); "" = off
@@ -38,4 +36,4 @@ std::string trace_config_markdown();
 // command: "out/w.vcd" and "out/w" both give "out/w" (the file written is out/w.vcd).
 std::string vcd_base_path(const std::string& flag_value);
 
-}  // namespace memtile::sc
+}  // namespace memtile::core

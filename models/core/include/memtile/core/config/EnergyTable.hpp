@@ -10,11 +10,9 @@
 #include <vector>
 
 namespace memtile::core {
-template <class S>
-struct Param;
-}  // namespace memtile::core
 
-namespace memtile::sc {
+template <class S>
+struct Param;  // ParamTable.hpp
 
 // How a converter's figures scale away from its reference resolution. SAR: one comparator
 // decision per bit at a fixed bit clock, so the sample rate scales as ref_bits / bits; flash:
@@ -111,4 +109,4 @@ void apply_json_file(EnergyTable& t, const std::string& path);
 const std::vector<core::Param<EnergyTable>>& energy_params();
 std::string energy_config_markdown();
 
-}  // namespace memtile::sc
+}  // namespace memtile::core
