@@ -111,9 +111,9 @@ int run(int argc, char* argv[]) {
   model.run(X);
   const sc::Tile& t = model.tile(0);
   const core::TileGeometry& g = t.geometry();
-  core::require(g.hpar == 1 && g.vpar == 1 && g.arrays_per_partition() == 8, config,
+  core::require(g.hpar() == 1 && g.vpar() == 1 && g.arrays_per_partition() == 8, config,
                 "one IMA must be 8 arrays for a 128x128 16-bit layer (2-bit cells, no sign slice): got " +
-                    std::to_string(g.hpar * g.arrays_per_partition()));
+                    std::to_string(g.hpar() * g.arrays_per_partition()));
   const sc::TileStats s = t.stats();
   const sc::AreaBreakdown area = t.area();
   const double interval_ns = t.mvm_interval().to_seconds() * 1e9;

@@ -1,5 +1,6 @@
 // The layer mapper (core::LayerTiling, docs/mapping.md) against block counts and ranges worked
-// out by hand, the IMAC partitioning through it, and the engine's arrays cut by it.
+// out by hand, the IMAC partitioning through it, and the engine's arrays cut by it (and the
+// tile's geometry read from it).
 #include <boost/test/unit_test.hpp>
 #include <string>
 
@@ -7,6 +8,7 @@
 #include "memtile/core/LayerTiling.hpp"
 #include "memtile/core/MatrixEngine.hpp"
 #include "memtile/core/Partitioning.hpp"
+#include "memtile/core/config/Geometry.hpp"
 
 using namespace memtile::core;
 
@@ -201,6 +203,27 @@ BOOST_AUTO_TEST_CASE(engine_arrays_are_the_tiling_blocks) {
     BOOST_TEST((w.topRows(rows.count).array() != 0).all());
     BOOST_TEST((w.bottomRows(16 - rows.count).array() == 0).all());
   }
+}
+
+// The tile's geometry is the programmed matrix's tiling (no arithmetic of its own): 70 x 100 on
+// 16 x 48 uses 16, 16, 16, 16, 6 rows of its 5 row partitions and 144 padded columns.
+BOOST_AUTO_TEST_CASE(tile_geometry_reads_the_tiling) {
+  EngineConfig c;
+  c.software = true;
+  c.array_rows = 16;
+  c.array_cols = 48;
+  const ProgrammedMatrix pm = MatrixEngine(c).program(Eigen::MatrixXd::Constant(70, 100, 0.5));
+  const TileGeometry g = TileGeometry::of(pm);
+  BOOST_TEST(pm.tiling().blocks() == pm.row_blocks() * pm.col_blocks());
+  BOOST_TEST(g.rows() == 16);
+  BOOST_TEST(g.cols() == 48);
+  BOOST_TEST(g.hpar() == 5);
+  BOOST_TEST(g.vpar() == 3);
+  BOOST_TEST(g.in_features() == 70);
+  BOOST_TEST(g.out_features() == 100);
+  BOOST_TEST(g.padded_cols() == 144);
+  for (int kb = 0; kb < 5; ++kb) BOOST_TEST(g.used_rows(kb) == (kb < 4 ? 16 : 6));
+  BOOST_TEST(TileGeometry{}.hpar() == 0);  // no layer yet: no partitions
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -102,7 +102,7 @@ BOOST_AUTO_TEST_CASE(rtl_tile_equals_behavioural_tile) {
       sc::Tile& bt = f.bench.tile(f.beh_tile[k]);
       BOOST_TEST(rt.rtl());
       BOOST_TEST(!bt.rtl());
-      for (int kb = 0; kb < rt.geometry().hpar; ++kb)
+      for (int kb = 0; kb < rt.geometry().hpar(); ++kb)
         BOOST_TEST(core::rtlref::integer_form(rt.matrix(), kb).exact == c.exact, core::rtlref::integer_form(rt.matrix(), kb).reason);
       Eigen::Index vectors = 0;
       // Two batches: the second continues the read-noise vector count.

@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(verilated_vcd_next_to_systemc_vcd_same_time_base) {
     BOOST_TEST(edges[l] > 0u);
     BOOST_TEST(edges[l] < st.rtl_cycles);  // closed in the middle of the batch
     // program + 2 vectors x ceil(out_features / 4) groups
-    BOOST_TEST(ops[l] == 1 + 2 * static_cast<std::uint64_t>((model.tile(l).geometry().out_features + 3) / 4));
+    BOOST_TEST(ops[l] == 1 + 2 * static_cast<std::uint64_t>((model.tile(l).geometry().out_features() + 3) / 4));
     BOOST_TEST(model.tile(l).rtl());
     BOOST_TEST(model.tile(l).rtl_vcd_path() == tr.vcd_path + "." + model.layer_name(l) + ".rtl.vcd");
   }

@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(two_layer_run_with_traces_and_reports) {
     const auto& lay = s["layers"][l];
     expect["tiles"].push_back({{"name", model.layer_name(l)},
                                {"input_slices", t.geometry().input_slices},
-                               {"hpar", t.geometry().hpar},
+                               {"hpar", t.geometry().hpar()},
                                {"traced_vectors", 3},
                                {"neuron_ops", 3},
                                {"batches", t.stats().batches},

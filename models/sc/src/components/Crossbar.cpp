@@ -37,8 +37,9 @@ Crossbar::Crossbar(sc_core::sc_module_name name, const core::ProgrammedMatrix& p
   drive_s_ = timing_.drive_ns * 1e-9;
   // Table model with gating: only the driven rows x connected columns draw current.
   if (gate_unused_) {
-    const double rows_used = std::min<double>(geo_.rows, static_cast<double>(geo_.in_features) - static_cast<double>(kb) * geo_.rows);
-    table_cell_fraction_ = rows_used / geo_.rows * static_cast<double>(geo_.out_features) / static_cast<double>(geo_.padded_cols);
+    const double rows_used = static_cast<double>(geo_.used_rows(kb));
+    table_cell_fraction_ =
+        rows_used / geo_.rows() * static_cast<double>(geo_.out_features()) / static_cast<double>(geo_.padded_cols());
   }
   reprogrammed();
 }
@@ -48,7 +49,7 @@ void Crossbar::reprogrammed() {
   // Gated (unused) columns are disconnected from their sense amplifiers: no current flows
   // through their cells, which hold level 0 (nominally LGS; their variation is not kept).
   const double gated_s = gate_unused_
-      ? static_cast<double>(geo_.padded_cols - geo_.out_features) * geo_.polarity * pm_.config().LGS
+      ? static_cast<double>(geo_.padded_cols() - geo_.out_features()) * geo_.polarity * pm_.config().LGS
       : 0.0;
   if (!geo_.software)
     for (const core::ProgrammedSlice& s : pm_.block(kb_).slices)
@@ -63,8 +64,8 @@ double Crossbar::total_conductance_s() const {
 
 double Crossbar::area_um2() const {
   // The bit-sliced two's-complement arrays carry one reference column each (see the core).
-  const int cols = geo_.cols + (geo_.polarity == 1 && pm_.config().mode != core::EngineMode::DiffPair ? 1 : 0);
-  return geo_.arrays_per_partition() * energy_.crossbar_area_at_um2(geo_.rows, cols);
+  const int cols = geo_.cols() + (geo_.polarity == 1 && pm_.config().mode != core::EngineMode::DiffPair ? 1 : 0);
+  return geo_.arrays_per_partition() * energy_.crossbar_area_at_um2(geo_.rows(), cols);
 }
 
 bool Crossbar::execute(MvmExtension& ext, sc_core::sc_time& delay) {
@@ -73,10 +74,10 @@ bool Crossbar::execute(MvmExtension& ext, sc_core::sc_time& delay) {
       ext.part->acc.noalias() = ext.part->in.q * pm_.block(kb_).w_int;
       return true;
     case MvmOp::Read: {
-      const std::uint64_t reads = static_cast<std::uint64_t>(ext.batch) * geo_.vpar * geo_.polarity;
+      const std::uint64_t reads = static_cast<std::uint64_t>(ext.batch) * geo_.vpar() * geo_.polarity;
       ops_ += reads;
       if (energy_.crossbar_model == core::CrossbarEnergyModel::Table) {
-        const double cells = static_cast<double>(geo_.rows) * geo_.cols;
+        const double cells = static_cast<double>(geo_.rows()) * geo_.cols();
         const double ref = static_cast<double>(energy_.crossbar_ref_rows) * energy_.crossbar_ref_cols;
         ext.energy_pj = static_cast<double>(reads) * energy_.crossbar_power_mw * 1e-3 * (cells / ref) * drive_s_ * 1e12 *
                         table_cell_fraction_;

@@ -9,21 +9,20 @@ Dac::Dac(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, int kb,
     : Component(name), pm_(pm), kb_(kb), geo_(core::TileGeometry::of(pm)), energy_(energy),
       settle_(tile.dac_settle_ns, sc_core::SC_NS) {
   // With gating, the rows beyond in_features (last row partition) are not driven.
-  const long long used = std::min<long long>(geo_.rows, geo_.in_features - static_cast<long long>(kb) * geo_.rows);
-  driven_rows_ = tile.gate_unused ? static_cast<int>(used) : geo_.rows;
+  driven_rows_ = tile.gate_unused ? static_cast<int>(geo_.used_rows(kb)) : geo_.rows();
 }
 
 std::uint64_t Dac::conversions_per_slice() const {
   // One per driven row per array (a differential pair shares its row driver), as ReadCounters
   // count (without gating).
-  return static_cast<std::uint64_t>(driven_rows_) * geo_.vpar * geo_.weight_slices;
+  return static_cast<std::uint64_t>(driven_rows_) * geo_.vpar() * geo_.weight_slices;
 }
 
 double Dac::area_um2() const {
   int bits = 0;
   for (int b : geo_.dac_bits) bits = std::max(bits, b);
   // Every row has its driver, gated or not.
-  return static_cast<double>(geo_.rows) * geo_.vpar * geo_.weight_slices * energy_.dac_area_at_um2(bits);
+  return static_cast<double>(geo_.rows()) * geo_.vpar() * geo_.weight_slices * energy_.dac_area_at_um2(bits);
 }
 
 bool Dac::execute(MvmExtension& ext, sc_core::sc_time& delay) {

@@ -7,18 +7,18 @@ ShiftAdd::ShiftAdd(sc_core::sc_module_name name, const core::ProgrammedMatrix& p
     : Component(name), pm_(pm), role_(role), geo_(core::TileGeometry::of(pm)), energy_(energy), gate_(tile.gate_unused), adc_mux_(tile.adc_mux) {
   const int cycles = role == Role::Partition
       ? tile.shift_add_cycles
-      : core::ceil_log2(geo_.hpar) * tile.reduce_cycles_per_level + tile.scale_cycles;
+      : core::ceil_log2(geo_.hpar()) * tile.reduce_cycles_per_level + tile.scale_cycles;
   latency_ = sc_core::sc_time(cycles * tile.clock_ns(), sc_core::SC_NS);
 }
 
 double ShiftAdd::area_um2() const {
   // Units in proportion to the ADCs whose outputs they add (ISAAC: 4 units for 8 ADCs).
-  const double adcs = static_cast<double>(geo_.vpar) * geo_.weight_slices * (geo_.cols / adc_mux_);
+  const double adcs = static_cast<double>(geo_.vpar()) * geo_.weight_slices * (geo_.cols() / adc_mux_);
   return role_ == Role::Partition ? adcs * energy_.shift_add_units_per_adc * energy_.shift_add_area_um2 : 0.0;
 }
 
 bool ShiftAdd::execute(MvmExtension& ext, sc_core::sc_time& delay) {
-  const std::uint64_t per_vector = static_cast<std::uint64_t>(gate_ ? geo_.out_features : geo_.padded_cols);
+  const std::uint64_t per_vector = static_cast<std::uint64_t>(gate_ ? geo_.out_features() : geo_.padded_cols());
   if (role_ == Role::Partition && ext.op == MvmOp::Accumulate) {
     const std::uint64_t n = per_vector * static_cast<std::uint64_t>(ext.batch);
     ops_ += n;
@@ -28,11 +28,11 @@ bool ShiftAdd::execute(MvmExtension& ext, sc_core::sc_time& delay) {
     return true;
   }
   if (role_ == Role::Reducer && ext.op == MvmOp::Reduce) {
-    const std::uint64_t n = per_vector * static_cast<std::uint64_t>(ext.batch) * static_cast<std::uint64_t>(geo_.hpar);
+    const std::uint64_t n = per_vector * static_cast<std::uint64_t>(ext.batch) * static_cast<std::uint64_t>(geo_.hpar());
     ops_ += n;
     ext.energy_pj = static_cast<double>(n) * energy_.shift_add_energy_pj;
     // kb ascending: the same floating-point order as ProgrammedMatrix::multiply.
-    for (int kb = 0; kb < geo_.hpar; ++kb)
+    for (int kb = 0; kb < geo_.hpar(); ++kb)
       pm_.finish_block(*ext.y, kb, (*ext.parts)[kb].in, (*ext.parts)[kb].acc);
     delay += latency_;
     return true;

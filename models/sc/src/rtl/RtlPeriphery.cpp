@@ -119,10 +119,10 @@ struct RtlPeriphery::Impl {
 
   Impl(const core::ProgrammedMatrix& pm_, const core::TileConfig& cfg, bool activate_, const std::string& vcd_path_)
       : pm(pm_), use(cfg.rtl), activate(activate_), vcd_path(vcd_path_), geo(core::TileGeometry::of(pm_)) {
-    for (int kb = 0; kb < geo.hpar; ++kb) forms.push_back(rr::integer_form(pm, kb));
+    for (int kb = 0; kb < geo.hpar(); ++kb) forms.push_back(rr::integer_form(pm, kb));
     for (const rr::IntegerForm& f : forms) common_unit = common_unit && f.unit == forms.front().unit;
     G = lanes_for(cfg.adc_mux);
-    N = geo.out_features;
+    N = geo.out_features();
     levels = static_cast<std::uint64_t>(pm.config().radc);
     nbits = rr::SarLogicModel::bits_for(levels);
     fp = pm.config().mode == core::EngineMode::FloatingPoint;
@@ -171,7 +171,7 @@ struct RtlPeriphery::Impl {
     }
     ctrl_in.n_x = static_cast<std::uint64_t>(geo.input_slices);
     ctrl_in.n_w = static_cast<std::uint64_t>(geo.weight_slices);
-    ctrl_in.n_parts = static_cast<std::uint64_t>(geo.hpar);
+    ctrl_in.n_parts = static_cast<std::uint64_t>(geo.hpar());
     ctrl_in.mux = static_cast<std::uint64_t>(G);
     ctrl_in.compute = false;
     sar_in.levels = levels;
@@ -265,11 +265,11 @@ struct RtlPeriphery::Impl {
     if (!fp) {
       // Integer modes: the row blocks' scales are arbitrary reals and the engine sums the
       // scaled blocks in double; only a single row partition maps onto the accumulator.
-      a.use_accumulator = geo.hpar == 1;
+      a.use_accumulator = geo.hpar() == 1;
       return a;
     }
     if (!common_unit) return a;
-    const int H = geo.hpar;
+    const int H = geo.hpar();
     a.shift.assign(H, Eigen::MatrixXi::Zero(B, N));
     a.include.assign(H, Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(B, N, false));
     a.e_min = Eigen::MatrixXi::Constant(B, N, INT32_MAX);
@@ -317,7 +317,7 @@ struct RtlPeriphery::Impl {
     ctrl_in.start = false;
     // Upper bound on the cycles of one operation (a hang is a modelling error, not bad input).
     const std::uint64_t limit =
-        64 + 4ull * static_cast<std::uint64_t>(geo.hpar) *
+        64 + 4ull * static_cast<std::uint64_t>(geo.hpar()) *
                  (static_cast<std::uint64_t>(geo.weight_slices) +
                   static_cast<std::uint64_t>(geo.input_slices) *
                       (2 + static_cast<std::uint64_t>(geo.weight_slices) * (2 + G * (nbits + 6))) + G);
@@ -340,7 +340,7 @@ struct RtlPeriphery::Impl {
         ws = o.ws_idx;
       }
       const Eigen::Index col = static_cast<Eigen::Index>(g) * G + o.mux_idx;
-      const bool in_range = compute && col < N && part < static_cast<std::uint32_t>(geo.hpar);
+      const bool in_range = compute && col < N && part < static_cast<std::uint32_t>(geo.hpar());
       if (o.adc_start)  // the SAR samples the held column current (in LSBs of the comparator)
         held_t = in_range ? (*t)[part][static_cast<std::size_t>(xs) * nw + ws](b, col) : 0.0;
       sar_in.start = o.adc_start;
@@ -382,12 +382,12 @@ void RtlPeriphery::check(const core::ProgrammedMatrix& pm, const core::TileConfi
   if (!cfg.rtl.any()) return;
   cfg.validate(pm.config());  // software, calibrated full scale, ADC kind, radc
   const core::TileGeometry geo = core::TileGeometry::of(pm);
-  require(geo.hpar <= kMaxParts, "tile.rtl",
-          std::to_string(geo.hpar) + " row partitions exceed the controller's 16-bit partition counter");
+  require(geo.hpar() <= kMaxParts, "tile.rtl",
+          std::to_string(geo.hpar()) + " row partitions exceed the controller's 16-bit partition counter");
   require(geo.input_slices <= kMaxSlices && geo.weight_slices <= kMaxSlices, "tile.rtl",
           std::to_string(geo.input_slices) + " input / " + std::to_string(geo.weight_slices) +
               " weight slices exceed the controller's slice table (16 entries each)");
-  for (int kb = 0; kb < geo.hpar; ++kb) {
+  for (int kb = 0; kb < geo.hpar(); ++kb) {
     const rr::IntegerForm f = rr::integer_form(pm, kb);
     require(f.applicable, "tile.rtl", "row block " + std::to_string(kb) + ": " + f.reason);
     require(static_cast<int>(f.x.size()) == geo.input_slices && static_cast<int>(f.w.size()) == geo.weight_slices,
@@ -456,7 +456,7 @@ bool RtlPeriphery::run_batch(Eigen::Index B, const std::vector<std::vector<Eigen
                              std::vector<PartitionData>& parts, Eigen::MatrixXd& y, Eigen::Index traced) {
   Impl& m = *impl_;
   if (traced <= 0) close_vcd();
-  const int H = m.geo.hpar;
+  const int H = m.geo.hpar();
   const Eigen::Index N = m.N;
   const Impl::Alignment al = m.plan(B, parts);
   std::vector<Eigen::Matrix<std::int64_t, Eigen::Dynamic, Eigen::Dynamic>> S(

@@ -246,13 +246,13 @@ json AcceleratorModel::summary() const {
     const core::TileGeometry& g = t.geometry();
     const TileStats s = t.stats();
     const AreaBreakdown a = t.area();
-    const double layer_ops = 2.0 * static_cast<double>(g.in_features) * static_cast<double>(g.out_features) *
+    const double layer_ops = 2.0 * static_cast<double>(g.in_features()) * static_cast<double>(g.out_features()) *
                              static_cast<double>(s.vectors);
     // The layer's arrays as the engine cut it (core::LayerTiling, docs/mapping.md).
-    const core::LayerTiling tiling(g.in_features, g.out_features, g.rows, g.cols);
+    const core::LayerTiling& tiling = g.tiling;
     // IMAC-Sim's area formula (docs/model.md §4), one crossbar per block of the engine's tiling
     // (no bias row: the engine has none, unlike the analog backend's IMAC partitions).
-    const double imac = core::crossbar_area_m2(tiling.blocks(), g.rows, g.cols, tile_cfg_.wire) * 1e12;
+    const double imac = core::crossbar_area_m2(tiling.blocks(), g.rows(), g.cols(), tile_cfg_.wire) * 1e12;
     const CrossbarTiming& ct = t.crossbar_timing();
     const StageLatencies& lat = t.latencies();
     auto ns = [](sc_core::sc_time x) { return x.to_seconds() * 1e9; };
@@ -260,18 +260,18 @@ json AcceleratorModel::summary() const {
     // Utilisation of the mapped arrays: used rows / columns / cells of the allocated ones, and
     // the share of the ADC conversions that are of used columns (1 with gating).
     const double rows_used = tiling.row_utilisation(), cols_used = tiling.col_utilisation();
-    const double conv_useful = static_cast<double>(g.out_features) / static_cast<double>(t.adc0().conversions_per_vector());
+    const double conv_useful = static_cast<double>(g.out_features()) / static_cast<double>(t.adc0().conversions_per_vector());
     layers.push_back({
         {"name", specs_[l].name},
-        {"in_features", g.in_features},
-        {"out_features", g.out_features},
-        {"array_rows", g.rows},
-        {"array_cols", g.cols},
-        {"hpar", g.hpar},
-        {"vpar", g.vpar},
+        {"in_features", g.in_features()},
+        {"out_features", g.out_features()},
+        {"array_rows", g.rows()},
+        {"array_cols", g.cols()},
+        {"hpar", g.hpar()},
+        {"vpar", g.vpar()},
         {"input_slices", g.input_slices},
         {"weight_slices", g.weight_slices},
-        {"arrays", g.hpar * g.arrays_per_partition()},
+        {"arrays", g.hpar() * g.arrays_per_partition()},
         {"adc_bits", t.adc_bits()},
         {"neuron", to_string(specs_[l].neuron.kind)},
         {"batches", s.batches},
@@ -291,10 +291,10 @@ json AcceleratorModel::summary() const {
         {"adc", {{"kind", to_string(specs_[l].tile.adc_kind)}, {"bits", adc.bits}, {"sample_rate_gsps", adc.sample_rate_gsps},
                  {"conversion_ns", adc.conversion_ns}, {"energy_per_conversion_pj", adc.energy_pj},
                  {"power_mw", adc.power_mw}, {"area_um2", adc.area_um2},
-                 {"adcs", t.adc0().adcs() * g.hpar * t.replication()},
+                 {"adcs", t.adc0().adcs() * g.hpar() * t.replication()},
                  {"conversions_per_read", t.adc0().conversions_per_batch()}}},
         {"replication", t.replication()},
-        {"arrays_total", g.hpar * g.arrays_per_partition() * t.replication()},
+        {"arrays_total", g.hpar() * g.arrays_per_partition() * t.replication()},
         {"mvm_interval_ns", ns(t.mvm_interval())},
         {"first_batch_time_ns", s.first_batch_time_ns},
         {"utilisation", {{"rows", rows_used}, {"columns", cols_used}, {"cells", tiling.cell_utilisation()},
@@ -350,7 +350,7 @@ std::vector<AcceleratorModel::PipelineStage> AcceleratorModel::pipeline_stages()
     const Tile& t = *tiles_[l];
     const core::TileGeometry& g = t.geometry();
     v.push_back({specs_[l].name, t.stats().busy_time_ns / static_cast<double>(images_), t.replication(),
-                 static_cast<std::uint64_t>(g.hpar) * g.arrays_per_partition() * t.replication()});
+                 static_cast<std::uint64_t>(g.hpar()) * g.arrays_per_partition() * t.replication()});
   }
   return v;
 }

@@ -69,10 +69,10 @@ class Tile::Partition : public sc_core::sc_module {
     while (true) {
       sc_core::wait(tile_.start_ev_);
       numerics();
-      if (++tile_.numerics_done_ == tile_.geo_.hpar) tile_.numerics_done_ev_.notify(SC_ZERO_TIME);
+      if (++tile_.numerics_done_ == tile_.geo_.hpar()) tile_.numerics_done_ev_.notify(SC_ZERO_TIME);
       sc_core::wait(tile_.go_ev_);
       walk();
-      if (++tile_.partitions_done_ == tile_.geo_.hpar) tile_.partitions_done_ev_.notify(SC_ZERO_TIME);
+      if (++tile_.partitions_done_ == tile_.geo_.hpar()) tile_.partitions_done_ev_.notify(SC_ZERO_TIME);
     }
   }
 
@@ -87,7 +87,7 @@ class Tile::Partition : public sc_core::sc_module {
     ext.x = tile_.batch_x_;
     ext.part = &d;
     const bool trace_codes = kb_ == 0 && !g.software && tile_.batch_traced_ > 0 && tile_.trace_ && tile_.trace_->vcd() &&
-                             tile_.trace_->config().adc_trace_column < g.out_features;
+                             tile_.trace_->config().adc_trace_column < g.out_features();
     // When no one observes the intermediate currents (RTL periphery, traced ADC codes), the
     // engine's own fused, parallel step computes the partition's accumulator chunk by chunk
     // (the same bits as the component-by-component path below, without holding the batch's
@@ -102,7 +102,7 @@ class Tile::Partition : public sc_core::sc_module {
         mvm_transport(crossbar_socket, tx_, ext);
       } else {
         d.drive = tile_.pm_->drive_sums(kb_, d.in);
-        d.acc.setZero(tile_.batch_rows_, g.out_features);
+        d.acc.setZero(tile_.batch_rows_, g.out_features());
       }
     } else {
       tile_.pm_->encode_accumulate(*tile_.batch_x_, kb_, tile_.batch_first_vector_, d.in, d.acc, d.drive);
@@ -235,8 +235,8 @@ Tile::Tile(sc_core::sc_module_name name, std::shared_ptr<core::ProgrammedMatrix>
   energy_.validate();
   geo_ = core::TileGeometry::of(*pm_);
   in.register_b_transport(this, &Tile::in_b_transport);
-  parts_.resize(geo_.hpar);
-  for (int kb = 0; kb < geo_.hpar; ++kb)
+  parts_.resize(geo_.hpar());
+  for (int kb = 0; kb < geo_.hpar(); ++kb)
     partitions_.push_back(std::make_unique<Partition>(("p" + std::to_string(kb)).c_str(), *this, kb));
   reducer_ = std::make_unique<ShiftAdd>("reducer", *pm_, ShiftAdd::Role::Reducer, cfg_, energy_);
   reduce_socket_.bind(reducer_->socket);
@@ -268,7 +268,7 @@ Tile::Tile(sc_core::sc_module_name name, std::shared_ptr<core::ProgrammedMatrix>
       core::require(std::ofstream(rtl_vcd_path_).good(), "trace.vcd_path", "cannot write the Verilated VCD " + rtl_vcd_path_);
     }
     rtl_ = std::make_unique<RtlPeriphery>("rtl", *pm_, cfg_, neuron_cfg_.kind != core::NeuronKind::None, rtl_vcd_path_);
-    rtl_t_.assign(geo_.hpar, std::vector<Eigen::MatrixXd>(static_cast<std::size_t>(geo_.input_slices) * geo_.weight_slices));
+    rtl_t_.assign(geo_.hpar(), std::vector<Eigen::MatrixXd>(static_cast<std::size_t>(geo_.input_slices) * geo_.weight_slices));
   }
 
   SC_HAS_PROCESS(Tile);
@@ -318,7 +318,7 @@ void Tile::in_b_transport(tlm::tlm_generic_payload& tx, sc_time& /*delay*/) {
     tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
     return;
   }
-  if (job->data->cols() != geo_.in_features || job->data->rows() < 1) {
+  if (job->data->cols() != geo_.in_features() || job->data->rows() < 1) {
     tx.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);  // wrong vector length
     return;
   }
@@ -344,7 +344,7 @@ void Tile::program_arrays() {
   if (rtl_) rtl_->program();
   double g_total_s = 0;
   for (const auto& p : partitions_) g_total_s += p->crossbar.total_conductance_s();
-  const core::ProgrammingCost cost = core::programming_cost(geo_.rows, g_total_s, energy_.write_voltage_v,
+  const core::ProgrammingCost cost = core::programming_cost(geo_.rows(), g_total_s, energy_.write_voltage_v,
                                                             energy_.write_pulse_ns, energy_.write_pulses_per_cell,
                                                             geo_.software);
   const double t_ns = cost.time_ns;
@@ -395,8 +395,8 @@ void Tile::run_batch(const Job& job) {
   }
 
   // 2. Reduction and neuron, in multiply()'s order.
-  for (int kb = 0; kb < geo_.hpar; ++kb) pm_->count_reads(kb, B, parts_[kb].drive);
-  Eigen::MatrixXd y = Eigen::MatrixXd::Zero(B, geo_.out_features);
+  for (int kb = 0; kb < geo_.hpar(); ++kb) pm_->count_reads(kb, B, parts_[kb].drive);
+  Eigen::MatrixXd y = Eigen::MatrixXd::Zero(B, geo_.out_features());
   MvmExtension ext;
   ext.batch = B;
   ext.parts = &parts_;
@@ -445,7 +445,7 @@ void Tile::run_batch(const Job& job) {
   }
   if (base + batch_end > sc_core::sc_time_stamp()) qk_.inc(base + batch_end - sc_core::sc_time_stamp());
   qk_.sync();
-  if (partitions_done_ < geo_.hpar) sc_core::wait(partitions_done_ev_);
+  if (partitions_done_ < geo_.hpar()) sc_core::wait(partitions_done_ev_);
 
   stats_.batches += 1;
   stats_.vectors += static_cast<std::uint64_t>(B);

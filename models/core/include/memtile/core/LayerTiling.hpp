@@ -45,6 +45,7 @@ BlockRange balanced_range(Eigen::Index total, int parts, int b);
 
 class LayerTiling {
  public:
+  LayerTiling() = default;  // no layer: no blocks (a placeholder to assign a tiling to)
   // inputs = K, outputs = N, block_rows x block_cols = one block's capacity. InputError naming the
   // field (tiling.inputs, tiling.outputs, tiling.block_rows, tiling.block_cols) unless all >= 1
   // and the block count fits an int.

@@ -24,6 +24,7 @@
 #include "memtile/core/CounterRng.hpp"
 #include "memtile/core/CrossbarArray.hpp"
 #include "memtile/core/EngineConfig.hpp"
+#include "memtile/core/LayerTiling.hpp"
 #include "memtile/core/Quantiser.hpp"
 
 namespace memtile::core {
@@ -86,6 +87,9 @@ class ProgrammedMatrix {
   Eigen::Index out_features() const { return n_; }
   int row_blocks() const { return static_cast<int>(blocks_.size()); }
   int col_blocks() const { return col_blocks_; }
+  // The layer's blocks as program() cut them (docs/mapping.md): packed row blocks of
+  // array_rows, column blocks of array_cols.
+  LayerTiling tiling() const { return LayerTiling(k_, n_, cfg_.array_rows, cfg_.array_cols); }
   const SlicePlan& input_plan() const { return x_plan_; }
   const SlicePlan& weight_plan() const { return w_plan_; }
   const ProgrammedRowBlock& block(int kb) const { return blocks_[kb]; }
