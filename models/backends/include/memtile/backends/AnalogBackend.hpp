@@ -9,7 +9,7 @@
 // the inputs of layer 1 are x * vdd volts (an ideal input driver), the inputs of every later
 // layer are the previous neurons' output voltages. Per output, the differential current of the
 // hpar partitions is summed in analog, converted by a transimpedance stage (tia_ohm) and fed
-// to the analog neuron (sc::NeuronModel: IMAC-Sim's difference amplifier of gain R3/R1 and its
+// to the analog neuron (core::NeuronModel: IMAC-Sim's difference amplifier of gain R3/R1 and its
 // CMOS-inverter sigmoid, or an ideal logistic/ReLU/tanh), which the executor fuses with the
 // layer: the backend computes bias and activation. A layer with no activation after it (e.g.
 // the logits) is read out at the transimpedance stage (an ideal readout: its ADC is not
@@ -71,7 +71,7 @@ struct AnalogConfig {
 };
 // AnalogConfig's JSON keys, once (core/ParamTable.hpp): JSON in/out, range checks and the
 // analog section of docs/config.md (backends::config_reference_markdown()). The neuron rows are
-// NeuronConfig's own table (sc::neuron_params()) nested as `neuron`.
+// NeuronConfig's own table (core::neuron_params()) nested as `neuron`.
 const std::vector<core::Param<AnalogConfig>>& analog_params();
 std::string analog_config_markdown();
 // `source` is a file ("run.json") or already names the group ("run.json: analog"). Validates.
