@@ -71,7 +71,7 @@ struct AnalogConfig {
 };
 // AnalogConfig's JSON keys, once (core/ParamTable.hpp): JSON in/out, range checks and the
 // analog section of docs/config.md (backends::config_reference_markdown()). The neuron rows are
-// NeuronConfig's own table (sc::neuron_params()) nested as `neuron`.
+// NeuronConfig's own table (core::neuron_params()) nested as `neuron`.
 const std::vector<core::Param<AnalogConfig>>& analog_params();
 std::string analog_config_markdown();
 // `source` is a file ("run.json") or already names the group ("run.json: analog"). Validates.
