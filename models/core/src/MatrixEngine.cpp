@@ -137,7 +137,8 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
   pm.n_ = W.cols();
   const int r = cfg_.array_rows, c = cfg_.array_cols;
   // The layer's arrays (docs/mapping.md): packed row blocks of r inputs, column blocks of c.
-  const LayerTiling tiling(pm.k_, pm.n_, r, c);
+  pm.tiling_ = LayerTiling(pm.k_, pm.n_, r, c);
+  const LayerTiling& tiling = pm.tiling_;
   const int kbs = tiling.row_blocks();
   pm.col_blocks_ = tiling.col_blocks();
   const Eigen::Index npad = tiling.padded_cols();
@@ -290,9 +291,7 @@ double ProgrammedMatrix::weight_levels_max(int j) const {
   return cfg_.mode == EngineMode::DiffPair ? cfg_.g_level - 1 : w_plan_.slices[j].levels_max();
 }
 
-Eigen::Index ProgrammedMatrix::used_rows(int kb) const {
-  return std::min<Eigen::Index>(cfg_.array_rows, k_ - static_cast<Eigen::Index>(kb) * cfg_.array_rows);
-}
+Eigen::Index ProgrammedMatrix::used_rows(int kb) const { return tiling_.rows_of(kb).count; }
 
 EncodedInput ProgrammedMatrix::encode(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb) const {
   EncodedInput in;

@@ -89,7 +89,7 @@ class ProgrammedMatrix {
   int col_blocks() const { return col_blocks_; }
   // The layer's blocks as program() cut them (docs/mapping.md): packed row blocks of
   // array_rows, column blocks of array_cols.
-  LayerTiling tiling() const { return LayerTiling(k_, n_, cfg_.array_rows, cfg_.array_cols); }
+  const LayerTiling& tiling() const { return tiling_; }
   const SlicePlan& input_plan() const { return x_plan_; }
   const SlicePlan& weight_plan() const { return w_plan_; }
   const ProgrammedRowBlock& block(int kb) const { return blocks_[kb]; }
@@ -179,6 +179,7 @@ class ProgrammedMatrix {
   bool differential_ = false;  // G+/G- array pairs (diffpair mode or differential encoding)
   std::uint64_t program_id_ = 0;
   Eigen::Index k_ = 0, n_ = 0;
+  LayerTiling tiling_;  // set by program(); used_rows and the column blocks come from it
   int col_blocks_ = 0;
   SlicePlan x_plan_, w_plan_;
   DacQuantiser dac_;
