@@ -189,7 +189,7 @@ Runner add_run_command(CLI::App& app) {
   cmd->add_option("--dataset", o->dataset,
                   "fashion-mnist (Debian package test set), fashion-mnist-train, an IDX images path or X_images.npy")
       ->capture_default_str();
-  cmd->add_option("--limit", o->limit, "Number of images (0 = all)")->capture_default_str();
+  cmd->add_option("--limit", o->limit, "Number of images, the first ones of the dataset (only those are loaded; 0 = all)")->capture_default_str();
   cmd->add_option("--batch", o->batch, "Images per simulated batch")->capture_default_str();
   std::string groups;  // the file's top-level keys, from their table
   for (const auto& g : backends::run_config_groups()) groups += (groups.empty() ? "" : ", ") + g.name;
