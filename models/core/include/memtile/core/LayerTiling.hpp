@@ -45,7 +45,9 @@ BlockRange balanced_range(Eigen::Index total, int parts, int b);
 
 class LayerTiling {
  public:
-  LayerTiling() = default;  // no layer: no blocks (a placeholder to assign a tiling to)
+  // The empty tiling (0 x 0 layer, no blocks): what a ProgrammedMatrix or TileGeometry holds
+  // before program() or TileGeometry::of() assigns the real one.
+  LayerTiling() = default;
   // inputs = K, outputs = N, block_rows x block_cols = one block's capacity. InputError naming the
   // field (tiling.inputs, tiling.outputs, tiling.block_rows, tiling.block_cols) unless all >= 1
   // and the block count fits an int.
