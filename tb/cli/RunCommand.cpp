@@ -11,6 +11,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -64,6 +68,56 @@ namespace {
 
 using core::InputError;
 using nlohmann::json;
+
+// One thread kept for the whole run, beside the accelerator, for the float reference of each
+// batch. A thread per batch (std::async) paid for its stack and Eigen's GEMM blocks being
+// faulted in again every batch (glibc returns a finished thread's stack pages): about 80 page
+// faults per batch, each ~13 us on this VM.
+class ReferenceThread {
+ public:
+  ReferenceThread() : thread_([this] { loop(); }) {}
+  ~ReferenceThread() {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  ReferenceThread(const ReferenceThread&) = delete;
+  ReferenceThread& operator=(const ReferenceThread&) = delete;
+  // Runs `job` on the thread; the future holds its result or its exception. One job at a
+  // time: the caller waits for the previous future first.
+  std::future<Eigen::MatrixXd> submit(std::function<Eigen::MatrixXd()> job) {
+    std::packaged_task<Eigen::MatrixXd()> task(std::move(job));
+    std::future<Eigen::MatrixXd> result = task.get_future();
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      task_ = std::move(task);
+    }
+    cv_.notify_one();
+    return result;
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::packaged_task<Eigen::MatrixXd()> task;
+      {
+        std::unique_lock<std::mutex> lock(m_);
+        cv_.wait(lock, [&] { return task_.valid() || stop_; });
+        if (!task_.valid()) return;
+        task = std::move(task_);
+      }
+      task();
+    }
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::packaged_task<Eigen::MatrixXd()> task_;
+  bool stop_ = false;
+  std::thread thread_;  // last: started once the members it uses exist
+};
 
 struct RunOptions {
   std::string model = default_model_path();
@@ -299,6 +353,8 @@ Runner add_run_command(CLI::App& app) {
     Progress progress(share.end - share.begin, !o->quiet && parallel::is_root());
     nn::Tensor images;
     std::vector<int> labels;
+    // --ideal runs the reference alone, on this thread.
+    std::unique_ptr<ReferenceThread> reference = o->ideal ? nullptr : std::make_unique<ReferenceThread>();
     const auto t0 = std::chrono::steady_clock::now();
     for (std::int64_t b0 = share.begin, count = 0; b0 < share.end; b0 += count) {
       count = b0 == 0 ? 1 : std::min(o->batch, share.end - b0);
@@ -306,8 +362,9 @@ Runner add_run_command(CLI::App& app) {
       // The float reference runs on its own thread beside the accelerator (which owns the
       // SystemC kernel and its worker threads): independent work, so no result depends on it.
       // Its errors are reported first, as when the two ran in turn.
-      auto float_run = std::async(o->ideal ? std::launch::deferred : std::launch::async,
-                                  [&] { return nn::to_matrix(float_exec.run(images)); });
+      const auto float_job = [&] { return nn::to_matrix(float_exec.run(images)); };
+      std::future<Eigen::MatrixXd> float_run =
+          reference ? reference->submit(float_job) : std::async(std::launch::deferred, float_job);
       Eigen::MatrixXd ya;
       std::exception_ptr accel_error;
       if (!o->ideal) try {

@@ -147,6 +147,67 @@ BOOST_AUTO_TEST_CASE(float_fixed_order_product_is_the_ascending_fma_chain) {
     }
 }
 
+// The product converted in registers (fixed_order_product_convert) against the product stored
+// and then converted and shift-added here, one element at a time: the same bits, in both
+// precisions, for every block the kernels cut (AVX-512, AVX2, scalar tail), with codes that
+// clip at both ends, ties of the rounding, and rounding to counts; into a strided accumulator.
+BOOST_AUTO_TEST_CASE(product_converted_in_registers_is_product_then_conversion) {
+  const auto convert_add = [](double& acc, double I, double k, double u, const AdcConversion& cv) {
+    double t = I * k;
+    t = std::nearbyint(t);  // ties to even (the default rounding mode)
+    if (t < cv.lo) t = cv.lo;
+    if (t > cv.hi) t = cv.hi;
+    double p = t * u;
+    if (cv.round_to_count) p = std::nearbyint(p);
+    acc = acc + cv.weight * p;
+  };
+  for (Eigen::Index K : {1, 7, 32})
+    for (Eigen::Index N : {1, 5, 16, 33})
+      for (bool round : {false, true}) {
+        // Currents of about +-K; codes per ampere chosen so some codes clip at +-8 and some
+        // products land on .5 exactly (inputs and conductances multiples of 1/4).
+        Eigen::MatrixXd V = (memtile::test::randn(45, K, 51) * 4).array().round() / 4;
+        Eigen::MatrixXd D = (memtile::test::randn(K, N, 52) * 2).array().round() / 4;
+        Eigen::ArrayXd inv_fs(N), code_value(N);
+        for (Eigen::Index c = 0; c < N; ++c) {
+          inv_fs(c) = c % 3 == 0 ? 2.0 : 0.75 + 0.1 * static_cast<double>(c);
+          code_value(c) = c % 2 == 0 ? 0.5 : 1.25;
+        }
+        AdcConversion cv;
+        cv.inv_fs = inv_fs.data();
+        cv.code_value = code_value.data();
+        cv.lo = -8;
+        cv.hi = 7;
+        cv.round_to_count = round;
+        cv.weight = -4;
+        const Eigen::MatrixXd acc0 = memtile::test::randn(45, N, 53);
+        BOOST_TEST_CONTEXT("K " << K << ", N " << N << ", round " << round) {
+          {  // double
+            Eigen::MatrixXd I(45, N);
+            fixed_order_product(V, D, I);
+            Eigen::MatrixXd expect = acc0;
+            for (Eigen::Index c = 0; c < N; ++c)
+              for (Eigen::Index b = 0; b < 45; ++b) convert_add(expect(b, c), I(b, c), inv_fs(c), code_value(c), cv);
+            Eigen::MatrixXd wide = Eigen::MatrixXd::Zero(50, N + 2);  // a block with an outer stride
+            wide.block(2, 1, 45, N) = acc0;
+            fixed_order_product_convert(V, D, cv, wide.block(2, 1, 45, N));
+            BOOST_TEST(same_bytes(wide.block(2, 1, 45, N), expect));
+            BOOST_TEST((wide.col(0).array() == 0).all());
+          }
+          {  // float sums, widened, converted in double
+            const Eigen::MatrixXf Vf = V.cast<float>(), Df = D.cast<float>();
+            Eigen::MatrixXd I(45, N);
+            fixed_order_product(Vf, Df, I);
+            Eigen::MatrixXd expect = acc0, acc = acc0;
+            for (Eigen::Index c = 0; c < N; ++c)
+              for (Eigen::Index b = 0; b < 45; ++b) convert_add(expect(b, c), I(b, c), inv_fs(c), code_value(c), cv);
+            fixed_order_product_convert(Vf, Df, cv, acc);
+            BOOST_TEST(same_bytes(acc, expect));
+          }
+        }
+      }
+}
+
 // Results (outputs and counters; the read energy, summed per batch, for equal batches) are the same bytes for 1 and 2 worker
 // threads and whether the vectors are read in batches of 1, 16 or 64 (the rows' products are
 // summed in one fixed order, so neither the batch nor the split over threads moves a bit).

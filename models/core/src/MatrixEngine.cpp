@@ -383,44 +383,45 @@ void ProgrammedMatrix::noisy_reads(int kb, int j, int i, const Eigen::Ref<const 
   }
 }
 
-void ProgrammedMatrix::read_into(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V,
-                                 std::uint64_t first_vector, Eigen::MatrixXd& out) const {
+template <typename Product>
+void ProgrammedMatrix::each_read(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V,
+                                 const Eigen::MatrixXf* Vf, std::uint64_t first_vector, Product&& product) const {
+  // Padded rows are driven at exactly 0 V: they add nothing, so they are not computed.
+  const Eigen::Index used = used_rows(kb);
   if (cfg_.precision == Precision::Float32) {
-    read_float(kb, j, i, V, nullptr, first_vector, out);
+    const Eigen::MatrixXf& d = blocks_[kb].slices[j].diff_f;
+    if (cfg_.vnoise == 0.0) {
+      if (Vf) {
+        product(*Vf, d.topRows(used), 0, n_);
+        return;
+      }
+      thread_local Eigen::MatrixXf v_f;
+      v_f = V.leftCols(used).cast<float>();
+      product(v_f, d.topRows(used), 0, n_);
+      return;
+    }
+    thread_local Eigen::MatrixXf vn_f;
+    noisy_reads(kb, j, i, V, first_vector, [&](const Eigen::MatrixXd& vn, Eigen::Index c0, Eigen::Index width) {
+      vn_f = vn.cast<float>();
+      product(vn_f, d.middleCols(c0, width), c0, width);
+    });
     return;
   }
   const Eigen::MatrixXd& d = blocks_[kb].slices[j].diff_s;
-  out.resize(V.rows(), d.cols());
-  // Padded rows are driven at exactly 0 V: they add nothing, so they are not computed.
-  const Eigen::Index used = used_rows(kb);
   if (cfg_.vnoise == 0.0) {
-    fixed_order_product(V.leftCols(used), d.topRows(used), out);
+    product(V.leftCols(used), d.topRows(used), 0, n_);
     return;
   }
   noisy_reads(kb, j, i, V, first_vector, [&](const Eigen::MatrixXd& vn, Eigen::Index c0, Eigen::Index width) {
-    fixed_order_product(vn, d.middleCols(c0, width), out.middleCols(c0, width));
+    product(vn, d.middleCols(c0, width), c0, width);
   });
 }
 
-void ProgrammedMatrix::read_float(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V,
-                                  const Eigen::MatrixXf* Vf, std::uint64_t first_vector, Eigen::MatrixXd& out) const {
-  const Eigen::MatrixXf& d = blocks_[kb].slices[j].diff_f;
-  out.resize(V.rows(), d.cols());
-  const Eigen::Index used = used_rows(kb);
-  if (cfg_.vnoise == 0.0) {
-    if (Vf) {
-      fixed_order_product(*Vf, d.topRows(used), out);
-      return;
-    }
-    thread_local Eigen::MatrixXf v_f;
-    v_f = V.leftCols(used).cast<float>();
-    fixed_order_product(v_f, d.topRows(used), out);
-    return;
-  }
-  thread_local Eigen::MatrixXf vn_f;
-  noisy_reads(kb, j, i, V, first_vector, [&](const Eigen::MatrixXd& vn, Eigen::Index c0, Eigen::Index width) {
-    vn_f = vn.cast<float>();
-    fixed_order_product(vn_f, d.middleCols(c0, width), out.middleCols(c0, width));
+void ProgrammedMatrix::read_into(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V,
+                                 std::uint64_t first_vector, Eigen::MatrixXd& out) const {
+  out.resize(V.rows(), n_);
+  each_read(kb, j, i, V, nullptr, first_vector, [&](const auto& Vm, const auto& Dm, Eigen::Index c0, Eigen::Index width) {
+    fixed_order_product(Vm, Dm, out.middleCols(c0, width));
   });
 }
 
@@ -630,30 +631,29 @@ void ProgrammedMatrix::accumulate_vectors(int kb, const EncodedInput& in, Eigen:
     acc.noalias() = in.q.middleRows(b0, len) * blocks_[kb].w_int;  // integers: exact in any order
     return;
   }
-  double code_lo = 0, code_hi = 0;
-  adc_code_limits(code_lo, code_hi);
-  // Per-thread scratch, reused across calls (no allocation per chunk once warm).
-  thread_local Eigen::MatrixXd I;
-  thread_local Eigen::MatrixXf V_f;
+  // read, convert_into and shift_add fused (fixed_order_product_convert): each current is
+  // converted in registers as it is summed, never written and read back; the same operations
+  // per element as the tile's components make in three stages, so the same bits.
+  AdcConversion cv;
+  adc_code_limits(cv.lo, cv.hi);
+  cv.round_to_count = cfg_.round_slice_products;
+  thread_local Eigen::MatrixXf V_f;  // per-thread scratch, reused across calls
   const bool single = cfg_.precision == Precision::Float32;
-  const Eigen::Index used = used_rows(kb);
+  const std::uint64_t first = first_vector + static_cast<std::uint64_t>(b0);
   acc.setZero();
   for (int i = 0; i < static_cast<int>(in.volts.size()); ++i) {
     const auto V = in.volts[i].middleRows(b0, len);
-    if (single && cfg_.vnoise == 0.0) V_f = V.leftCols(used).cast<float>();  // once for every weight slice
+    if (single && cfg_.vnoise == 0.0) V_f = V.leftCols(used_rows(kb)).cast<float>();  // once for every weight slice
     for (int j = 0; j < static_cast<int>(blocks_[kb].slices.size()); ++j) {
-      const std::uint64_t first = first_vector + static_cast<std::uint64_t>(b0);
-      // convert_into + shift_add fused into one pass over the currents (no product matrix
-      // written and read back); the same operations per element as convert() then
-      // shift_add(), so the same bits as the tile's components give in two stages.
       const ProgrammedSlice& ps = blocks_[kb].slices[j];
-      const double weight = slice_weight(j, i);
-      const auto add = [&](auto&& e) { acc.array() += weight * e; };
-      if (single)
-        read_float(kb, j, i, V, cfg_.vnoise == 0.0 ? &V_f : nullptr, first, I);
-      else
-        read_into(kb, j, i, V, first, I);
-      adc_convert(I.array(), ps.adc_inv_fs, ps.adc_code_value[i], code_lo, code_hi, cfg_.round_slice_products, add);
+      cv.weight = slice_weight(j, i);
+      each_read(kb, j, i, V, single && cfg_.vnoise == 0.0 ? &V_f : nullptr, first,
+                [&](const auto& Vm, const auto& Dm, Eigen::Index c0, Eigen::Index width) {
+                  AdcConversion part = cv;  // the columns [c0, c0 + width)
+                  part.inv_fs = ps.adc_inv_fs.data() + c0;
+                  part.code_value = ps.adc_code_value[i].data() + c0;
+                  fixed_order_product_convert(Vm, Dm, part, acc.middleCols(c0, width));
+                });
     }
   }
 }
@@ -677,9 +677,10 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
   parallel_for(resolve_threads(cfg_.threads), chunks, [&](std::size_t c) {
     const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
     const Eigen::Index len = std::min<Eigen::Index>(kVectorChunk, B - b0);
-    Eigen::MatrixXd Yc = Eigen::MatrixXd::Zero(len, n_);
-    Eigen::MatrixXd acc(len, n_);
-    thread_local EncodedInput in;  // reused: no allocation per chunk once warm
+    thread_local Eigen::MatrixXd Yc, acc;  // reused: no allocation per chunk once warm
+    thread_local EncodedInput in;
+    Yc.setZero(len, n_);
+    acc.resize(len, n_);
     for (int kb = 0; kb < kbs; ++kb) {
       encode_into(X.middleRows(b0, len), kb, in);
       accumulate_vectors(kb, in, 0, len, first + static_cast<std::uint64_t>(b0), acc);

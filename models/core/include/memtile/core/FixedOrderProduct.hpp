@@ -21,4 +21,24 @@ void fixed_order_product(const Eigen::Ref<const Eigen::MatrixXf>& V, const Eigen
 void fixed_order_product(const Eigen::Ref<const Eigen::MatrixXf>& V, const Eigen::Ref<const Eigen::MatrixXf>& D,
                          Eigen::Ref<Eigen::MatrixXd> out);
 
+// What the ADC and the shift-add make of one slice pair's currents (ProgrammedMatrix::
+// convert_into then shift_add, element by element): per column c,
+//   code = min(hi, max(lo, round_even(I * inv_fs[c]))),  P = code * code_value[c]
+//   (P = round_even(P) when round_to_count), acc += weight * P.
+struct AdcConversion {
+  const double* inv_fs = nullptr;      // codes per ampere, one per column
+  const double* code_value = nullptr;  // value of one code, one per column
+  double lo = 0, hi = 0;               // lowest and highest code
+  bool round_to_count = false;         // EngineConfig::round_slice_products
+  double weight = 1;                   // the slice pair's shift-add weight
+};
+// acc(b, c) += weight * P(sum_k V(b, k) D(k, c)): the product's sums (the same bits as
+// fixed_order_product gives) converted in registers as they are made, never stored. Bit for
+// bit the same as fixed_order_product, then convert_into, then shift_add.
+void fixed_order_product_convert(const Eigen::Ref<const Eigen::MatrixXd>& V, const Eigen::Ref<const Eigen::MatrixXd>& D,
+                                 const AdcConversion& cv, Eigen::Ref<Eigen::MatrixXd> acc);
+// Single-precision sums, widened to double, then converted as above.
+void fixed_order_product_convert(const Eigen::Ref<const Eigen::MatrixXf>& V, const Eigen::Ref<const Eigen::MatrixXf>& D,
+                                 const AdcConversion& cv, Eigen::Ref<Eigen::MatrixXd> acc);
+
 }  // namespace memtile::core

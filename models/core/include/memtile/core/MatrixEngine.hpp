@@ -153,11 +153,14 @@ class ProgrammedMatrix {
   double slice_weight(int j, int i) const;  // weight(i) * weight(j) of the shift-add
   void adc_scales(int kb, int j, int i, Eigen::ArrayXd& inv_fs, Eigen::ArrayXd& code_value) const;
   void adc_code_limits(double& lo, double& hi) const;  // signed mid-tread, or 0 .. radc-1 (lossless)
-  // Precision float32: read_into's currents, summed in single precision (then widened to
-  // double). Vf, when given, is V's used rows already rounded to float (no read noise: one
-  // cast serves every weight slice).
-  void read_float(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V, const Eigen::MatrixXf* Vf,
-                  std::uint64_t first_vector, Eigen::MatrixXd& out) const;
+  // The crossbar reads of weight slice j for input slice i: calls product(V, D, c0, width)
+  // with the drive voltages (B x used rows; float32 precision: rounded to float, Vf when
+  // given being V's used rows already rounded: one cast serves every weight slice) and the
+  // conductance differences of output columns [c0, c0 + width), once (ideal reads) or per
+  // column block (read noise, V plus that read's draws).
+  template <typename Product>
+  void each_read(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V, const Eigen::MatrixXf* Vf,
+                 std::uint64_t first_vector, Product&& product) const;
   Eigen::Index used_rows(int kb) const;
   // Read noise: calls product(V plus this read's noise, first column, width) per column block.
   template <typename Product>
