@@ -21,9 +21,11 @@ int block_count(Eigen::Index total, int capacity, const char* field) {
 }
 
 BlockRange balanced_range(Eigen::Index total, int parts, int b) {
-  require(parts >= 1 && parts <= total, "balanced split",
-          "need 1 <= parts <= total, got " + std::to_string(parts) + " parts of " + std::to_string(total));
-  require(b >= 0 && b < parts, "balanced split", "block " + std::to_string(b) + " out of 0.." + std::to_string(parts - 1));
+  if (parts < 1 || parts > total)
+    throw InputError("balanced split: need 1 <= parts <= total, got " + std::to_string(parts) + " parts of " +
+                     std::to_string(total));
+  if (b < 0 || b >= parts)
+    throw InputError("balanced split: block " + std::to_string(b) + " out of 0.." + std::to_string(parts - 1));
   // The first `extra` blocks take one more item than the others.
   const Eigen::Index base = total / parts, extra = total % parts;
   return {b * base + std::min<Eigen::Index>(b, extra), base + (b < extra ? 1 : 0)};
@@ -41,7 +43,8 @@ LayerTiling::LayerTiling(Eigen::Index inputs, Eigen::Index outputs, int block_ro
 
 namespace {
 BlockRange axis_range(Eigen::Index total, int capacity, int blocks, BlockSplit split, int b, const char* field) {
-  require(b >= 0 && b < blocks, field, "block " + std::to_string(b) + " out of 0.." + std::to_string(blocks - 1));
+  if (b < 0 || b >= blocks)  // (the engine asks per read: no message built unless it fails)
+    throw InputError(std::string(field) + ": block " + std::to_string(b) + " out of 0.." + std::to_string(blocks - 1));
   if (split == BlockSplit::Balanced) return balanced_range(total, blocks, b);
   const Eigen::Index first = static_cast<Eigen::Index>(b) * capacity;
   return {first, std::min<Eigen::Index>(capacity, total - first)};

@@ -15,5 +15,10 @@ class InputError : public std::runtime_error {
 inline void require(bool cond, const std::string& what, const std::string& message) {
   if (!cond) throw InputError(what + ": " + message);
 }
+// The same for literals: no string is built unless the check fails (hot loops call it). A
+// message built with + is built before the call: in a hot path test the condition first.
+inline void require(bool cond, const char* what, const char* message) {
+  if (!cond) throw InputError(std::string(what) + ": " + message);
+}
 
 }  // namespace memtile::core
