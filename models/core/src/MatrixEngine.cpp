@@ -61,18 +61,28 @@ SlicePlan plan_for(const EngineConfig& cfg, const std::vector<int>& blk) {
   return make_slice_plan(cfg.mode == EngineMode::FloatingPoint ? fp_widths(blk) : blk);
 }
 
-QuantisedBlock quantise(const EngineConfig& cfg, const Eigen::Ref<const Eigen::MatrixXd>& x, const SlicePlan& plan,
-                        const std::vector<int>& blk, double diffpair_qmax, bool by_rows) {
+// q (x's shape) and scale of x in the engine's mode, into the caller's buffers.
+void quantise(const EngineConfig& cfg, const Eigen::Ref<const Eigen::MatrixXd>& x, const SlicePlan& plan,
+              const std::vector<int>& blk, double diffpair_qmax, bool by_rows, Eigen::Ref<Eigen::MatrixXd> q,
+              Eigen::VectorXd& scale) {
   switch (cfg.mode) {
-    case EngineMode::DiffPair: return quantise_int(x, diffpair_qmax, by_rows);
+    case EngineMode::DiffPair: return quantise_int(x, diffpair_qmax, by_rows, q, scale);
     case EngineMode::FloatingPoint: {
       int f = 0;
       for (int b : blk) f += b;
-      return quantise_fp(x, f, cfg.bw_e, by_rows);
+      return quantise_fp(x, f, cfg.bw_e, by_rows, q, scale);
     }
     case EngineMode::BitSlice: break;
   }
-  return quantise_int(x, std::ldexp(1.0, plan.total_bits - 1) - 1, by_rows);
+  quantise_int(x, std::ldexp(1.0, plan.total_bits - 1) - 1, by_rows, q, scale);
+}
+
+QuantisedBlock quantise(const EngineConfig& cfg, const Eigen::Ref<const Eigen::MatrixXd>& x, const SlicePlan& plan,
+                        const std::vector<int>& blk, double diffpair_qmax, bool by_rows) {
+  QuantisedBlock out;
+  out.q.resize(x.rows(), x.cols());
+  quantise(cfg, x, plan, blk, diffpair_qmax, by_rows, out.q, out.scale);
+  return out;
 }
 
 }  // namespace
@@ -140,7 +150,6 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
   pm.tiling_ = LayerTiling(pm.k_, pm.n_, r, c);
   const LayerTiling& tiling = pm.tiling_;
   const int kbs = tiling.row_blocks();
-  pm.col_blocks_ = tiling.col_blocks();
   const Eigen::Index npad = tiling.padded_cols();
   const bool diffpair = cfg_.mode == EngineMode::DiffPair;
   pm.differential_ = diffpair || cfg_.weight_encoding == WeightEncoding::Differential;
@@ -175,11 +184,11 @@ ProgrammedMatrix MatrixEngine::program(const Eigen::MatrixXd& W) {
     for (int j = 0; j < nslices; ++j) {
       ProgrammedSlice& ps = blk.slices[j];
       ps.diff_s.resize(r, npad);
-      ps.row_g_sum_s.resize(r, pm.col_blocks_);
+      ps.row_g_sum_s.resize(r, tiling.col_blocks());
       ps.fullscale_a.resize(npad);
       if (flip) ps.flip_sign.resize(npad);
       const int lmax = diffpair ? cfg_.g_level - 1 : pm.w_plan_.slices[j].levels_max();
-      for (int nb = 0; nb < pm.col_blocks_; ++nb) {
+      for (int nb = 0; nb < tiling.col_blocks(); ++nb) {
         // The whole array of column block nb, its padded columns included.
         const Eigen::Index c0 = tiling.cols_of(nb).first;
         const auto wq = blk.w_int.middleCols(c0, c);
@@ -280,7 +289,7 @@ Eigen::MatrixXd MatrixEngine::dot(const Eigen::MatrixXd& X, const Eigen::MatrixX
 std::size_t ProgrammedMatrix::array_count() const {
   if (cfg_.software) return 0;
   const std::size_t slices = cfg_.mode == EngineMode::DiffPair ? 1 : w_plan_.slices.size();
-  return blocks_.size() * static_cast<std::size_t>(col_blocks_) * slices * (differential_ ? 2 : 1);
+  return blocks_.size() * static_cast<std::size_t>(col_blocks()) * slices * (differential_ ? 2 : 1);
 }
 
 double ProgrammedMatrix::input_levels_max(int i) const {
@@ -305,19 +314,18 @@ void ProgrammedMatrix::encode_into(const Eigen::Ref<const Eigen::MatrixXd>& X, i
   const Eigen::Index kr = used_rows(kb);
   // Padded rows hold q = 0 and are driven at exactly 0 V (every DAC maps 0 to 0 V): only the
   // used rows are quantised (their max |x| is the padded block's), sliced and stored.
-  QuantisedBlock qx = quantise(cfg_, X.middleCols(static_cast<Eigen::Index>(kb) * r, kr), x_plan_, cfg_.xblk,
-                               dac_.signed_qmax(), true);
-  in.scale = std::move(qx.scale);
   in.q.resize(B, r);
-  in.q.leftCols(kr) = qx.q;
+  quantise(cfg_, X.middleCols(static_cast<Eigen::Index>(kb) * r, kr), x_plan_, cfg_.xblk, dac_.signed_qmax(), true,
+           in.q.leftCols(kr), in.scale);
   in.q.rightCols(r - kr).setZero();
+  const auto qx = in.q.leftCols(kr);
   if (cfg_.software) {
     in.volts.clear();
     return;
   }
   if (cfg_.mode == EngineMode::DiffPair) {
     in.volts.resize(1);
-    in.volts[0] = dac_.signed_voltage(qx.q.array()).matrix();
+    in.volts[0] = dac_.signed_voltage(qx.array()).matrix();
     return;
   }
   // Slice u of each input from the bits of its two's-complement integer: u = (q >> shift) mod
@@ -337,7 +345,7 @@ void ProgrammedMatrix::encode_into(const Eigen::Ref<const Eigen::MatrixXd>& X, i
       const double* table = dac_level_v_[s].empty() ? nullptr : dac_level_v_[s].data();
       const double levels_max = sl.levels_max();
       for (Eigen::Index col = 0; col < kr; ++col) {
-        const double* q = qx.q.col(col).data();
+        const double* q = qx.col(col).data();
         double* out = v.col(col).data();
         if (table && std::is_same_v<Int, std::int32_t>)
           dac_table_lookup(q, B, shift, static_cast<std::int32_t>(mask), table, out);
@@ -369,7 +377,7 @@ void ProgrammedMatrix::noisy_reads(int kb, int j, int i, const Eigen::Ref<const 
   const int c = cfg_.array_cols;
   thread_local Eigen::MatrixXd vn;
   vn.resize(V.rows(), cfg_.array_rows);
-  for (int nb = 0; nb < col_blocks_; ++nb) {
+  for (int nb = 0; nb < col_blocks(); ++nb) {
     const Eigen::Index c0 = static_cast<Eigen::Index>(nb) * c;
     const Eigen::Index width = std::min<Eigen::Index>(c, n_ - c0);
     const std::uint64_t key = kReadNoiseStream ^ CounterRng::mix(program_id_ * 0x9e3779b97f4a7c15ULL ^
@@ -609,7 +617,7 @@ void ProgrammedMatrix::add_read_counts(int kb, std::uint64_t b, double read_powe
   const std::uint64_t nx = cfg_.mode == EngineMode::DiffPair ? 1 : x_plan_.slices.size();
   const std::uint64_t nw = blocks_[kb].slices.size();
   const std::uint64_t per_pair = differential_ ? 2 : 1;  // G+ and G- arrays
-  const std::uint64_t ncb = static_cast<std::uint64_t>(col_blocks_);
+  const std::uint64_t ncb = static_cast<std::uint64_t>(col_blocks());
   counters_.dac_conversions += b * static_cast<std::uint64_t>(cfg_.array_rows) * nx * nw * ncb;
   counters_.array_reads += b * nx * nw * ncb * per_pair;
   counters_.adc_conversions += b * nx * nw * ncb * static_cast<std::uint64_t>(cfg_.array_cols);

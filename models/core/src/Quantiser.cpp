@@ -73,56 +73,70 @@ namespace {
 // `inv` holds 1/scale per vector (0 for all-zero vectors). Clamping before rounding equals
 // rounding before clamping because the bounds are integers, and keeps round_even in range.
 void scale_round_clamp(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::VectorXd& inv, double lo,
-                       double hi, bool by_rows, Eigen::MatrixXd& q) {
+                       double hi, bool by_rows, Eigen::Ref<Eigen::MatrixXd> q) {
   if (by_rows)
     q.array() = round_even((x.array().colwise() * inv.array()).max(lo).min(hi));
   else
     q.array() = round_even((x.array().rowwise() * inv.transpose().array()).max(lo).min(hi));
 }
 
-Eigen::VectorXd max_abs(const Eigen::Ref<const Eigen::MatrixXd>& x, bool by_rows) {
+void max_abs(const Eigen::Ref<const Eigen::MatrixXd>& x, bool by_rows, Eigen::VectorXd& m) {
   if (by_rows) {  // column by column, vectorised down the rows (max is exact in any order)
-    if (x.cols() == 0) return Eigen::VectorXd::Zero(x.rows());
-    Eigen::VectorXd m = x.col(0).cwiseAbs();
+    if (x.cols() == 0) {
+      m.setZero(x.rows());
+      return;
+    }
+    m = x.col(0).cwiseAbs();
     for (Eigen::Index c = 1; c < x.cols(); ++c) m = m.cwiseMax(x.col(c).cwiseAbs());
-    return m;
+    return;
   }
-  return x.cwiseAbs().colwise().maxCoeff().transpose();
+  m = x.cwiseAbs().colwise().maxCoeff().transpose();
 }
 }  // namespace
 
 QuantisedBlock quantise_int(const Eigen::Ref<const Eigen::MatrixXd>& x, double qmax, bool by_rows) {
   QuantisedBlock out;
-  const Eigen::VectorXd m = max_abs(x, by_rows);
-  out.scale = (m.array() > 0).select(m.array() / qmax, 0.0);
-  const Eigen::VectorXd inv = (out.scale.array() > 0).select(1.0 / out.scale.array(), 0.0);
   out.q.resize(x.rows(), x.cols());
-  scale_round_clamp(x, inv, -qmax, qmax, by_rows, out.q);
+  quantise_int(x, qmax, by_rows, out.q, out.scale);
   return out;
+}
+
+void quantise_int(const Eigen::Ref<const Eigen::MatrixXd>& x, double qmax, bool by_rows, Eigen::Ref<Eigen::MatrixXd> q,
+                  Eigen::VectorXd& scale) {
+  max_abs(x, by_rows, scale);  // then the scale, in place
+  scale = (scale.array() > 0).select(scale.array() / qmax, 0.0);
+  const Eigen::VectorXd inv = (scale.array() > 0).select(1.0 / scale.array(), 0.0);
+  scale_round_clamp(x, inv, -qmax, qmax, by_rows, q);
 }
 
 QuantisedBlock quantise_fp(const Eigen::Ref<const Eigen::MatrixXd>& x, int fraction_bits, int bw_e,
                            bool by_rows) {
   QuantisedBlock out;
+  out.q.resize(x.rows(), x.cols());
+  quantise_fp(x, fraction_bits, bw_e, by_rows, out.q, out.scale);
+  return out;
+}
+
+void quantise_fp(const Eigen::Ref<const Eigen::MatrixXd>& x, int fraction_bits, int bw_e, bool by_rows,
+                 Eigen::Ref<Eigen::MatrixXd> q, Eigen::VectorXd& scale) {
   const int emax = (1 << (bw_e - 1)) - 1;
   const int emin = -(1 << (bw_e - 1));
   const double qhi = std::ldexp(1.0, fraction_bits + 1) - 1;
-  const Eigen::VectorXd m = max_abs(x, by_rows);
-  out.scale.resize(m.size());
+  Eigen::VectorXd m;
+  max_abs(x, by_rows, m);
+  scale.resize(m.size());
   Eigen::VectorXd up(m.size());
   for (Eigen::Index v = 0; v < m.size(); ++v) {
     if (!(m(v) > 0)) {
-      out.scale(v) = 0.0;
+      scale(v) = 0.0;
       up(v) = 0.0;
       continue;
     }
     const int e = std::min(emax, std::max(emin, static_cast<int>(std::floor(std::log2(m(v))))));
     up(v) = std::ldexp(1.0, fraction_bits - e);
-    out.scale(v) = std::ldexp(1.0, e - fraction_bits);
+    scale(v) = std::ldexp(1.0, e - fraction_bits);
   }
-  out.q.resize(x.rows(), x.cols());
-  scale_round_clamp(x, up, -qhi, qhi, by_rows, out.q);  // symmetric, so a magnitude fits in F+1 bits
-  return out;
+  scale_round_clamp(x, up, -qhi, qhi, by_rows, q);  // symmetric, so a magnitude fits in F+1 bits
 }
 
 }  // namespace memtile::core

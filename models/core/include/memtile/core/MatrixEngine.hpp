@@ -86,7 +86,7 @@ class ProgrammedMatrix {
   Eigen::Index in_features() const { return k_; }
   Eigen::Index out_features() const { return n_; }
   int row_blocks() const { return static_cast<int>(blocks_.size()); }
-  int col_blocks() const { return col_blocks_; }
+  int col_blocks() const { return tiling_.col_blocks(); }
   // The layer's blocks as program() cut them (docs/mapping.md): packed row blocks of
   // array_rows, column blocks of array_cols.
   const LayerTiling& tiling() const { return tiling_; }
@@ -183,7 +183,6 @@ class ProgrammedMatrix {
   std::uint64_t program_id_ = 0;
   Eigen::Index k_ = 0, n_ = 0;
   LayerTiling tiling_;  // set by program(); used_rows and the column blocks come from it
-  int col_blocks_ = 0;
   SlicePlan x_plan_, w_plan_;
   DacQuantiser dac_;
   // Per input slice of up to kDacTableBits bits: the DAC voltage of every slice value u

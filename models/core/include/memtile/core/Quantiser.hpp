@@ -56,11 +56,17 @@ struct QuantisedBlock {
 // Symmetric integer quantisation, one scale per row (by_rows) or per column of `x`:
 // q = round(x / s), s = max|x| / qmax, clamped to +-qmax. All-zero vectors get scale 0.
 QuantisedBlock quantise_int(const Eigen::Ref<const Eigen::MatrixXd>& x, double qmax, bool by_rows);
+// The same into the caller's buffers: q (x's shape, may be a block of a larger matrix) and
+// scale (resized; no allocation when it has the size). The engine's encoding path uses it.
+void quantise_int(const Eigen::Ref<const Eigen::MatrixXd>& x, double qmax, bool by_rows, Eigen::Ref<Eigen::MatrixXd> q,
+                  Eigen::VectorXd& scale);
 
 // Block floating point: per vector e = floor(log2 max|x|) clipped to [-2^(bw_e-1), 2^(bw_e-1)-1],
 // q = round(x * 2^(F-e)) clamped to +-(2^(F+1)-1), scale = 2^(e-F).
 QuantisedBlock quantise_fp(const Eigen::Ref<const Eigen::MatrixXd>& x, int fraction_bits, int bw_e,
                            bool by_rows);
+void quantise_fp(const Eigen::Ref<const Eigen::MatrixXd>& x, int fraction_bits, int bw_e, bool by_rows,
+                 Eigen::Ref<Eigen::MatrixXd> q, Eigen::VectorXd& scale);  // into the caller's buffers
 
 // Round to nearest, ties to even: (x + 1.5*2^52) - 1.5*2^52 under the default rounding mode
 // (exact for |x| < 2^51; not folded, as we never build with -ffast-math). Vectorisable; one
