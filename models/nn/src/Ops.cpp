@@ -8,6 +8,7 @@
 
 #include "memtile/core/CheckedSize.hpp"
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/MatrixEngine.hpp"
 
 namespace memtile::nn {
 
@@ -557,7 +558,13 @@ void conv_im2col(const Window& win, const Tensor& x, std::int64_t groups, std::i
   Shape os{B, out_channels};
   for (int i = 3 - win.nsp; i < 3; ++i) os.push_back(win.out[i]);
   out.resize(os);
-  const std::int64_t chunk = std::max<std::int64_t>(1, im2col_limit / std::max<std::int64_t>(1, P * Kg));
+  std::int64_t chunk = std::max<std::int64_t>(1, im2col_limit / std::max<std::int64_t>(1, P * Kg));
+  // Rounded down, where that leaves a piece, to whole tasks of the engine (pieces of a
+  // multiple of kVectorChunk vectors: a shorter task runs the product kernel's scalar tail);
+  // the results do not depend on the pieces.
+  const std::int64_t task = core::ProgrammedMatrix::kVectorChunk;
+  const std::int64_t images_per_tasks = task / std::gcd(task, std::max<std::int64_t>(1, P));
+  if (chunk >= images_per_tasks) chunk -= chunk % images_per_tasks;
   for (std::int64_t g = 0; g < groups; ++g) {
     for (std::int64_t b0 = 0; b0 < B; b0 += chunk) {
       const std::int64_t nb = std::min(chunk, B - b0);
