@@ -338,10 +338,8 @@ AcceleratorTop::AcceleratorTop(sc_core::sc_module_name name, const AcceleratorTo
   tile_port_.bind(router_->target);
   const Eigen::MatrixXd zeros = Eigen::MatrixXd::Zero(cfg_.tile_in, cfg_.tile_out);
   for (int t = 0; t < cfg_.tiles; ++t) {
-    core::EngineConfig e = cfg_.engine;
-    e.seed = cfg_.engine.seed + static_cast<std::uint64_t>(t);
-    matrices_.push_back(std::make_shared<core::ProgrammedMatrix>(core::MatrixEngine(e).program(zeros)));
-    tiles_.push_back(std::make_unique<Tile>(("tile" + std::to_string(t)).c_str(), matrices_.back(), cfg_.tile,
+    auto blank = std::make_shared<core::ProgrammedMatrix>(core::MatrixEngine(engine_of_tile(t)).program(zeros));
+    tiles_.push_back(std::make_unique<Tile>(("tile" + std::to_string(t)).c_str(), std::move(blank), cfg_.tile,
                                             core::NeuronConfig{}, cfg_.energy, trace_));
     router_->map("tile" + std::to_string(t), static_cast<std::uint64_t>(t) * kTileWindow, kTileWindow);
     router_->initiator.bind(tiles_.back()->in);
@@ -510,6 +508,12 @@ void AcceleratorTop::control() {
   }
 }
 
+core::EngineConfig AcceleratorTop::engine_of_tile(int t) const {
+  core::EngineConfig e = cfg_.engine;
+  e.seed = cfg_.engine.seed + static_cast<std::uint64_t>(t);
+  return e;
+}
+
 core::LayerTiling AcceleratorTop::tiling_of(std::uint64_t k, std::uint64_t n) const {
   return core::LayerTiling(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(n), cfg_.tile_in, cfg_.tile_out);
 }
@@ -525,16 +529,15 @@ void AcceleratorTop::program_blocks(const std::vector<float>& w, const LayerDesc
     for (Eigen::Index i = 0; i < rows.count; ++i)
       for (Eigen::Index j = 0; j < cols.count; ++j)
         W(i, j) = static_cast<double>(w[static_cast<std::size_t>((rows.first + i) * static_cast<Eigen::Index>(d.n) + cols.first + j)]);
-    core::EngineConfig e = cfg_.engine;
-    e.seed = cfg_.engine.seed + static_cast<std::uint64_t>(t);
-    // The tile's components refer to this object: same shape and configuration, new cells.
-    *matrices_[t] = core::MatrixEngine(e).program(W);
+    Tile& tile = *tiles_[static_cast<std::size_t>(t)];
+    tile.reprogram(core::MatrixEngine(engine_of_tile(t)).program(W));
     if (cfg_.exact) exact_w_[static_cast<std::size_t>(t)] = W;
-    tiles_[static_cast<std::size_t>(t)]->reprogrammed();
-    for (int kb = 0; kb < matrices_[t]->row_blocks(); ++kb)
-      for (const core::ProgrammedSlice& s : matrices_[t]->block(kb).slices) g_total_s += s.row_g_sum_s.sum();
+    // Every cell of the tile's arrays is written (gated columns too, which Tile::program_arrays
+    // leaves out); summed tile, row block, slice in order: the reported energy's bits.
+    for (int kb = 0; kb < tile.matrix().row_blocks(); ++kb)
+      for (const core::ProgrammedSlice& s : tile.matrix().block(kb).slices) g_total_s += s.row_g_sum_s.sum();
   }
-  // The tiles program in parallel, row by row (the tile's model, core::programming_cost).
+  // The round's tiles program in parallel, row by row (the tile's model, core::programming_cost).
   const core::EnergyTable& en = cfg_.energy;
   const core::ProgrammingCost cost = core::programming_cost(cfg_.engine.array_rows, g_total_s, en.write_voltage_v,
                                                             en.write_pulse_ns, en.write_pulses_per_cell,

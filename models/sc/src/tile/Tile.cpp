@@ -304,7 +304,13 @@ void Tile::close_rtl_trace() {
   if (rtl_) rtl_->close_vcd();
 }
 
-void Tile::reprogrammed() {
+void Tile::reprogram(core::ProgrammedMatrix pm) {
+  const core::TileGeometry g = core::TileGeometry::of(pm);
+  core::require(g.in_features() == geo_.in_features() && g.out_features() == geo_.out_features() &&
+                    g.rows() == geo_.rows() && g.cols() == geo_.cols() && g.input_slices == geo_.input_slices &&
+                    g.weight_slices == geo_.weight_slices && g.polarity == geo_.polarity && g.software == geo_.software,
+                std::string(name()), "reprogrammed with a matrix of another geometry than the tile was built for");
+  *pm_ = std::move(pm);
   for (const auto& p : partitions_) p->crossbar.reprogrammed();
 }
 

@@ -267,6 +267,8 @@ class AcceleratorTop : public sc_core::sc_module {
   AccelError run_job(std::uint64_t gen);
   // The layer's blocks: tile_in x tile_out (the only place the top chooses its block size).
   core::LayerTiling tiling_of(std::uint64_t k, std::uint64_t n) const;
+  // Physical tile t draws its programming variation with engine seed + t.
+  core::EngineConfig engine_of_tile(int t) const;
   void mark_resident(const LayerDescriptor& d, const LayerMapping& m);
   // The blocks of one round on their tiles (LayerMapping::tile_of).
   void program_blocks(const std::vector<float>& w, const LayerDescriptor& d, const LayerMapping& m, int round);
@@ -276,7 +278,6 @@ class AcceleratorTop : public sc_core::sc_module {
   AcceleratorTopConfig cfg_;
   TraceHub* trace_;
   RegisterMap regs_;
-  std::vector<std::shared_ptr<core::ProgrammedMatrix>> matrices_;
   std::vector<std::unique_ptr<Tile>> tiles_;
   std::unique_ptr<Router> router_;
   tlm_utils::simple_initiator_socket<AcceleratorTop, 32> tile_port_;
