@@ -455,8 +455,9 @@ std::uint64_t AcceleratorTop::reg64(const char* lo, const char* hi) {
 
 // ---------------------------------------------------------------- tiles' outputs
 void AcceleratorTop::collect_b_transport(int id, tlm::tlm_generic_payload& tx, sc_time&) {
-  auto* job = tx.get_extension<JobExtension>();
-  if (!job || !job->data || id < 0 || id >= static_cast<int>(outputs_.size())) {
+  const JobExtension* job = batch_of(tx);
+  if (!job) return;
+  if (id < 0 || id >= static_cast<int>(outputs_.size())) {
     tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
     return;
   }
@@ -568,22 +569,11 @@ void AcceleratorTop::run_blocks(const std::vector<float>& x, const LayerDescript
       xr_row = r;
     }
     block_x[static_cast<std::size_t>(b - first)] = xr;
-    JobExtension job;
-    job.data = xr;
-    job.job = next_job_id_++;
-    expected_batch_[static_cast<std::size_t>(t)] = job.job;
+    const std::uint64_t batch = next_job_id_++;
+    expected_batch_[static_cast<std::size_t>(t)] = batch;
     ++in_flight_;
-    tlm::tlm_generic_payload tx;
-    tx.set_command(tlm::TLM_WRITE_COMMAND);
-    tx.set_address(static_cast<std::uint64_t>(t) * kTileWindow);
-    tx.set_data_length(0);
-    tx.set_streaming_width(0);
-    tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    tx.set_extension(&job);
     sc_time delay = SC_ZERO_TIME;
-    tile_port_->b_transport(tx, delay);
-    tx.clear_extension(&job);
-    if (tx.get_response_status() != tlm::TLM_OK_RESPONSE)
+    if (send_batch(tile_port_, xr, batch, static_cast<std::uint64_t>(t) * kTileWindow, delay) != tlm::TLM_OK_RESPONSE)
       SC_REPORT_ERROR("memtile/accelerator", "a tile rejected a batch (internal wiring error)");
     if (delay > SC_ZERO_TIME) sc_core::wait(delay, abort_ev_);
     if (aborted(gen)) return;
@@ -665,11 +655,7 @@ AccelError AcceleratorTop::run_job(std::uint64_t gen) {
     }
   }
 
-  const double e_tiles_before = [&] {
-    double e = 0;
-    for (const auto& t : tiles_) e += t->stats().energy.inference_pj();
-    return e;
-  }();
+  const double e_tiles_before = inference_energy_pj(tiles_, 0, tiles_.size());
   std::vector<float> w;
   if (load) {
     for (int b = m.first_block(0); b < m.end_block(0); ++b) resident_[static_cast<std::size_t>(m.tile_of(b))] = {};
@@ -716,8 +702,7 @@ AccelError AcceleratorTop::run_job(std::uint64_t gen) {
     e_pj += static_cast<double>(B) * d.n * en.neuron_digital_energy_pj;
   }
   if (cycles) sc_core::wait(clk_ * static_cast<double>(cycles), abort_ev_);
-  double e_tiles_after = 0;
-  for (const auto& t : tiles_) e_tiles_after += t->stats().energy.inference_pj();
+  const double e_tiles_after = inference_energy_pj(tiles_, 0, tiles_.size());
   counters_.energy_pj += e_pj + (e_tiles_after - e_tiles_before);
   if (aborted(gen)) return abandoned;
 

@@ -190,4 +190,8 @@ class Tile : public sc_core::sc_module {
   std::string rtl_vcd_path_;
 };
 
+// Inference energy (pJ) tiles[first, end) have spent so far, summed in tile order: a front
+// charges a run (AcceleratorModel) or a job (AcceleratorTop) the difference across it.
+double inference_energy_pj(const std::vector<std::unique_ptr<Tile>>& tiles, std::size_t first, std::size_t end);
+
 }  // namespace memtile::sc
