@@ -696,10 +696,10 @@ AccelError AcceleratorTop::run_job(std::uint64_t gen) {
     cycles += static_cast<std::uint64_t>(B) * static_cast<std::uint64_t>(m.tiling.row_blocks() - 1);
     e_pj += static_cast<double>(B) * d.n * (m.tiling.row_blocks() - 1) * en.shift_add_energy_pj;
   }
-  if (d.activation == LayerDescriptor::Relu) {
-    Y = Y.cwiseMax(0.0);
+  if (d.activation == LayerDescriptor::Relu) {  // the tiles' digital neuron, one vector per cycle
+    static const core::NeuronModel relu{core::NeuronConfig{core::NeuronKind::Relu}};
+    e_pj += activate(Y, relu, en);
     cycles += static_cast<std::uint64_t>(B);
-    e_pj += static_cast<double>(B) * d.n * en.neuron_digital_energy_pj;
   }
   if (cycles) sc_core::wait(clk_ * static_cast<double>(cycles), abort_ev_);
   const double e_tiles_after = inference_energy_pj(tiles_, 0, tiles_.size());
