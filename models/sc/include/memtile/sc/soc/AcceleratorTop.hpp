@@ -1,5 +1,7 @@
 // The accelerator as a memory-mapped TLM-2.0 peripheral for SoC virtual platforms
-// (docs/model.md §6; docs/integration.md, docs/registers.md):
+// (docs/model.md §6; docs/integration.md, docs/registers.md). The bus front of the two over one
+// core of Tile modules (the other is the host-driven AcceleratorModel): what is shared and
+// what is this front's own, docs/mapping.md "One core, two fronts".
 //
 //   csr  simple_target_socket<.., 32>: control/status registers, offsets decode from 0
 //        (base addresses live in the platform map). LT b_transport (1 control clock per
@@ -49,8 +51,8 @@
 // instead (no quantisation, no variation), the tiles still giving time and energy: a driver
 // developer checks the data path bit for bit (exact whenever the float64 sums are, e.g. integer
 // data).
-// Programming replaces a tile's ProgrammedMatrix in place and tells the tile
-// (Tile::reprogrammed), so the physics crossbar read energy follows the new conductances.
+// Programming writes a tile's new cells with Tile::reprogram (its ProgrammedMatrix replaced in
+// place), so the physics crossbar read energy follows the new conductances.
 #pragma once
 #include <Eigen/Dense>
 #include <cstdint>
