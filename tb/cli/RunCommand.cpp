@@ -325,9 +325,9 @@ Runner add_run_command(CLI::App& app) {
     core::require(!parallel::distributed() || (!vp && !analog && o->csv.empty() && o->vcd.empty() && o->trace.empty()),
                   "mpirun", "data-parallel runs support --platform tiles, --engine-only and --ideal, without --csv, --vcd or --trace");
     const parallel::Share share = parallel::image_share(n, o->batch);
-    std::unique_ptr<sc::AcceleratorBackend> accel;
-    std::unique_ptr<sc::PlatformBackend> platform;
-    std::unique_ptr<sc::AnalogBackend> analog_net;
+    std::unique_ptr<backends::AcceleratorBackend> accel;
+    std::unique_ptr<backends::PlatformBackend> platform;
+    std::unique_ptr<backends::AnalogBackend> analog_net;
     std::unique_ptr<nn::EngineBackend> engine;
     std::unique_ptr<nn::Executor> accel_exec;
     if (o->engine_only) {
@@ -335,13 +335,13 @@ Runner add_run_command(CLI::App& app) {
       accel_exec = std::make_unique<nn::Executor>(graph, *engine);
       accel_exec->set_im2col_limit(kCachedIm2col);
     } else if (analog) {
-      analog_net = std::make_unique<sc::AnalogBackend>(rc.analog);
+      analog_net = std::make_unique<backends::AnalogBackend>(rc.analog);
       accel_exec = std::make_unique<nn::Executor>(graph, *analog_net);
     } else if (vp) {
-      platform = std::make_unique<sc::PlatformBackend>(rc.engine, rc.tile, rc.energy, rc.trace);
+      platform = std::make_unique<backends::PlatformBackend>(rc.engine, rc.tile, rc.energy, rc.trace);
       accel_exec = std::make_unique<nn::Executor>(graph, *platform);
     } else if (!o->ideal) {
-      accel = std::make_unique<sc::AcceleratorBackend>(rc.engine, rc.tile, rc.energy, rc.trace);
+      accel = std::make_unique<backends::AcceleratorBackend>(rc.engine, rc.tile, rc.energy, rc.trace);
       accel_exec = std::make_unique<nn::Executor>(graph, *accel);
     }
     backends::AcceleratorRun* hw = accel ? static_cast<backends::AcceleratorRun*>(accel.get())

@@ -26,12 +26,12 @@ Eigen::MatrixXd uniform(Eigen::Index r, Eigen::Index c, unsigned seed, double lo
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(crossbar_energy_latency_and_area_by_hand) {
-  sc::AnalogConfig cfg;
+  backends::AnalogConfig cfg;
   cfg.mapping.weights = core::ImacWeights::Binary;
   cfg.mapping.variation_pct = 0;
   cfg.wire_resistance = 0;  // ideal wires: no RC settle, the latency is the neuron's sampling time
   cfg.neuron.sample_ns = 1.0;
-  sc::AnalogBackend b(cfg);
+  backends::AnalogBackend b(cfg);
   // Two layers: 5 -> 3 (sigmoid, fused) and 3 -> 40 (sigmoid, fused; vpar = 2 on 32 outputs).
   const int K0 = 5, N0 = 3, N1 = 40;
   nn::WeightedLayer l0, l1;

@@ -115,11 +115,11 @@ BOOST_AUTO_TEST_CASE(analog_layer_matches_ngspice) {
   // A 20-input, 6-output layer on 8 x 4 partitions (hpar 3, vpar 2) with 9 nm wires and 5 %
   // variation: the backend's differential currents, turned into the summing amplifier's output
   // of SpiceWriter's layer netlist, against ngspice on that netlist.
-  sc::AnalogConfig cfg;
+  backends::AnalogConfig cfg;
   cfg.array_rows = 8;
   cfg.array_cols = 4;
   cfg.mapping.variation_pct = 5;
-  sc::AnalogBackend be(cfg);
+  backends::AnalogBackend be(cfg);
   std::srand(3);
   const Eigen::MatrixXd W = Eigen::MatrixXd::Random(20, 6);
   nn::WeightedLayer l;
@@ -168,21 +168,21 @@ BOOST_AUTO_TEST_CASE(analog_mlp_reproduces_the_float_network_with_ideal_devices)
   const Eigen::MatrixXd yf = nn::to_matrix(fexec.run(images));
 
   // Ideal wires, no variation, ideal logistic neurons: the trained function, to rounding.
-  sc::AnalogConfig cfg;
+  backends::AnalogConfig cfg;
   cfg.wire_resistance = 0;
   cfg.neuron.kind = core::NeuronKind::Sigmoid;
-  sc::AnalogBackend exact(cfg);
+  backends::AnalogBackend exact(cfg);
   nn::Executor aexec(g, exact);
   const Eigen::MatrixXd ya = nn::to_matrix(aexec.run(images));
   BOOST_TEST((ya - yf).cwiseAbs().maxCoeff() <= 1e-9 * yf.cwiseAbs().maxCoeff());
-  for (const sc::AnalogLayerStats& s : exact.layers()) BOOST_TEST(s.vectors == 64u);
+  for (const backends::AnalogLayerStats& s : exact.layers()) BOOST_TEST(s.vectors == 64u);
   BOOST_TEST(exact.layers()[0].fused);   // Gemm + Sigmoid
   BOOST_TEST(!exact.layers()[2].fused);  // logits: read out, bias added digitally
 
   // IMAC's neuron, ideal wires: the same classes on nearly every image.
-  sc::AnalogConfig imac;
+  backends::AnalogConfig imac;
   imac.wire_resistance = 0;
-  sc::AnalogBackend ib(imac);
+  backends::AnalogBackend ib(imac);
   nn::Executor iexec(g, ib);
   const Eigen::MatrixXd yi = nn::to_matrix(iexec.run(images));
   int agree = 0;
@@ -201,18 +201,18 @@ BOOST_AUTO_TEST_CASE(analog_mlp_reproduces_the_float_network_with_ideal_devices)
 
   // Conv layers are refused with the node named.
   const nn::Graph lenet = nn::load_onnx(source_dir() + "/tb/networks/lenet5_fmnist.onnx");
-  sc::AnalogBackend nope(imac);
+  backends::AnalogBackend nope(imac);
   BOOST_CHECK_EXCEPTION(nn::Executor(lenet, nope), core::InputError, [](const core::InputError& e) {
     return std::string(e.what()).find("Conv") != std::string::npos;
   });
 }
 
 BOOST_AUTO_TEST_CASE(analog_config_json_errors_name_the_field) {
-  sc::AnalogConfig c;
+  backends::AnalogConfig c;
   const auto fails = [&](const char* text, const char* needle) {
     try {
-      sc::AnalogConfig x;
-      sc::apply_json(x, nlohmann::json::parse(text), "cfg.json: analog");
+      backends::AnalogConfig x;
+      backends::apply_json(x, nlohmann::json::parse(text), "cfg.json: analog");
       x.validate();
     } catch (const core::InputError& e) {
       return std::string(e.what()).find(needle) != std::string::npos;
@@ -226,8 +226,8 @@ BOOST_AUTO_TEST_CASE(analog_config_json_errors_name_the_field) {
   BOOST_TEST(fails(R"({"array_rows": 1})", "array_rows"));
   BOOST_TEST(fails(R"({"gains": [30, -1]})", "gains"));
   BOOST_TEST(fails(R"({"neuron": {"kind": "none"}})", "neuron.kind"));
-  sc::apply_json(c, nlohmann::json::parse(R"({"weights": "binary", "gains": [30, 30, 10], "tech_node_nm": 45})"), "x");
+  backends::apply_json(c, nlohmann::json::parse(R"({"weights": "binary", "gains": [30, 30, 10], "tech_node_nm": 45})"), "x");
   BOOST_TEST(core::to_string(c.mapping.weights) == "binary");
   BOOST_TEST(c.gains.size() == 3u);
-  BOOST_TEST(sc::to_json(c).at("tech_node_nm").get<double>() == 45.0);
+  BOOST_TEST(backends::to_json(c).at("tech_node_nm").get<double>() == 45.0);
 }

@@ -121,6 +121,28 @@ sc::AcceleratorModel*& late_model() {
   return m;
 }
 
+BOOST_AUTO_TEST_CASE(batch_of_takes_only_writes_carrying_a_batch) {
+  // What a tile's `in`, the model's sink and the top's collector accept (send_batch's writes).
+  sc::JobExtension job;
+  job.data = std::make_shared<Eigen::MatrixXd>(Eigen::MatrixXd::Ones(1, 2));
+  tlm::tlm_generic_payload tx;
+  tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  tx.set_command(tlm::TLM_WRITE_COMMAND);
+  BOOST_TEST(sc::batch_of(tx) == nullptr);  // no extension
+  BOOST_TEST(tx.get_response_status() == tlm::TLM_COMMAND_ERROR_RESPONSE);
+  tx.set_extension(&job);
+  tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  BOOST_TEST(sc::batch_of(tx) == &job);
+  BOOST_TEST(tx.get_response_status() == tlm::TLM_INCOMPLETE_RESPONSE);  // the receiver answers
+  tx.set_command(tlm::TLM_READ_COMMAND);
+  BOOST_TEST(sc::batch_of(tx) == nullptr);
+  BOOST_TEST(tx.get_response_status() == tlm::TLM_COMMAND_ERROR_RESPONSE);
+  tx.set_command(tlm::TLM_WRITE_COMMAND);
+  job.data.reset();
+  BOOST_TEST(sc::batch_of(tx) == nullptr);  // an extension without data
+  tx.clear_extension(&job);
+}
+
 BOOST_AUTO_TEST_CASE(model_rejects_bad_layers_before_elaboration_then_runs) {
   core::TileConfig t;
   t.adc_mux = 5;

@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(config_doc_matches_the_tables) {
 }
 
 BOOST_AUTO_TEST_CASE(neuron_and_analog_messages_name_file_and_dotted_field) {
-  using A = sc::AnalogConfig;
+  using A = backends::AnalogConfig;
   BOOST_TEST(error_in<A>(R"({"neuron": {"gain": 0}})", "run.json") == "run.json: analog.neuron.gain: must be > 0, got 0");
   BOOST_TEST(error_in<A>(R"({"neuron": {"sample_ns": -2e-3}})", "run.json: analog") ==
              "run.json: analog.neuron.sample_ns: must be >= 0 ns, got -2e-3");
@@ -163,7 +163,7 @@ BOOST_AUTO_TEST_CASE(trace_analog_and_accelerator_round_trip) {
   BOOST_TEST(tr_back.trace_vectors == tr.trace_vectors);
   BOOST_TEST(core::to_json(tr_back) == core::to_json(tr));
 
-  sc::AnalogConfig a;
+  backends::AnalogConfig a;
   a.mapping.weights = core::ImacWeights::Ternary;
   a.tia_ohm = {1e3, -1};
   a.gains = {30, 30, 10};
@@ -171,13 +171,13 @@ BOOST_AUTO_TEST_CASE(trace_analog_and_accelerator_round_trip) {
   a.neuron.bias_v = -0.25;
   a.wire.node_nm = 45;
   a.seed = 9;
-  const nlohmann::json aj = sc::to_json(a);
+  const nlohmann::json aj = backends::to_json(a);
   BOOST_TEST(aj.at("tech_node_nm") == 45.0);
   BOOST_TEST(aj.at("neuron").at("kind") == "tanh");
-  sc::AnalogConfig a_back;
-  sc::apply_json(a_back, aj, "t");
-  BOOST_TEST(sc::to_json(a_back) == aj);
-  for (const auto& p : sc::analog_params()) BOOST_TEST(aj.contains(p.name), p.name);
+  backends::AnalogConfig a_back;
+  backends::apply_json(a_back, aj, "t");
+  BOOST_TEST(backends::to_json(a_back) == aj);
+  for (const auto& p : backends::analog_params()) BOOST_TEST(aj.contains(p.name), p.name);
 
   sc::AcceleratorTopConfig c;
   c.tiles = 3, c.tile_in = 48, c.max_job_bytes = 4ull << 30, c.exact = true;
@@ -197,9 +197,9 @@ BOOST_AUTO_TEST_CASE(presets_write_back_unchanged) {
   for (const char* name : {"default", "ideal_devices", "imac_mlp", "isaac", "isaac_like", "mpimpy", "rtl_periphery"}) {
     const nlohmann::json j = preset(name);
     if (j.contains("analog")) {
-      sc::AnalogConfig a;
-      sc::apply_json(a, j.at("analog"), name);
-      BOOST_TEST(writes_back(j.at("analog"), sc::to_json(a)), name);
+      backends::AnalogConfig a;
+      backends::apply_json(a, j.at("analog"), name);
+      BOOST_TEST(writes_back(j.at("analog"), backends::to_json(a)), name);
     }
     if (j.contains("trace")) {
       core::TraceConfig t;

@@ -81,6 +81,11 @@ BOOST_AUTO_TEST_CASE(two_layer_run_with_traces_and_reports) {
   BOOST_TEST(s["layers"][1]["hpar"] == 5);
   BOOST_TEST(s["layers"][0]["vectors"] == 9);
   BOOST_TEST(s["total"]["tops_per_w"].get<double>() > 0.0);
+  // Each run is charged what its tiles spent (inference_energy_pj across it): both runs, all of it.
+  const double spent_pj =
+      s["layers"][0]["energy_pj"]["inference"].get<double>() + s["layers"][1]["energy_pj"]["inference"].get<double>();
+  BOOST_TEST(a.energy_pj + b.energy_pj == spent_pj, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(a.energy_pj < spent_pj);
   double sum = 0;
   for (const char* k : {"dac", "crossbar", "adc", "sample_hold", "shift_add", "reduce", "neuron", "program"})
     sum += s["layers"][0]["energy_pj"][k].get<double>();

@@ -4,11 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
-namespace memtile::sc {
+namespace memtile::backends {
 
 AcceleratorBackend::AcceleratorBackend(const core::EngineConfig& engine, const core::TileConfig& tile,
                                        const core::EnergyTable& energy, const core::TraceConfig& trace)
-    : engine_(engine), model_(tile, energy, trace, AcceleratorModel::Topology::Independent) {
+    : engine_(engine), model_(tile, energy, trace, sc::AcceleratorModel::Topology::Independent) {
   engine_.validate();
 }
 
@@ -22,18 +22,18 @@ void AcceleratorBackend::program(const nn::WeightedLayer& layer, const Eigen::Ma
 }
 
 Eigen::MatrixXd AcceleratorBackend::multiply(const nn::WeightedLayer& layer, const Eigen::MatrixXd& X) {
-  RunResult r = model_.run_layer(layer.id, X);
+  sc::RunResult r = model_.run_layer(layer.id, X);
   simulated_ns_ += r.end_ns - r.start_ns;
   return std::move(r.y);
 }
 
-backends::RunReport AcceleratorBackend::report(std::uint64_t images, const SummaryReduction& reduce) {
+RunReport AcceleratorBackend::report(std::uint64_t images, const SummaryReduction& reduce) {
   using nlohmann::json;
   model_.set_images(images);  // the pipeline section and tracks
   model_.close_traces();
   const json s = reduce ? reduce(model_.summary()) : model_.summary();
   const auto per_image = [&](double total) { return total / static_cast<double>(images); };
-  backends::RunReport r;
+  RunReport r;
   r.inference_energy_pj = s.at("total").at("inference_energy_pj").get<double>();
   double program_pj = 0;
   for (const json& layer : s.at("layers")) {
@@ -55,4 +55,4 @@ backends::RunReport AcceleratorBackend::report(std::uint64_t images, const Summa
   return r;
 }
 
-}  // namespace memtile::sc
+}  // namespace memtile::backends

@@ -12,7 +12,7 @@
 #include "memtile/core/WireTechnology.hpp"
 #include "memtile/core/config/EnergyTable.hpp"
 
-namespace memtile::sc {
+namespace memtile::backends {
 
 using core::InputError;
 using core::require;
@@ -288,9 +288,9 @@ double AnalogBackend::simulated_ns() const {
   return t;
 }
 
-backends::RunReport AnalogBackend::report(std::uint64_t images, const SummaryReduction& reduce) {
+RunReport AnalogBackend::report(std::uint64_t images, const SummaryReduction& reduce) {
   const json s = reduce ? reduce(summary()) : summary();
-  backends::RunReport r;
+  RunReport r;
   // One image is one input vector through every layer (the MLP has no im2col).
   r.latency_ns_per_image = s.at("latency_ns_per_vector").get<double>();
   r.inference_energy_pj = s.at("inference_energy_pj").get<double>();
@@ -303,4 +303,4 @@ backends::RunReport AnalogBackend::report(std::uint64_t images, const SummaryRed
   return r;
 }
 
-}  // namespace memtile::sc
+}  // namespace memtile::backends

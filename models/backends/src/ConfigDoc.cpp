@@ -10,7 +10,7 @@ std::string config_reference_markdown() {
   std::string s = sc::config_reference_markdown();
   s +=
       "\n## analog\n\n"
-      "The fully analog IMAC-style network (`sc::AnalogConfig`, `sc::analog_params()` in "
+      "The fully analog IMAC-style network (`backends::AnalogConfig`, `backends::analog_params()` in "
       "models/backends/src/AnalogBackend.cpp; docs/analog.md): the `analog` group of a `memtile run` "
       "configuration, whose presence selects `--platform analog` (configs/presets/imac_mlp.json). "
       "The `neuron` rows are the neuron's own table (`core::neuron_params()` in "
@@ -18,7 +18,7 @@ std::string config_reference_markdown() {
       "the rows marked imac_sigmoid apply to that kind only, but every value is range-checked. "
       "Checks between fields: r_high_ohm > r_low_ohm; neuron.vdd_v > neuron.vss_v; neuron.kind "
       "is an activation (not none or identity).\n\n";
-  s += sc::analog_config_markdown();
+  s += analog_config_markdown();
   s +=
       "\n## run\n\n"
       "The top level of a `memtile run` configuration file (`backends::RunConfig`, "

@@ -16,7 +16,7 @@
 #include "memtile/sc/trace/Trace.hpp"
 #include "memtile/sc/soc/WordAccess.hpp"
 
-namespace memtile::sc {
+namespace memtile::backends {
 
 using core::require;
 using sc_core::sc_time;
@@ -49,7 +49,7 @@ class PlatformBackend::Driver : public sc_core::sc_module {
  private:
   std::uint32_t access(tlm::tlm_command cmd, std::uint32_t off, std::uint32_t v) {
     // The CSR map is fixed and the offsets below exist: an error here is a wiring bug.
-    if (word_access(socket, qk_, cmd, kCsrBase + off, v) != tlm::TLM_OK_RESPONSE)
+    if (sc::word_access(socket, qk_, cmd, kCsrBase + off, v) != tlm::TLM_OK_RESPONSE)
       SC_REPORT_ERROR("memtile/platform", "CSR access failed");
     return v;
   }
@@ -59,16 +59,16 @@ class PlatformBackend::Driver : public sc_core::sc_module {
   void run() {
     for (;;) {
       sc_core::wait(go_);
-      write(reg::DESC_ADDR_LO, static_cast<std::uint32_t>(desc_addr_));
-      write(reg::DESC_ADDR_HI, static_cast<std::uint32_t>(desc_addr_ >> 32));
-      write(reg::CTRL, 4u | 1u);  // IRQ_EN | START
+      write(sc::reg::DESC_ADDR_LO, static_cast<std::uint32_t>(desc_addr_));
+      write(sc::reg::DESC_ADDR_HI, static_cast<std::uint32_t>(desc_addr_ >> 32));
+      write(sc::reg::CTRL, 4u | 1u);  // IRQ_EN | START
       qk_.sync();
       const sc_time t0 = sc_core::sc_time_stamp();
       if (!irq.read()) sc_core::wait(irq.posedge_event());
       const sc_time t1 = sc_core::sc_time_stamp();
       qk_.reset();
-      result_.status = read(reg::STATUS);
-      write(reg::INT_STATUS, 3u);
+      result_.status = read(sc::reg::STATUS);
+      write(sc::reg::INT_STATUS, 3u);
       qk_.sync();
       result_.job_ns = (t1 - t0).to_seconds() * 1e9;
       result_.done = true;
@@ -97,7 +97,7 @@ PlatformBackend::PlatformBackend(const core::EngineConfig& engine, const core::T
 
 PlatformBackend::~PlatformBackend() = default;
 
-const AcceleratorTop& PlatformBackend::accelerator() const {
+const sc::AcceleratorTop& PlatformBackend::accelerator() const {
   require(accel_ != nullptr, "platform", "is not elaborated before the first multiply()");
   return *accel_;
 }
@@ -137,8 +137,8 @@ void PlatformBackend::elaborate() {
   const std::uint64_t mem_bytes = align_up(out_addr_ + 4ull * kMaxBatch * static_cast<std::uint64_t>(max_n_)) - kMemBase;
 
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(tile_.quantum_ns, sc_core::SC_NS));
-  trace_ = std::make_unique<TraceHub>(trace_cfg_);
-  AcceleratorTopConfig cfg;
+  trace_ = std::make_unique<sc::TraceHub>(trace_cfg_);
+  sc::AcceleratorTopConfig cfg;
   cfg.tiles = tiles_needed_;
   cfg.tile_in = engine_.array_rows;
   cfg.tile_out = engine_.array_cols;
@@ -147,13 +147,13 @@ void PlatformBackend::elaborate() {
   cfg.energy = energy_;
   cfg.max_batch = kMaxBatch;
   driver_ = std::make_unique<Driver>("cpu");
-  bus_ = std::make_unique<Router>("bus");
-  mem_ = std::make_unique<Memory>("memory", mem_bytes);
-  accel_ = std::make_unique<AcceleratorTop>("accel", cfg, trace_.get());
+  bus_ = std::make_unique<sc::Router>("bus");
+  mem_ = std::make_unique<sc::Memory>("memory", mem_bytes);
+  accel_ = std::make_unique<sc::AcceleratorTop>("accel", cfg, trace_.get());
   irq_ = std::make_unique<sc_core::sc_signal<bool>>("irq");
   driver_->socket.bind(bus_->target);
   accel_->dma.bind(bus_->target);
-  bus_->map("accel_csr", kCsrBase, AcceleratorTop::kCsrBytes);
+  bus_->map("accel_csr", kCsrBase, sc::AcceleratorTop::kCsrBytes);
   bus_->initiator.bind(accel_->csr);
   bus_->map("memory", kMemBase, mem_bytes);
   bus_->initiator.bind(mem_->socket);
@@ -174,8 +174,8 @@ void PlatformBackend::elaborate() {
   sc_core::sc_start(sc_core::SC_ZERO_TIME);
   // Boot: program every layer onto its tiles once (PROGRAM_ONLY jobs, in layer order).
   for (std::size_t i = 0; i < layers_.size(); ++i) {
-    LayerDescriptor d;
-    d.flags = LayerDescriptor::LoadWeights | LayerDescriptor::ProgramOnly;
+    sc::LayerDescriptor d;
+    d.flags = sc::LayerDescriptor::LoadWeights | sc::LayerDescriptor::ProgramOnly;
     d.k = static_cast<std::uint32_t>(layers_[i].k);
     d.n = static_cast<std::uint32_t>(layers_[i].n);
     d.weights_addr = pending_[i].weights_addr;
@@ -184,7 +184,7 @@ void PlatformBackend::elaborate() {
   }
 }
 
-double PlatformBackend::run_job(const LayerDescriptor& d, const std::string& layer) {
+double PlatformBackend::run_job(const sc::LayerDescriptor& d, const std::string& layer) {
   d.to_bytes(mem_->data() + (desc_addr_ - kMemBase));
   driver_->request(desc_addr_);
   sc_core::sc_start();
@@ -192,8 +192,8 @@ double PlatformBackend::run_job(const LayerDescriptor& d, const std::string& lay
   require(r.done, layer, "the accelerator job did not complete (simulation stopped)");
   const std::uint32_t code = (r.status >> 8) & 0xFF;
   // The codes a network (not the driver) can cause get their meaning in the message.
-  const std::string why = code == static_cast<std::uint32_t>(AccelError::ResultRange) ? "simulated outputs are NaN or Inf in float32: "
-                          : code == static_cast<std::uint32_t>(AccelError::BadData)   ? "a weight or input is NaN or Inf: "
+  const std::string why = code == static_cast<std::uint32_t>(sc::AccelError::ResultRange) ? "simulated outputs are NaN or Inf in float32: "
+                          : code == static_cast<std::uint32_t>(sc::AccelError::BadData)   ? "a weight or input is NaN or Inf: "
                                                                                        : "";
   require((r.status & 4u) == 0, layer,
           why + "the accelerator reported error code " + std::to_string(code) + " (docs/registers.md)");
@@ -216,7 +216,7 @@ Eigen::MatrixXd PlatformBackend::multiply(const nn::WeightedLayer& layer, const 
         const float f = static_cast<float>(X(r0 + b, i));
         std::memcpy(in + 4 * (b * s.k + i), &f, 4);
       }
-    LayerDescriptor d;
+    sc::LayerDescriptor d;
     d.flags = 0;  // weights resident since elaboration
     d.k = static_cast<std::uint32_t>(s.k);
     d.n = static_cast<std::uint32_t>(s.n);
@@ -245,11 +245,11 @@ Eigen::MatrixXd PlatformBackend::multiply(const nn::WeightedLayer& layer, const 
 
 nlohmann::json PlatformBackend::summary() const {
   using nlohmann::json;
-  const AcceleratorTop& a = accelerator();
-  EnergyBreakdown e;
-  AreaBreakdown area;
+  const sc::AcceleratorTop& a = accelerator();
+  sc::EnergyBreakdown e;
+  sc::AreaBreakdown area;
   for (int t = 0; t < a.tiles(); ++t) {
-    const TileStats st = a.tile(t).stats();
+    const sc::TileStats st = a.tile(t).stats();
     e.dac_pj += st.energy.dac_pj;
     e.crossbar_pj += st.energy.crossbar_pj;
     e.adc_pj += st.energy.adc_pj;
@@ -257,14 +257,14 @@ nlohmann::json PlatformBackend::summary() const {
     e.shift_add_pj += st.energy.shift_add_pj;
     e.reduce_pj += st.energy.reduce_pj;
     e.neuron_pj += st.energy.neuron_pj;
-    const AreaBreakdown ar = a.tile(t).area();
+    const sc::AreaBreakdown ar = a.tile(t).area();
     area.dac_um2 += ar.dac_um2;
     area.crossbar_um2 += ar.crossbar_um2;
     area.adc_um2 += ar.adc_um2;
     area.sample_hold_um2 += ar.sample_hold_um2;
     area.shift_add_um2 += ar.shift_add_um2;
   }
-  const AcceleratorCounters c = a.counters();
+  const sc::AcceleratorCounters c = a.counters();
   // The top's own work: partial-sum reduction across row blocks and the activation.
   const double top_pj = std::max(0.0, c.energy_pj - c.program_pj - e.inference_pj());
   const double inference_pj = e.inference_pj() + top_pj;
@@ -307,12 +307,12 @@ void PlatformBackend::close_traces() {
   if (trace_) trace_->close();
 }
 
-backends::RunReport PlatformBackend::report(std::uint64_t images, const SummaryReduction& reduce) {
+RunReport PlatformBackend::report(std::uint64_t images, const SummaryReduction& reduce) {
   using nlohmann::json;
   // Programming happened at boot (PROGRAM_ONLY jobs): the first image's jobs are inference only.
   close_traces();
   const json s = reduce ? reduce(summary()) : summary();
-  backends::RunReport r;
+  RunReport r;
   r.simulated_ns = simulated_ns_;
   r.inference_energy_pj = s.at("inference_energy_pj").get<double>();
   for (const auto& [k, v] : s.at("energy_breakdown_pj").items())
@@ -329,4 +329,4 @@ backends::RunReport PlatformBackend::report(std::uint64_t images, const SummaryR
   return r;
 }
 
-}  // namespace memtile::sc
+}  // namespace memtile::backends

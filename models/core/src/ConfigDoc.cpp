@@ -12,7 +12,7 @@ std::string config_reference_markdown() {
       "# Configuration reference\n\n"
       "Generated from the parameter tables in the source, one a section (each section names its "
       "table and file: `core::engine_params()`, `core::tile_params()`, `core::energy_params()`, "
-      "`core::trace_params()`, `sc::accelerator_params()`, `sc::analog_params()` with the neuron's "
+      "`core::trace_params()`, `sc::accelerator_params()`, `backends::analog_params()` with the neuron's "
       "`core::neuron_params()`); the test `test_sc_config_doc` fails when this file and the tables "
       "differ and writes the regenerated file to `<build>/config.md`.\n\n"
       "A `memtile run` configuration (`--config`, the presets in configs/presets/) is one JSON "

@@ -338,10 +338,8 @@ AcceleratorTop::AcceleratorTop(sc_core::sc_module_name name, const AcceleratorTo
   tile_port_.bind(router_->target);
   const Eigen::MatrixXd zeros = Eigen::MatrixXd::Zero(cfg_.tile_in, cfg_.tile_out);
   for (int t = 0; t < cfg_.tiles; ++t) {
-    core::EngineConfig e = cfg_.engine;
-    e.seed = cfg_.engine.seed + static_cast<std::uint64_t>(t);
-    matrices_.push_back(std::make_shared<core::ProgrammedMatrix>(core::MatrixEngine(e).program(zeros)));
-    tiles_.push_back(std::make_unique<Tile>(("tile" + std::to_string(t)).c_str(), matrices_.back(), cfg_.tile,
+    auto blank = std::make_shared<core::ProgrammedMatrix>(core::MatrixEngine(engine_of_tile(t)).program(zeros));
+    tiles_.push_back(std::make_unique<Tile>(("tile" + std::to_string(t)).c_str(), std::move(blank), cfg_.tile,
                                             core::NeuronConfig{}, cfg_.energy, trace_));
     router_->map("tile" + std::to_string(t), static_cast<std::uint64_t>(t) * kTileWindow, kTileWindow);
     router_->initiator.bind(tiles_.back()->in);
@@ -457,8 +455,9 @@ std::uint64_t AcceleratorTop::reg64(const char* lo, const char* hi) {
 
 // ---------------------------------------------------------------- tiles' outputs
 void AcceleratorTop::collect_b_transport(int id, tlm::tlm_generic_payload& tx, sc_time&) {
-  auto* job = tx.get_extension<JobExtension>();
-  if (!job || !job->data || id < 0 || id >= static_cast<int>(outputs_.size())) {
+  const JobExtension* job = batch_of(tx);
+  if (!job) return;
+  if (id < 0 || id >= static_cast<int>(outputs_.size())) {
     tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
     return;
   }
@@ -510,6 +509,12 @@ void AcceleratorTop::control() {
   }
 }
 
+core::EngineConfig AcceleratorTop::engine_of_tile(int t) const {
+  core::EngineConfig e = cfg_.engine;
+  e.seed = cfg_.engine.seed + static_cast<std::uint64_t>(t);
+  return e;
+}
+
 core::LayerTiling AcceleratorTop::tiling_of(std::uint64_t k, std::uint64_t n) const {
   return core::LayerTiling(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(n), cfg_.tile_in, cfg_.tile_out);
 }
@@ -525,16 +530,15 @@ void AcceleratorTop::program_blocks(const std::vector<float>& w, const LayerDesc
     for (Eigen::Index i = 0; i < rows.count; ++i)
       for (Eigen::Index j = 0; j < cols.count; ++j)
         W(i, j) = static_cast<double>(w[static_cast<std::size_t>((rows.first + i) * static_cast<Eigen::Index>(d.n) + cols.first + j)]);
-    core::EngineConfig e = cfg_.engine;
-    e.seed = cfg_.engine.seed + static_cast<std::uint64_t>(t);
-    // The tile's components refer to this object: same shape and configuration, new cells.
-    *matrices_[t] = core::MatrixEngine(e).program(W);
+    Tile& tile = *tiles_[static_cast<std::size_t>(t)];
+    tile.reprogram(core::MatrixEngine(engine_of_tile(t)).program(W));
     if (cfg_.exact) exact_w_[static_cast<std::size_t>(t)] = W;
-    tiles_[static_cast<std::size_t>(t)]->reprogrammed();
-    for (int kb = 0; kb < matrices_[t]->row_blocks(); ++kb)
-      for (const core::ProgrammedSlice& s : matrices_[t]->block(kb).slices) g_total_s += s.row_g_sum_s.sum();
+    // Every cell of the tile's arrays is written (gated columns too, which Tile::program_arrays
+    // leaves out); summed tile, row block, slice in order: the reported energy's bits.
+    for (int kb = 0; kb < tile.matrix().row_blocks(); ++kb)
+      for (const core::ProgrammedSlice& s : tile.matrix().block(kb).slices) g_total_s += s.row_g_sum_s.sum();
   }
-  // The tiles program in parallel, row by row (the tile's model, core::programming_cost).
+  // The round's tiles program in parallel, row by row (the tile's model, core::programming_cost).
   const core::EnergyTable& en = cfg_.energy;
   const core::ProgrammingCost cost = core::programming_cost(cfg_.engine.array_rows, g_total_s, en.write_voltage_v,
                                                             en.write_pulse_ns, en.write_pulses_per_cell,
@@ -565,22 +569,11 @@ void AcceleratorTop::run_blocks(const std::vector<float>& x, const LayerDescript
       xr_row = r;
     }
     block_x[static_cast<std::size_t>(b - first)] = xr;
-    JobExtension job;
-    job.data = xr;
-    job.job = next_job_id_++;
-    expected_batch_[static_cast<std::size_t>(t)] = job.job;
+    const std::uint64_t batch = next_job_id_++;
+    expected_batch_[static_cast<std::size_t>(t)] = batch;
     ++in_flight_;
-    tlm::tlm_generic_payload tx;
-    tx.set_command(tlm::TLM_WRITE_COMMAND);
-    tx.set_address(static_cast<std::uint64_t>(t) * kTileWindow);
-    tx.set_data_length(0);
-    tx.set_streaming_width(0);
-    tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    tx.set_extension(&job);
     sc_time delay = SC_ZERO_TIME;
-    tile_port_->b_transport(tx, delay);
-    tx.clear_extension(&job);
-    if (tx.get_response_status() != tlm::TLM_OK_RESPONSE)
+    if (send_batch(tile_port_, xr, batch, static_cast<std::uint64_t>(t) * kTileWindow, delay) != tlm::TLM_OK_RESPONSE)
       SC_REPORT_ERROR("memtile/accelerator", "a tile rejected a batch (internal wiring error)");
     if (delay > SC_ZERO_TIME) sc_core::wait(delay, abort_ev_);
     if (aborted(gen)) return;
@@ -662,11 +655,7 @@ AccelError AcceleratorTop::run_job(std::uint64_t gen) {
     }
   }
 
-  const double e_tiles_before = [&] {
-    double e = 0;
-    for (const auto& t : tiles_) e += t->stats().energy.inference_pj();
-    return e;
-  }();
+  const double e_tiles_before = inference_energy_pj(tiles_, 0, tiles_.size());
   std::vector<float> w;
   if (load) {
     for (int b = m.first_block(0); b < m.end_block(0); ++b) resident_[static_cast<std::size_t>(m.tile_of(b))] = {};
@@ -707,14 +696,13 @@ AccelError AcceleratorTop::run_job(std::uint64_t gen) {
     cycles += static_cast<std::uint64_t>(B) * static_cast<std::uint64_t>(m.tiling.row_blocks() - 1);
     e_pj += static_cast<double>(B) * d.n * (m.tiling.row_blocks() - 1) * en.shift_add_energy_pj;
   }
-  if (d.activation == LayerDescriptor::Relu) {
-    Y = Y.cwiseMax(0.0);
+  if (d.activation == LayerDescriptor::Relu) {  // the tiles' digital neuron, one vector per cycle
+    static const core::NeuronModel relu{core::NeuronConfig{core::NeuronKind::Relu}};
+    e_pj += activate(Y, relu, en);
     cycles += static_cast<std::uint64_t>(B);
-    e_pj += static_cast<double>(B) * d.n * en.neuron_digital_energy_pj;
   }
   if (cycles) sc_core::wait(clk_ * static_cast<double>(cycles), abort_ev_);
-  double e_tiles_after = 0;
-  for (const auto& t : tiles_) e_tiles_after += t->stats().energy.inference_pj();
+  const double e_tiles_after = inference_energy_pj(tiles_, 0, tiles_.size());
   counters_.energy_pj += e_pj + (e_tiles_after - e_tiles_before);
   if (aborted(gen)) return abandoned;
 

@@ -21,17 +21,8 @@ class AcceleratorModel::Source : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Source> socket;
   explicit Source(sc_core::sc_module_name n) : sc_core::sc_module(n), socket("socket") {}
   void send(std::shared_ptr<Eigen::MatrixXd> x, std::uint64_t id) {
-    JobExtension job;
-    job.data = std::move(x);
-    job.job = id;
-    tlm::tlm_generic_payload tx;
-    tx.set_command(tlm::TLM_WRITE_COMMAND);
-    tx.set_data_length(0);
-    tx.set_extension(&job);
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    socket->b_transport(tx, delay);  // the tile only queues the job: no wait, callable between sc_start()s
-    tx.clear_extension(&job);
-    if (tx.get_response_status() != tlm::TLM_OK_RESPONSE)
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;  // the tile only queues the batch: no time passes
+    if (send_batch(socket, std::move(x), id, 0, delay) != tlm::TLM_OK_RESPONSE)
       throw std::logic_error("memtile::sc: first tile rejected the input batch");
   }
 };
@@ -46,11 +37,8 @@ class AcceleratorModel::Sink : public sc_core::sc_module {
     socket.register_b_transport(this, &Sink::b_transport);
   }
   void b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
-    auto* job = tx.get_extension<JobExtension>();
-    if (!job || !job->data) {
-      tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
-      return;
-    }
+    const JobExtension* job = batch_of(tx);
+    if (!job) return;
     results[job->job] = job->data;
     arrival_ns[job->job] = (sc_core::sc_time_stamp() + delay).to_seconds() * 1e9;
     tx.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -166,12 +154,7 @@ RunResult AcceleratorModel::inject(std::size_t first, std::size_t last, const Ei
   elaborate();
   Source& source = *sources_[topology_ == Topology::Chained ? 0 : first];
   Sink& sink = *sinks_[topology_ == Topology::Chained ? 0 : last];
-  const auto energy_now = [&] {
-    double e = 0;
-    for (std::size_t l = first; l <= last; ++l) e += tiles_[l]->stats().energy.inference_pj();
-    return e;
-  };
-  const double e0 = energy_now();
+  const double e0 = inference_energy_pj(tiles_, first, last + 1);
   RunResult r;
   r.start_ns = now_ns();
   if (first_run_start_ns_ < 0) first_run_start_ns_ = r.start_ns;
@@ -205,7 +188,7 @@ RunResult AcceleratorModel::inject(std::size_t first, std::size_t last, const Ei
     sink.results.erase(it);
     sink.arrival_ns.erase(id);
   }
-  r.energy_pj = energy_now() - e0;
+  r.energy_pj = inference_energy_pj(tiles_, first, last + 1) - e0;
   return r;
 }
 

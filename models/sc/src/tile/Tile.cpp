@@ -304,8 +304,20 @@ void Tile::close_rtl_trace() {
   if (rtl_) rtl_->close_vcd();
 }
 
-void Tile::reprogrammed() {
+void Tile::reprogram(core::ProgrammedMatrix pm) {
+  const core::TileGeometry g = core::TileGeometry::of(pm);
+  core::require(g.in_features() == geo_.in_features() && g.out_features() == geo_.out_features() &&
+                    g.rows() == geo_.rows() && g.cols() == geo_.cols() && g.input_slices == geo_.input_slices &&
+                    g.weight_slices == geo_.weight_slices && g.polarity == geo_.polarity && g.software == geo_.software,
+                std::string(name()), "reprogrammed with a matrix of another geometry than the tile was built for");
+  *pm_ = std::move(pm);
   for (const auto& p : partitions_) p->crossbar.reprogrammed();
+}
+
+double inference_energy_pj(const std::vector<std::unique_ptr<Tile>>& tiles, std::size_t first, std::size_t end) {
+  double e_pj = 0;
+  for (std::size_t t = first; t < end; ++t) e_pj += tiles.at(t)->stats().energy.inference_pj();
+  return e_pj;
 }
 
 const CrossbarTiming& Tile::crossbar_timing() const { return partitions_.front()->crossbar.timing(); }
@@ -313,11 +325,8 @@ int Tile::adc_bits() const { return partitions_.front()->adc.bits(); }
 const Adc& Tile::adc0() const { return partitions_.front()->adc; }
 
 void Tile::in_b_transport(tlm::tlm_generic_payload& tx, sc_time& /*delay*/) {
-  auto* job = tx.get_extension<JobExtension>();
-  if (!job || !job->data || tx.get_command() != tlm::TLM_WRITE_COMMAND) {
-    tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
-    return;
-  }
+  const JobExtension* job = batch_of(tx);
+  if (!job) return;
   if (job->data->cols() != geo_.in_features() || job->data->rows() < 1) {
     tx.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);  // wrong vector length
     return;
@@ -468,17 +477,8 @@ void Tile::run_batch(const Job& job) {
   }
 
   // 4. Hand the result on.
-  JobExtension out_job;
-  out_job.data = std::move(result);
-  out_job.job = job.id;
-  tlm::tlm_generic_payload tx;
-  tx.set_command(tlm::TLM_WRITE_COMMAND);
-  tx.set_data_length(0);
-  tx.set_extension(&out_job);
   sc_time delay = SC_ZERO_TIME;
-  out->b_transport(tx, delay);
-  tx.clear_extension(&out_job);
-  if (tx.get_response_status() != tlm::TLM_OK_RESPONSE)
+  if (send_batch(out, std::move(result), job.id, 0, delay) != tlm::TLM_OK_RESPONSE)
     SC_REPORT_ERROR("memtile/tile", (std::string(name()) + ": next stage rejected the output batch").c_str());
 }
 

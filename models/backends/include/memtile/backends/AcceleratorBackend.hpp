@@ -12,9 +12,9 @@
 #include "memtile/nn/Backend.hpp"
 #include "memtile/sc/tile/Accelerator.hpp"
 
-namespace memtile::sc {
+namespace memtile::backends {
 
-class AcceleratorBackend : public nn::MatMulBackend, public backends::AcceleratorRun {
+class AcceleratorBackend : public nn::MatMulBackend, public AcceleratorRun {
  public:
   // Layer l is programmed with engine seed cfg.seed + l, so layers draw independent variation.
   AcceleratorBackend(const core::EngineConfig& engine, const core::TileConfig& tile, const core::EnergyTable& energy,
@@ -23,18 +23,18 @@ class AcceleratorBackend : public nn::MatMulBackend, public backends::Accelerato
   void program(const nn::WeightedLayer& layer, const Eigen::MatrixXd& W) override;
   Eigen::MatrixXd multiply(const nn::WeightedLayer& layer, const Eigen::MatrixXd& X) override;
 
-  AcceleratorModel& model() { return model_; }
-  const AcceleratorModel& model() const { return model_; }
+  sc::AcceleratorModel& model() { return model_; }
+  const sc::AcceleratorModel& model() const { return model_; }
   // Simulated time spent in layer runs so far (ns): the layers run one after the other.
   double simulated_ns() const override { return simulated_ns_; }
   // Sets the image count (pipeline section), closes the traces, reports from summary() (after
   // `reduce`): per-image breakdown summed over the layers' components, programming energy.
-  backends::RunReport report(std::uint64_t images, const SummaryReduction& reduce = {}) override;
+  RunReport report(std::uint64_t images, const SummaryReduction& reduce = {}) override;
 
  private:
   core::EngineConfig engine_;
-  AcceleratorModel model_;
+  sc::AcceleratorModel model_;
   double simulated_ns_ = 0;
 };
 
-}  // namespace memtile::sc
+}  // namespace memtile::backends

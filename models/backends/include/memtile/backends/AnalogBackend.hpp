@@ -47,7 +47,7 @@ template <class S>
 struct Param;
 }  // namespace memtile::core
 
-namespace memtile::sc {
+namespace memtile::backends {
 
 struct AnalogConfig {
   core::ImacMappingConfig mapping;  // weights, r_low_ohm, r_high_ohm, variation_pct, ternary_threshold
@@ -89,7 +89,7 @@ struct AnalogLayerStats {
   double crossbar_pj = 0, neuron_pj = 0;
 };
 
-class AnalogBackend : public nn::MatMulBackend, public backends::AcceleratorRun {
+class AnalogBackend : public nn::MatMulBackend, public AcceleratorRun {
  public:
   explicit AnalogBackend(const AnalogConfig& cfg);
   ~AnalogBackend() override;
@@ -112,7 +112,7 @@ class AnalogBackend : public nn::MatMulBackend, public backends::AcceleratorRun 
   double simulated_ns() const override;
   // summary() as a report: latency of one vector per image, per-image breakdown, no
   // programming figures (not modelled), no simulated_ns (power = energy per image / latency).
-  backends::RunReport report(std::uint64_t images, const SummaryReduction& reduce = {}) override;
+  RunReport report(std::uint64_t images, const SummaryReduction& reduce = {}) override;
 
  private:
   struct Layer;
@@ -123,4 +123,4 @@ class AnalogBackend : public nn::MatMulBackend, public backends::AcceleratorRun 
   std::vector<AnalogLayerStats> stats_;
 };
 
-}  // namespace memtile::sc
+}  // namespace memtile::backends

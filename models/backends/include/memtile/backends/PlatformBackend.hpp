@@ -32,12 +32,14 @@
 #include "memtile/nn/Backend.hpp"
 
 namespace memtile::sc {
-
 class AcceleratorTop;
 struct LayerDescriptor;
 class Memory;
 class Router;
 class TraceHub;
+}  // namespace memtile::sc
+
+namespace memtile::backends {
 
 // Per layer: its place on the accelerator and what its jobs took.
 struct PlatformLayerStats {
@@ -50,7 +52,7 @@ struct PlatformLayerStats {
   double busy_ns = 0;       // all its jobs, START -> IRQ
 };
 
-class PlatformBackend : public nn::MatMulBackend, public backends::AcceleratorRun {
+class PlatformBackend : public nn::MatMulBackend, public AcceleratorRun {
  public:
   PlatformBackend(const core::EngineConfig& engine, const core::TileConfig& tile, const core::EnergyTable& energy,
                   const core::TraceConfig& trace);
@@ -64,14 +66,14 @@ class PlatformBackend : public nn::MatMulBackend, public backends::AcceleratorRu
   double simulated_ns() const override { return simulated_ns_; }
   double programming_ns() const { return program_ns_; }
   const std::vector<PlatformLayerStats>& layers() const { return layers_; }
-  const AcceleratorTop& accelerator() const;  // valid after the first multiply()
+  const sc::AcceleratorTop& accelerator() const;  // valid after the first multiply()
   // Summary in the shape of AcceleratorModel::summary() where it applies: per-component
   // inference energy of all tiles, the top's reduce/activation energy, programming energy,
   // area, layer table.
   nlohmann::json summary() const;
   void close_traces();
   // Closes the traces and reports summary(): per-image breakdown, programming at boot apart.
-  backends::RunReport report(std::uint64_t images, const SummaryReduction& reduce = {}) override;
+  RunReport report(std::uint64_t images, const SummaryReduction& reduce = {}) override;
 
   static constexpr std::uint64_t kCsrBase = 0x40000000ull;
   static constexpr std::uint64_t kMemBase = 0x80000000ull;
@@ -80,7 +82,7 @@ class PlatformBackend : public nn::MatMulBackend, public backends::AcceleratorRu
  private:
   class Driver;
   void elaborate();
-  double run_job(const LayerDescriptor& d, const std::string& layer);  // START -> IRQ, ns; throws on error
+  double run_job(const sc::LayerDescriptor& d, const std::string& layer);  // START -> IRQ, ns; throws on error
 
   core::EngineConfig engine_;
   core::TileConfig tile_;
@@ -99,12 +101,12 @@ class PlatformBackend : public nn::MatMulBackend, public backends::AcceleratorRu
   double simulated_ns_ = 0;
   double program_ns_ = 0;  // the boot's PROGRAM_ONLY jobs
 
-  std::unique_ptr<TraceHub> trace_;
+  std::unique_ptr<sc::TraceHub> trace_;
   std::unique_ptr<Driver> driver_;
-  std::unique_ptr<Router> bus_;
-  std::unique_ptr<Memory> mem_;
-  std::unique_ptr<AcceleratorTop> accel_;
+  std::unique_ptr<sc::Router> bus_;
+  std::unique_ptr<sc::Memory> mem_;
+  std::unique_ptr<sc::AcceleratorTop> accel_;
   std::unique_ptr<sc_core::sc_signal<bool>> irq_;
 };
 
-}  // namespace memtile::sc
+}  // namespace memtile::backends

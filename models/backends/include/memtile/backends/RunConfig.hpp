@@ -22,7 +22,7 @@ struct RunConfig {
   core::TileConfig tile;
   core::EnergyTable energy;
   core::TraceConfig trace;
-  sc::AnalogConfig analog;
+  AnalogConfig analog;
   bool has_analog = false;  // a group with selects_analog was given: the fully analog (IMAC) mode
   std::string description;  // free text (presets describe themselves)
   // The checks between groups (tile against engine) and every group's own, as `memtile run`

@@ -41,4 +41,10 @@ class Neuron : public Component {
   sc_core::sc_time latency_;
 };
 
+// Applies `model` to every element of y in place; returns the energy (pJ): per element
+// EnergyTable::neuron_digital_energy_pj for the digital kinds, from its operating point for
+// imac_sigmoid, none for kind none. One activation for the tile's Neuron stage and for
+// AcceleratorTop's activation unit (each has its own timing).
+double activate(Eigen::MatrixXd& y, const core::NeuronModel& model, const core::EnergyTable& energy);
+
 }  // namespace memtile::sc

@@ -14,8 +14,9 @@
 // Response status: TLM_OK_RESPONSE, or TLM_COMMAND_ERROR_RESPONSE if the extension is missing
 // or the operation is not one the target implements (a wiring error; never a guest's input).
 //
-// Between tiles (and from/to the AcceleratorModel's source and sink) a JobExtension carries one
-// batch of input or output vectors.
+// Between tiles, from a front to its tiles and back (AcceleratorModel's source and sink,
+// AcceleratorTop's router and collector) a JobExtension carries one batch of input or output
+// vectors: send_batch() writes it, batch_of() takes it on the receiving side.
 #pragma once
 #include <Eigen/Dense>
 #include <cstdint>
@@ -71,6 +72,39 @@ struct JobExtension : tlm::tlm_extension<JobExtension> {
   tlm::tlm_extension_base* clone() const override { return new JobExtension(*this); }
   void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const JobExtension&>(e); }
 };
+
+// Writes one batch to a tile's `in` socket (or the next stage's), directly or through a router:
+//   command  TLM_WRITE_COMMAND, `address` (selects the tile behind a router; a tile ignores it),
+//            no data pointer, length 0; extension JobExtension {x, job}.
+// The receiver only queues the batch (no wait), so a host may call this between sc_start()s.
+// Returns the receiver's response; `delay` gets its annotation.
+template <class Socket>
+tlm::tlm_response_status send_batch(Socket& socket, std::shared_ptr<Eigen::MatrixXd> x, std::uint64_t job,
+                                    std::uint64_t address, sc_core::sc_time& delay) {
+  JobExtension ext;
+  ext.data = std::move(x);
+  ext.job = job;
+  tlm::tlm_generic_payload tx;
+  tx.set_command(tlm::TLM_WRITE_COMMAND);
+  tx.set_address(address);
+  tx.set_data_ptr(nullptr);
+  tx.set_data_length(0);
+  tx.set_streaming_width(0);
+  tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  tx.set_extension(&ext);
+  socket->b_transport(tx, delay);
+  tx.clear_extension(&ext);
+  return tx.get_response_status();
+}
+
+// The batch a send_batch() write carries, or nullptr with TLM_COMMAND_ERROR_RESPONSE set when
+// the transaction is not such a write (a wiring error).
+inline JobExtension* batch_of(tlm::tlm_generic_payload& tx) {
+  auto* job = tx.get_extension<JobExtension>();
+  if (job && job->data && tx.get_command() == tlm::TLM_WRITE_COMMAND) return job;
+  tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+  return nullptr;
+}
 
 // Sends `ext` through `socket` as a blocking transport; returns the annotated delay added.
 // Throws std::logic_error if the target answers with an error (a wiring bug).

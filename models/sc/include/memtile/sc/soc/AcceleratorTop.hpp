@@ -1,5 +1,7 @@
 // The accelerator as a memory-mapped TLM-2.0 peripheral for SoC virtual platforms
-// (docs/model.md §6; docs/integration.md, docs/registers.md):
+// (docs/model.md §6; docs/integration.md, docs/registers.md). The bus front of the two over one
+// core of Tile modules (the other is the host-driven AcceleratorModel): what is shared and
+// what is this front's own, docs/mapping.md "One core, two fronts".
 //
 //   csr  simple_target_socket<.., 32>: control/status registers, offsets decode from 0
 //        (base addresses live in the platform map). LT b_transport (1 control clock per
@@ -49,8 +51,8 @@
 // instead (no quantisation, no variation), the tiles still giving time and energy: a driver
 // developer checks the data path bit for bit (exact whenever the float64 sums are, e.g. integer
 // data).
-// Programming replaces a tile's ProgrammedMatrix in place and tells the tile
-// (Tile::reprogrammed), so the physics crossbar read energy follows the new conductances.
+// Programming writes a tile's new cells with Tile::reprogram (its ProgrammedMatrix replaced in
+// place), so the physics crossbar read energy follows the new conductances.
 #pragma once
 #include <Eigen/Dense>
 #include <cstdint>
@@ -267,6 +269,8 @@ class AcceleratorTop : public sc_core::sc_module {
   AccelError run_job(std::uint64_t gen);
   // The layer's blocks: tile_in x tile_out (the only place the top chooses its block size).
   core::LayerTiling tiling_of(std::uint64_t k, std::uint64_t n) const;
+  // Physical tile t draws its programming variation with engine seed + t.
+  core::EngineConfig engine_of_tile(int t) const;
   void mark_resident(const LayerDescriptor& d, const LayerMapping& m);
   // The blocks of one round on their tiles (LayerMapping::tile_of).
   void program_blocks(const std::vector<float>& w, const LayerDescriptor& d, const LayerMapping& m, int round);
@@ -276,7 +280,6 @@ class AcceleratorTop : public sc_core::sc_module {
   AcceleratorTopConfig cfg_;
   TraceHub* trace_;
   RegisterMap regs_;
-  std::vector<std::shared_ptr<core::ProgrammedMatrix>> matrices_;
   std::vector<std::unique_ptr<Tile>> tiles_;
   std::unique_ptr<Router> router_;
   tlm_utils::simple_initiator_socket<AcceleratorTop, 32> tile_port_;

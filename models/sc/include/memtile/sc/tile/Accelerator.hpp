@@ -1,5 +1,8 @@
 // High-level entry point: map a list of layers (a DNN) onto tiles, elaborate once, then run
 // batches through the SystemC simulation and read back outputs, time and energy.
+// The host-driven front of the two over one core of Tile modules (the other is the bus
+// peripheral AcceleratorTop): what is shared and what is this front's own, docs/mapping.md
+// "One core, two fronts".
 //
 //   AcceleratorModel m(tile_cfg, energy_table, trace_cfg);
 //   m.add_layer("fc1", W1, engine_cfg1, {NeuronKind::Relu});

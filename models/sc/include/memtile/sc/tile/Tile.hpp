@@ -112,9 +112,11 @@ class Tile : public sc_core::sc_module {
   int replication() const { return cfg_.replication; }
   TileStats stats() const;
   AreaBreakdown area() const;
-  // The ProgrammedMatrix this tile was built on was replaced in place (same shape and config,
-  // e.g. AcceleratorTop's LOAD_WEIGHTS): refresh what the components derived from it.
-  void reprogrammed();
+  // Writes new cells into the tile's arrays (AcceleratorTop's LOAD_WEIGHTS): `pm` replaces the
+  // matrix the tile was built on, in place, and the components refresh what they derived from
+  // the cells. The caller charges the programming time and energy (core::programming_cost).
+  // Throws InputError unless `pm` has the tile's geometry (the modules were built for it).
+  void reprogram(core::ProgrammedMatrix pm);
   bool idle() const { return queue_.empty() && !running_; }
   // RTL mode: the clocked digital periphery is in the loop (TileConfig::rtl.any()).
   bool rtl() const { return rtl_ != nullptr; }
@@ -187,5 +189,9 @@ class Tile : public sc_core::sc_module {
   std::vector<std::vector<Eigen::MatrixXd>> rtl_t_;
   std::string rtl_vcd_path_;
 };
+
+// Inference energy (pJ) tiles[first, end) have spent so far, summed in tile order: a front
+// charges a run (AcceleratorModel) or a job (AcceleratorTop) the difference across it.
+double inference_energy_pj(const std::vector<std::unique_ptr<Tile>>& tiles, std::size_t first, std::size_t end);
 
 }  // namespace memtile::sc
