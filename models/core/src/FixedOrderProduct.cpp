@@ -91,12 +91,8 @@ MEMTILE_CONVERT_ADD(MEMTILE_AVX2, __m256d, 256)
     WIDEN                                                                                                      \
   };
 // Double precision converts its sums as they are.
-#define MEMTILE_CONVERT_512D                                                                                   \
-  MEMTILE_AVX512 static void convert_add(double* p, __m512d v, const AdcConversion& cv, Index c) {             \
-    memtile::core::convert_add(p, v, cv.inv_fs[c], cv.code_value[c], cv);                                      \
-  }
-#define MEMTILE_CONVERT_256D                                                                                   \
-  MEMTILE_AVX2 static void convert_add(double* p, __m256d v, const AdcConversion& cv, Index c) {               \
+#define MEMTILE_CONVERT_DOUBLE(TARGET, VEC)                                                                    \
+  TARGET static void convert_add(double* p, VEC v, const AdcConversion& cv, Index c) {                         \
     memtile::core::convert_add(p, v, cv.inv_fs[c], cv.code_value[c], cv);                                      \
   }
 // Single precision stores its sums widened to double (exactly), and converts them in double.
@@ -124,12 +120,11 @@ MEMTILE_CONVERT_ADD(MEMTILE_AVX2, __m256d, 256)
     memtile::core::convert_add(p, low(v), cv.inv_fs[c], cv.code_value[c], cv);                                 \
     memtile::core::convert_add(p + 4, high(v), cv.inv_fs[c], cv.code_value[c], cv);                            \
   }
-MEMTILE_OPS(Avx512d, MEMTILE_AVX512, double, __m512d, 8, pd, 512, MEMTILE_CONVERT_512D)
+MEMTILE_OPS(Avx512d, MEMTILE_AVX512, double, __m512d, 8, pd, 512, MEMTILE_CONVERT_DOUBLE(MEMTILE_AVX512, __m512d))
 MEMTILE_OPS(Avx512f, MEMTILE_AVX512, float, __m512, 16, ps, 512, MEMTILE_WIDEN_512)
-MEMTILE_OPS(Avx2d, MEMTILE_AVX2, double, __m256d, 4, pd, 256, MEMTILE_CONVERT_256D)
+MEMTILE_OPS(Avx2d, MEMTILE_AVX2, double, __m256d, 4, pd, 256, MEMTILE_CONVERT_DOUBLE(MEMTILE_AVX2, __m256d))
 MEMTILE_OPS(Avx2f, MEMTILE_AVX2, float, __m256, 8, ps, 256, MEMTILE_WIDEN_256)
-#undef MEMTILE_CONVERT_512D
-#undef MEMTILE_CONVERT_256D
+#undef MEMTILE_CONVERT_DOUBLE
 #undef MEMTILE_WIDEN_512
 #undef MEMTILE_WIDEN_256
 #undef MEMTILE_OPS
