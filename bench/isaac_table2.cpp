@@ -20,6 +20,7 @@
 #include <string>
 
 #include "memtile/core/Errors.hpp"
+#include "memtile/backends/RunConfig.hpp"
 #include "memtile/core/JsonField.hpp"
 #include "memtile/sc/tile/Accelerator.hpp"
 
@@ -56,17 +57,6 @@ const Row kTable2[] = {
 constexpr int kImasPerTile = 12;
 constexpr double kTilePowerMw = 330.0, kTileAreaMm2 = 0.372;
 
-void apply_config(const std::string& path, core::EngineConfig& engine, core::TileConfig& tile, core::EnergyTable& energy) {
-  const json j = core::read_json_file(path);
-  core::require(j.is_object(), path, "configuration must be a JSON object");
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key() == "engine") core::apply_json(engine, it.value(), path + ": engine");
-    else if (it.key() == "tile") core::apply_json(tile, it.value(), path + ": tile");
-    else if (it.key() == "energy") core::apply_json(energy, it.value(), path + ": energy");
-    else if (it.key() != "description") throw core::InputError(path + ": unexpected key '" + it.key() + "' for this bench");
-  }
-}
-
 std::string pct(double model, double ref) {
   std::ostringstream s;
   s << std::showpos << std::fixed << std::setprecision(1) << 100.0 * (model / ref - 1.0) << " %";
@@ -96,10 +86,12 @@ int run(int argc, char* argv[]) {
     else throw core::InputError(k + ": unknown argument (--config, --vectors, --markdown, --json, --check)");
   }
   core::require(vectors >= 1, "--vectors", "must be >= 1");
-  core::EngineConfig engine;
-  core::TileConfig tile;
-  core::EnergyTable energy;
-  apply_config(config, engine, tile, energy);
+  // The run configuration's own loader (every group, every message); this bench reads its
+  // engine, tile and energy groups.
+  const backends::RunConfig rc = backends::load_run_config_file(config);
+  const core::EngineConfig& engine = rc.engine;
+  const core::TileConfig& tile = rc.tile;
+  const core::EnergyTable& energy = rc.energy;
   core::require(engine.array_rows == 128 && engine.array_cols == 128, config, "Table 2 is for 128x128 crossbars");
 
   std::mt19937 gen(2016);
