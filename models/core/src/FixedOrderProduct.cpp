@@ -95,36 +95,33 @@ MEMTILE_CONVERT_ADD(MEMTILE_AVX2, __m256d, 256)
   TARGET static void convert_add(double* p, VEC v, const AdcConversion& cv, Index c) {                         \
     memtile::core::convert_add(p, v, cv.inv_fs[c], cv.code_value[c], cv);                                      \
   }
-// Single precision stores its sums widened to double (exactly), and converts them in double.
+// Single precision stores its sums widened to double (exactly), and converts them in double:
+// the register's two halves low(v), high(v) of HALF lanes each.
+#define MEMTILE_WIDENED(TARGET, VEC, WIDTH, HALF)                                                              \
+  TARGET static void store(double* p, VEC v) {                                                                 \
+    _mm##WIDTH##_storeu_pd(p, low(v));                                                                         \
+    _mm##WIDTH##_storeu_pd(p + HALF, high(v));                                                                 \
+  }                                                                                                            \
+  TARGET static void convert_add(double* p, VEC v, const AdcConversion& cv, Index c) {                         \
+    memtile::core::convert_add(p, low(v), cv.inv_fs[c], cv.code_value[c], cv);                                 \
+    memtile::core::convert_add(p + HALF, high(v), cv.inv_fs[c], cv.code_value[c], cv);                         \
+  }
 #define MEMTILE_WIDEN_512                                                                                      \
   MEMTILE_AVX512 static __m512d low(__m512 v) { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }            \
   MEMTILE_AVX512 static __m512d high(__m512 v) {                                                               \
     return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));                  \
   }                                                                                                            \
-  MEMTILE_AVX512 static void store(double* p, __m512 v) {                                                      \
-    _mm512_storeu_pd(p, low(v));                                                                               \
-    _mm512_storeu_pd(p + 8, high(v));                                                                          \
-  }                                                                                                            \
-  MEMTILE_AVX512 static void convert_add(double* p, __m512 v, const AdcConversion& cv, Index c) {              \
-    memtile::core::convert_add(p, low(v), cv.inv_fs[c], cv.code_value[c], cv);                                 \
-    memtile::core::convert_add(p + 8, high(v), cv.inv_fs[c], cv.code_value[c], cv);                            \
-  }
+  MEMTILE_WIDENED(MEMTILE_AVX512, __m512, 512, 8)
 #define MEMTILE_WIDEN_256                                                                                      \
   MEMTILE_AVX2 static __m256d low(__m256 v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }              \
   MEMTILE_AVX2 static __m256d high(__m256 v) { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }          \
-  MEMTILE_AVX2 static void store(double* p, __m256 v) {                                                        \
-    _mm256_storeu_pd(p, low(v));                                                                               \
-    _mm256_storeu_pd(p + 4, high(v));                                                                          \
-  }                                                                                                            \
-  MEMTILE_AVX2 static void convert_add(double* p, __m256 v, const AdcConversion& cv, Index c) {                \
-    memtile::core::convert_add(p, low(v), cv.inv_fs[c], cv.code_value[c], cv);                                 \
-    memtile::core::convert_add(p + 4, high(v), cv.inv_fs[c], cv.code_value[c], cv);                            \
-  }
+  MEMTILE_WIDENED(MEMTILE_AVX2, __m256, 256, 4)
 MEMTILE_OPS(Avx512d, MEMTILE_AVX512, double, __m512d, 8, pd, 512, MEMTILE_CONVERT_DOUBLE(MEMTILE_AVX512, __m512d))
 MEMTILE_OPS(Avx512f, MEMTILE_AVX512, float, __m512, 16, ps, 512, MEMTILE_WIDEN_512)
 MEMTILE_OPS(Avx2d, MEMTILE_AVX2, double, __m256d, 4, pd, 256, MEMTILE_CONVERT_DOUBLE(MEMTILE_AVX2, __m256d))
 MEMTILE_OPS(Avx2f, MEMTILE_AVX2, float, __m256, 8, ps, 256, MEMTILE_WIDEN_256)
 #undef MEMTILE_CONVERT_DOUBLE
+#undef MEMTILE_WIDENED
 #undef MEMTILE_WIDEN_512
 #undef MEMTILE_WIDEN_256
 #undef MEMTILE_OPS
