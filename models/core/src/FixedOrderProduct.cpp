@@ -223,10 +223,6 @@ Index avx2_convert_rows(const typename Ops::Scalar* V, Index ldv, Index B, Index
 #undef MEMTILE_AVX512
 #undef MEMTILE_AVX2
 
-bool has_avx512() {
-  static const bool yes = __builtin_cpu_supports("avx512f");
-  return yes;
-}
 #endif
 
 template <typename T, typename O>
@@ -256,7 +252,7 @@ void product(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dyna
 #ifdef MEMTILE_FMA_KERNEL
   // Rows [0, done) by the AVX-512 kernel where the CPU has it, the next ones by AVX2 blocks,
   // the last few one at a time.
-  Index done = has_avx512() ? avx512_rows<Ops512, O>(m.V, m.ldv, m.B, m.K, m.D, m.ldd, m.N, m.out, m.ldo) : 0;
+  Index done = cpu_has_avx512() ? avx512_rows<Ops512, O>(m.V, m.ldv, m.B, m.K, m.D, m.ldd, m.N, m.out, m.ldo) : 0;
   done += avx2_rows<Ops256, O>(m.V + done, m.ldv, m.B - done, m.K, m.D, m.ldd, m.N, m.out + done, m.ldo);
   scalar_part(m.V, m.ldv, m.K, m.D, m.ldd, done, m.B, 0, m.N, put);
 #else
@@ -274,7 +270,7 @@ void product_convert(const Eigen::Ref<const Eigen::Matrix<T, Eigen::Dynamic, Eig
   };
 #ifdef MEMTILE_FMA_KERNEL
   if (m.K > 0) {
-    Index done = has_avx512() ? avx512_convert_rows<Ops512>(m.V, m.ldv, m.B, m.K, m.D, m.ldd, m.N, cv, m.out, m.ldo) : 0;
+    Index done = cpu_has_avx512() ? avx512_convert_rows<Ops512>(m.V, m.ldv, m.B, m.K, m.D, m.ldd, m.N, cv, m.out, m.ldo) : 0;
     done += avx2_convert_rows<Ops256>(m.V + done, m.ldv, m.B - done, m.K, m.D, m.ldd, m.N, cv, m.out + done, m.ldo);
     scalar_part(m.V, m.ldv, m.K, m.D, m.ldd, done, m.B, 0, m.N, put);
     return;
@@ -291,6 +287,15 @@ struct Avx2f {};
 #endif
 
 }  // namespace
+
+bool cpu_has_avx512() {
+#ifdef MEMTILE_FMA_KERNEL
+  static const bool yes = __builtin_cpu_supports("avx512f");
+  return yes;
+#else
+  return false;
+#endif
+}
 
 void fixed_order_product(const Eigen::Ref<const Eigen::MatrixXd>& V, const Eigen::Ref<const Eigen::MatrixXd>& D,
                          Eigen::Ref<Eigen::MatrixXd> out) {

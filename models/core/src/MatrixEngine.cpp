@@ -56,11 +56,6 @@ __attribute__((target("avx512f"))) Eigen::Index dac_table_permute(const double* 
   return b;
 }
 #pragma GCC diagnostic pop
-
-bool cpu_has_avx512() {
-  static const bool yes = __builtin_cpu_supports("avx512f");
-  return yes;
-}
 #endif
 
 // out[b] = table[(int32(q[b]) >> shift) & mask] for b < B: the DAC level of one input slice.

@@ -10,6 +10,10 @@
 
 namespace memtile::core {
 
+// Whether this CPU runs the AVX-512 kernels (checked once; the build's instruction set stays
+// the portable one and the wider kernels are chosen at run time).
+bool cpu_has_avx512();
+
 // out = V * D with V B x K, D K x N, out B x N (all column-major with unit inner stride).
 void fixed_order_product(const Eigen::Ref<const Eigen::MatrixXd>& V, const Eigen::Ref<const Eigen::MatrixXd>& D,
                          Eigen::Ref<Eigen::MatrixXd> out);
