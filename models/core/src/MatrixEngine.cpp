@@ -627,10 +627,13 @@ void ProgrammedMatrix::encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>
     // Per-vector scales and noise keyed by the vector's index: a chunk encodes to the same
     // bits as the whole batch (multiply() relies on the same).
     thread_local EncodedInput part;
+    thread_local Eigen::MatrixXd part_acc;  // contiguous: the batch's acc has columns B apart
     encode_into(X.middleRows(b0, len), kb, part);
     in.scale.segment(b0, len) = part.scale;
     if (keep_q) in.q.middleRows(b0, len) = part.q;
-    accumulate_vectors(kb, part, 0, len, first_vector + static_cast<std::uint64_t>(b0), acc.middleRows(b0, len));
+    part_acc.resize(len, n_);
+    accumulate_vectors(kb, part, 0, len, first_vector + static_cast<std::uint64_t>(b0), part_acc);
+    acc.middleRows(b0, len) = part_acc;
     if (!cfg_.software) power[c] = chunk_drive(kb, part, 0, len, v2[c]);
   });
   drive = cfg_.software ? DriveSums{} : sum_drive(v2, power);
