@@ -55,6 +55,12 @@ Eigen::MatrixXd CrossbarArray::effective(const DeviceParams& d) const {
 }
 
 Eigen::VectorXd squared_drive_per_row(const Eigen::Ref<const Eigen::MatrixXd>& volts) {
+  Eigen::VectorXd out(volts.cols());
+  squared_drive_per_row(volts, out);
+  return out;
+}
+
+void squared_drive_per_row(const Eigen::Ref<const Eigen::MatrixXd>& volts, Eigen::Ref<Eigen::VectorXd> out) {
   // Eight running sums over the vectors (lane = b mod 8), combined in a fixed tree: a fixed
   // order whatever the matrix's address or the block it is part of (an Eigen reduction's
   // order depends on alignment), so the engine and the SystemC tile count the same bits;
@@ -62,7 +68,6 @@ Eigen::VectorXd squared_drive_per_row(const Eigen::Ref<const Eigen::MatrixXd>& v
   constexpr int kLanes = 8;
   const Eigen::Index B = volts.rows();
   const Eigen::Index B8 = B - B % kLanes;
-  Eigen::VectorXd out(volts.cols());
   for (Eigen::Index r = 0; r < volts.cols(); ++r) {
     const double* v = volts.col(r).data();
     double s[kLanes] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -71,10 +76,9 @@ Eigen::VectorXd squared_drive_per_row(const Eigen::Ref<const Eigen::MatrixXd>& v
     for (Eigen::Index b = B8; b < B; ++b) s[b - B8] += v[b] * v[b];
     out(r) = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
   }
-  return out;
 }
 
-double read_power_w(const Eigen::VectorXd& v2_per_row, const Eigen::VectorXd& row_g_s) {
+double read_power_w(const Eigen::Ref<const Eigen::VectorXd>& v2_per_row, const Eigen::VectorXd& row_g_s) {
   double p = 0.0;  // ascending rows (not Eigen's dot, whose order depends on alignment)
   for (Eigen::Index r = 0; r < v2_per_row.size(); ++r) p += v2_per_row(r) * row_g_s(r);
   return p;

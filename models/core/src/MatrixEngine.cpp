@@ -565,32 +565,38 @@ void ProgrammedMatrix::finish_block(Eigen::MatrixXd& Y, int kb, const EncodedInp
 
 double ProgrammedMatrix::chunk_read_power_w(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len) const {
   double p = 0.0;
-  for (const Eigen::MatrixXd& v : in.volts)
-    p += read_power_w(squared_drive_per_row(v.middleRows(b0, len)), blocks_[kb].row_g_sum_all_s);
-  return p;
-}
-
-double ProgrammedMatrix::chunk_drive(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len,
-                                     std::vector<Eigen::VectorXd>& v2) const {
-  // The same sum as chunk_read_power_w, keeping each slice's V^2 per row (for the tile's
-  // per-slice crossbar energy): one pass over the voltages serves both.
-  v2.resize(in.volts.size());
-  double p = 0.0;
-  for (std::size_t i = 0; i < in.volts.size(); ++i) {
-    v2[i] = squared_drive_per_row(in.volts[i].middleRows(b0, len));
-    p += read_power_w(v2[i], blocks_[kb].row_g_sum_all_s);
+  thread_local Eigen::VectorXd v2;  // reused: no allocation per chunk and slice
+  for (const Eigen::MatrixXd& v : in.volts) {
+    v2.resize(v.cols());
+    squared_drive_per_row(v.middleRows(b0, len), v2);
+    p += read_power_w(v2, blocks_[kb].row_g_sum_all_s);
   }
   return p;
 }
 
-DriveSums ProgrammedMatrix::sum_drive(const std::vector<std::vector<Eigen::VectorXd>>& v2,
-                                      const std::vector<double>& power_w) const {
+double ProgrammedMatrix::chunk_drive(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len,
+                                     Eigen::Ref<Eigen::MatrixXd> v2) const {
+  // The same sum as chunk_read_power_w, keeping each slice's V^2 per row (for the tile's
+  // per-slice crossbar energy): one pass over the voltages serves both.
+  double p = 0.0;
+  for (std::size_t i = 0; i < in.volts.size(); ++i) {
+    auto col = v2.col(static_cast<Eigen::Index>(i));
+    squared_drive_per_row(in.volts[i].middleRows(b0, len), col);
+    p += read_power_w(col, blocks_[kb].row_g_sum_all_s);
+  }
+  return p;
+}
+
+DriveSums ProgrammedMatrix::sum_drive(const Eigen::MatrixXd& v2, const std::vector<double>& power_w) const {
   DriveSums d;
-  for (std::size_t c = 0; c < v2.size(); ++c) {
+  const std::size_t slices = power_w.empty() ? 0 : static_cast<std::size_t>(v2.cols()) / power_w.size();
+  for (std::size_t c = 0; c < power_w.size(); ++c) {
     d.read_power_w += power_w[c];
-    if (c == 0) d.v2_per_row = v2[0];
-    else
-      for (std::size_t i = 0; i < v2[c].size(); ++i) d.v2_per_row[i] += v2[c][i];
+    for (std::size_t i = 0; i < slices; ++i) {
+      const auto col = v2.col(static_cast<Eigen::Index>(c * slices + i));
+      if (c == 0) d.v2_per_row.push_back(col);
+      else d.v2_per_row[i] += col;
+    }
   }
   return d;
 }
@@ -599,11 +605,13 @@ DriveSums ProgrammedMatrix::drive_sums(int kb, const EncodedInput& in) const {
   if (cfg_.software) return {};
   const Eigen::Index B = in.q.rows();
   const std::size_t chunks = static_cast<std::size_t>((B + kVectorChunk - 1) / kVectorChunk);
-  std::vector<std::vector<Eigen::VectorXd>> v2(chunks);
+  const Eigen::Index slices = static_cast<Eigen::Index>(in.volts.size());
+  Eigen::MatrixXd v2(used_rows(kb), static_cast<Eigen::Index>(chunks) * slices);
   std::vector<double> power(chunks, 0.0);
   for (std::size_t c = 0; c < chunks; ++c) {
     const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
-    power[c] = chunk_drive(kb, in, b0, std::min<Eigen::Index>(kVectorChunk, B - b0), v2[c]);
+    power[c] = chunk_drive(kb, in, b0, std::min<Eigen::Index>(kVectorChunk, B - b0),
+                           v2.middleCols(static_cast<Eigen::Index>(c) * slices, slices));
   }
   return sum_drive(v2, power);
 }
@@ -619,7 +627,10 @@ void ProgrammedMatrix::encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>
   in.q.resize(keep_q ? B : 0, cfg_.array_rows);
   acc.resize(B, n_);
   const std::size_t chunks = static_cast<std::size_t>((B + kVectorChunk - 1) / kVectorChunk);
-  std::vector<std::vector<Eigen::VectorXd>> v2(chunks);
+  const Eigen::Index slices = cfg_.mode == EngineMode::DiffPair ? 1 : static_cast<Eigen::Index>(x_plan_.slices.size());
+  thread_local Eigen::MatrixXd v2_buffer;  // the calling thread's, reused across batches
+  Eigen::MatrixXd& v2 = v2_buffer;         // (the tasks below write into this thread's buffer)
+  if (!cfg_.software) v2.resize(used_rows(kb), static_cast<Eigen::Index>(chunks) * slices);
   std::vector<double> power(chunks, 0.0);
   parallel_for(resolve_threads(cfg_.threads), chunks, [&](std::size_t c) {
     const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
@@ -634,7 +645,8 @@ void ProgrammedMatrix::encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>
     part_acc.resize(len, n_);
     accumulate_vectors(kb, part, 0, len, first_vector + static_cast<std::uint64_t>(b0), part_acc);
     acc.middleRows(b0, len) = part_acc;
-    if (!cfg_.software) power[c] = chunk_drive(kb, part, 0, len, v2[c]);
+    if (!cfg_.software)
+      power[c] = chunk_drive(kb, part, 0, len, v2.middleCols(static_cast<Eigen::Index>(c) * slices, slices));
   });
   drive = cfg_.software ? DriveSums{} : sum_drive(v2, power);
 }

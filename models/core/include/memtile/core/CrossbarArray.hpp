@@ -51,9 +51,11 @@ Eigen::MatrixXd effective_conductance(const Eigen::MatrixXd& g, const DevicePara
 // row voltage; wire losses are not subtracted). In two factors so that a caller driving
 // several arrays with the same voltages forms the voltage part once. One home for the
 // engine's counters and the SystemC crossbar's energy.
-// Per row: sum over the vectors of the squared drive voltage (V^2), volts = vectors x rows.
+// Per row: sum over the vectors of the squared drive voltage (V^2), volts = vectors x rows;
+// the second form writes into `out` (rows entries), allocating nothing.
 Eigen::VectorXd squared_drive_per_row(const Eigen::Ref<const Eigen::MatrixXd>& volts);
+void squared_drive_per_row(const Eigen::Ref<const Eigen::MatrixXd>& volts, Eigen::Ref<Eigen::VectorXd> out);
 // sum_r v2(r) * G(r) (W), from squared_drive_per_row and the row conductance sums (S).
-double read_power_w(const Eigen::VectorXd& v2_per_row, const Eigen::VectorXd& row_g_s);
+double read_power_w(const Eigen::Ref<const Eigen::VectorXd>& v2_per_row, const Eigen::VectorXd& row_g_s);
 
 }  // namespace memtile::core

@@ -170,11 +170,13 @@ class ProgrammedMatrix {
   double weight_levels_max(int j) const;
   // Read power (sum of V^2 G, W) of vectors [b0, b0+len) of one row block, all slice pairs.
   double chunk_read_power_w(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len) const;
-  // Per input slice, squared_drive_per_row of vectors [b0, b0+len) into v2; returns their read power.
+  // Per input slice i, squared_drive_per_row of vectors [b0, b0+len) into column i of v2 (rows x
+  // input slices); returns their read power.
   double chunk_drive(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len,
-                     std::vector<Eigen::VectorXd>& v2) const;
-  // Adds the per-chunk drive statistics in chunk order.
-  DriveSums sum_drive(const std::vector<std::vector<Eigen::VectorXd>>& v2, const std::vector<double>& power_w) const;
+                     Eigen::Ref<Eigen::MatrixXd> v2) const;
+  // Adds the per-chunk drive statistics in chunk order: chunk c's slices are v2's columns
+  // [c * slices, (c + 1) * slices) (one allocation for a batch, not one per chunk and slice).
+  DriveSums sum_drive(const Eigen::MatrixXd& v2, const std::vector<double>& power_w) const;
   void add_read_counts(int kb, std::uint64_t vectors, double read_power_w);
 
   EngineConfig cfg_;
