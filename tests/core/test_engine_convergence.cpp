@@ -25,6 +25,9 @@ EngineConfig ideal(EngineMode mode, bool software, int bits) {
   EngineConfig c;
   c.mode = mode;
   c.software = software;
+  // float64 reads: at 24+ bits the exact product is resolved beyond float32's 6e-8 rounding
+  // of the conductances and voltages.
+  c.precision = Precision::Float64;
   c.var = 0;
   c.vnoise = 0;
   c.wire_resistance = 0;

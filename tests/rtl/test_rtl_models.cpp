@@ -135,7 +135,7 @@ struct EngineCheck {
 // half-even comparator on the engine's analog values), shift-add (per (vector, column) lane)
 // and, across row blocks, the partial-sum accumulator with power-of-two alignment (fp mode)
 // or plain sums in double (integer modes: the block scales are arbitrary reals there).
-EngineCheck check_engine(const EngineConfig& cfg, Eigen::Index B, Eigen::Index K, Eigen::Index N) {
+EngineCheck check_engine_in(const EngineConfig& cfg, Eigen::Index B, Eigen::Index K, Eigen::Index N) {
   MatrixEngine engine(cfg);
   const Eigen::MatrixXd W = randn(K, N, 21), X = randn(B, K, 22);
   ProgrammedMatrix pm = engine.program(W);
@@ -234,6 +234,23 @@ EngineCheck check_engine(const EngineConfig& cfg, Eigen::Index B, Eigen::Index K
   BOOST_TEST((pm2.multiply(X) == Y.leftCols(N)));
   BOOST_TEST(Y.cols() == N);
   return out;
+}
+
+// check_engine_in in both read precisions (the default float32 and float64): the RTL equals the
+// engine within each; the results combined (exact and bit identical in both, the larger error).
+EngineCheck check_engine(EngineConfig cfg, Eigen::Index B, Eigen::Index K, Eigen::Index N) {
+  EngineCheck all;
+  all.exact = true;
+  for (Precision p : {Precision::Float32, Precision::Float64}) {
+    cfg.precision = p;
+    const EngineCheck r = check_engine_in(cfg, B, K, N);
+    all.exact = all.exact && r.exact;
+    all.bit_identical = all.bit_identical && r.bit_identical;
+    all.max_rel = std::max(all.max_rel, r.max_rel);
+    all.conversions += r.conversions;
+    if (all.reason.empty()) all.reason = r.reason;
+  }
+  return all;
 }
 
 }  // namespace

@@ -58,6 +58,13 @@ std::vector<Case> cases() {
   core::EngineConfig wires = base(M::BitSlice, 8, 8);
   wires.wire_resistance = 2.93;
   out.push_back({"bitslice_wires_20x8_on8_mux8", wires, 20, 8, 8, all_rtl(), false, false});
+  // The cases above read in the default float32; again in float64 (the validation setting).
+  for (std::size_t k = 0, n = out.size(); k < n; ++k) {
+    Case f = out[k];
+    f.name += "_float64";
+    f.cfg.precision = core::Precision::Float64;
+    out.push_back(f);
+  }
   // Each block alone (the others are their rtlref C++ models in the same loop).
   const std::pair<const char*, core::RtlConfig> alone[] = {{"controller", {true, false, false, false}},
                                                          {"sar_adc", {false, true, false, false}},

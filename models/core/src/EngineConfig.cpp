@@ -157,8 +157,8 @@ const std::vector<Param<EngineConfig>>& engine_params() {
     t.push_back(real_param<C>("drift_t0_s", "--drift-t0-s", &C::drift_t0_s, "s", {0, inf, true}, "Drift reference time t0"));
     t.push_back(choice_param<C>("precision", "--precision", &C::precision,
                                 {{"float64", Precision::Float64}, {"float32", Precision::Float32}},
-                                "Arithmetic of the crossbar reads: float64, or float32 (about 2x faster; conversion, "
-                                "energies and the circuit solver stay float64)"));
+                                "Arithmetic of the crossbar reads: float32 (the default, faster) or float64 (for "
+                                "validation); conversion, energies and the circuit solver stay float64"));
     t.push_back(int_param<C>("threads", "--threads", &C::threads, "threads", 0, 1024, "0 .. 1024",
                              "Worker threads of multiply/program; 0 = hardware concurrency (results do not depend on it)"));
     return t;

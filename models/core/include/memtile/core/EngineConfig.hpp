@@ -25,11 +25,13 @@ enum class AdcFullScale { WorstCase, Calibrated, Lossless };
 // half (rows x levels), and the digital side restores it.
 enum class WeightEncoding { TwosComplement, Differential, Biased, BiasedFlipped };
 
-// Arithmetic of the crossbar reads (the V x G products, the bulk of the work): float64, or
-// float32 (conductances and DAC voltages rounded to float, each column current one
-// single-precision chain; about twice the throughput). Slice products are small integers and
-// device variation (5 %) dwarfs float32's 6e-8 rounding; quantisation, conversion, shift-add,
-// energies and the circuit solver stay in double either way (docs/numerics.md).
+// Arithmetic of the crossbar reads (the V x G products, the bulk of the work): float32, the
+// default (conductances and DAC voltages rounded to float, each column current one
+// single-precision chain; faster), or float64 (for validation: exactness tests at 24+ bits).
+// Slice products are small integers and device variation (5 %) dwarfs float32's 6e-8
+// rounding: LeNet-5's class agrees on >= 99.9 % of images, mPimPy's cases keep their relative
+// errors (tests). Quantisation, conversion, shift-add, energies and the circuit solver stay in
+// double either way (docs/numerics.md).
 enum class Precision { Float64, Float32 };
 
 std::string to_string(EngineMode m);
@@ -76,7 +78,7 @@ struct EngineConfig {
   double drift_t_s = 1.0;         // time between programming and read, s
   double drift_t0_s = 1.0;        // drift reference time, s
 
-  Precision precision = Precision::Float64;
+  Precision precision = Precision::Float32;
 
   int threads = 0;                // worker threads of multiply/program; 0 = hardware concurrency (results do not depend on it)
 
