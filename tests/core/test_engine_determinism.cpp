@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "TestData.hpp"
+#include "memtile/core/Errors.hpp"
 #include "memtile/core/FixedOrderProduct.hpp"
 #include "memtile/core/MatrixEngine.hpp"
 
@@ -55,6 +56,35 @@ BOOST_AUTO_TEST_CASE(read_noise_is_per_read_and_independent_of_batching) {
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(step_functions)
+
+// multiply(B, rows), the input supplied a block of rows per task, gives multiply(X)'s bytes and
+// counters (70 vectors: two whole tasks and a partial one; 3 row blocks), in both precisions and
+// with read noise; a non-finite row is refused like a non-finite matrix.
+BOOST_AUTO_TEST_CASE(rows_on_demand_equal_the_formed_matrix) {
+  const Eigen::MatrixXd a = memtile::test::randn(70, 90, 31), b = memtile::test::randn(90, 20, 32);
+  for (Precision precision : {Precision::Float32, Precision::Float64}) {
+    EngineConfig c;
+    c.vnoise = 0.001;
+    c.precision = precision;
+    ProgrammedMatrix p1 = MatrixEngine(c).program(b);
+    ProgrammedMatrix p2 = MatrixEngine(c).program(b);
+    const Eigen::MatrixXd y1 = p1.multiply(a);
+    const Eigen::MatrixXd y2 = p2.multiply(a.rows(), [&](Eigen::Index first, Eigen::Index count, Eigen::Ref<Eigen::MatrixXd> out) {
+      out = a.middleRows(first, count);
+    });
+    BOOST_TEST_CONTEXT((precision == Precision::Float32 ? "float32" : "float64")) {
+      BOOST_TEST(same_bytes(y1, y2));
+      BOOST_TEST(p1.counters().adc_conversions == p2.counters().adc_conversions);
+      BOOST_TEST(p1.counters().read_energy_per_s_j == p2.counters().read_energy_per_s_j);
+      BOOST_TEST(p1.vectors_read() == p2.vectors_read());
+    }
+    Eigen::MatrixXd bad = a;
+    bad(40, 3) = std::nan("");
+    BOOST_CHECK_THROW(p2.multiply(bad.rows(), [&](Eigen::Index first, Eigen::Index count, Eigen::Ref<Eigen::MatrixXd> out) {
+      out = bad.middleRows(first, count);
+    }), InputError);
+  }
+}
 
 // The SystemC tile sequences encode/read/convert/shift_add/finish_block itself: composed by
 // hand they must give multiply()'s bytes exactly.

@@ -1,5 +1,8 @@
 // ONNX conformance: the packaged ONNX backend test data (Debian libonnx-testdata) for every
 // supported operator, in ideal mode (float64, IdealBackend), outputs within 1e-4 relative.
+// Every case runs with the backend taking formed matrices and again taking its input rows on
+// demand (MatMulBackend::takes_rows, what the crossbar engine does: a Conv's im2col patches are
+// then copied block by block, here in blocks of 7 rows that start and end inside output rows).
 //
 // Each case runs twice when it has more than one input:
 //   "as-is":  all test inputs fed at run time (Gemm/Conv with weights as inputs run digitally);
@@ -27,9 +30,11 @@ namespace {
 
 const fs::path kData = "/usr/share/libonnx-testdata/data";
 
-// Counts programmed matrices and products, delegating to the exact backend.
+// Counts programmed matrices and products, delegating to the exact backend; with `rows` it
+// takes input rows on demand, asked for in blocks of 7.
 class CountingBackend : public MatMulBackend {
  public:
+  explicit CountingBackend(bool rows) : rows_(rows) {}
   void program(const WeightedLayer& l, const Eigen::MatrixXd& W) override {
     ++programs;
     ideal.program(l, W);
@@ -38,8 +43,22 @@ class CountingBackend : public MatMulBackend {
     ++multiplies;
     return ideal.multiply(l, X);
   }
+  bool takes_rows(const WeightedLayer&) const override { return rows_; }
+  Eigen::MatrixXd multiply_rows(const WeightedLayer& l, Eigen::Index B, const memtile::core::InputRows& rows) override {
+    ++multiplies;
+    Eigen::MatrixXd X(B, l.in_features), part;
+    for (Eigen::Index b0 = 0; b0 < B; b0 += 7) {
+      part.resize(std::min<Eigen::Index>(7, B - b0), l.in_features);
+      rows(b0, part.rows(), part);
+      X.middleRows(b0, part.rows()) = part;
+    }
+    return ideal.multiply(l, X);
+  }
   IdealBackend ideal;
   int programs = 0, multiplies = 0;
+
+ private:
+  bool rows_;
 };
 
 // Max over elements of |a - b| / (|b| + 1e-2) must stay <= 1e-4 (relative, with a tiny absolute
@@ -88,8 +107,9 @@ struct CaseResult {
   int backend_multiplies = 0;  // in the bound run
 };
 
-// Runs one test case directory; `bound_mode` binds all inputs but the first.
-std::string run_mode(const fs::path& dir, bool bound_mode, int& multiplies) {
+// Runs one test case directory; `bound_mode` binds all inputs but the first; `rows`: the
+// backend takes input rows on demand.
+std::string run_mode(const fs::path& dir, bool bound_mode, bool rows, int& multiplies) {
   const std::string model = (dir / "model.onnx").string();
   Graph probe = load_onnx(model);
   for (const auto& set : data_sets(dir)) {
@@ -104,7 +124,7 @@ std::string run_mode(const fs::path& dir, bool bound_mode, int& multiplies) {
       runtime.resize(1);
     }
     Graph g = load_onnx(model, opt);
-    CountingBackend backend;
+    CountingBackend backend(rows);
     Executor ex(g, backend);
     // Inputs the loader folded away entirely are not runtime inputs any more.
     std::vector<Tensor> outs = ex.run_all(std::vector<Tensor>(runtime.begin(), runtime.begin() + g.inputs.size()));
@@ -124,11 +144,17 @@ CaseResult run_case(const fs::path& dir) {
   CaseResult r{Outcome::Passed, {}, 0};
   try {
     int unused = 0;
-    std::string err = run_mode(dir, false, unused);
-    if (err.empty()) {
-      Graph probe = load_onnx((dir / "model.onnx").string());
-      if (probe.inputs.size() > 1) err = run_mode(dir, true, r.backend_multiplies);
-      if (!err.empty()) err = "bound mode: " + err;
+    std::string err;
+    for (bool rows : {false, true}) {
+      err = run_mode(dir, false, rows, unused);
+      if (err.empty() && load_onnx((dir / "model.onnx").string()).inputs.size() > 1) {
+        err = run_mode(dir, true, rows, r.backend_multiplies);
+        if (!err.empty()) err = "bound mode: " + err;
+      }
+      if (!err.empty()) {
+        if (rows) err = "rows on demand, " + err;
+        break;
+      }
     }
     if (!err.empty()) r = {Outcome::Failed, err, 0};
   } catch (const memtile::core::InputError& e) {

@@ -714,8 +714,24 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
           "have " + std::to_string(X.cols()) + " columns but the programmed matrix has " +
               std::to_string(k_) + " rows");
   require(all_finite(X), "inputs", "contain NaN or Inf");
-  const Eigen::Index B = X.rows();
-  Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(B, n_);
+  return multiply_rows(X.rows(), [&](Eigen::Index b0, Eigen::Index len) { return X.middleRows(b0, len); });
+}
+
+Eigen::MatrixXd ProgrammedMatrix::multiply(Eigen::Index B, const InputRows& rows) {
+  require(B >= 0, "inputs", "a negative number of vectors");
+  require(static_cast<bool>(rows), "inputs", "no row source");
+  return multiply_rows(B, [&](Eigen::Index b0, Eigen::Index len) -> const Eigen::MatrixXd& {
+    thread_local Eigen::MatrixXd Xc;  // per-thread block, reused
+    Xc.resize(len, k_);
+    rows(b0, len, Xc);
+    require(all_finite(Xc), "inputs", "contain NaN or Inf");
+    return Xc;
+  });
+}
+
+template <typename Rows>
+Eigen::MatrixXd ProgrammedMatrix::multiply_rows(Eigen::Index B, Rows&& rows) {
+  Eigen::MatrixXd Y(B, n_);  // every row is written by its task
   const int kbs = row_blocks();
   // Independent tasks of kVectorChunk vectors each, every row block of a task in turn (its
   // encoded inputs stay in cache): every vector's result depends only on its own inputs
@@ -730,10 +746,11 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(const Eigen::MatrixXd& X) {
     const Eigen::Index len = std::min<Eigen::Index>(kVectorChunk, B - b0);
     thread_local Eigen::MatrixXd Yc, acc;  // reused: no allocation per chunk once warm
     thread_local EncodedInput in;
+    const auto& X = rows(b0, len);
     Yc.setZero(len, n_);
     acc.resize(len, n_);
     for (int kb = 0; kb < kbs; ++kb) {
-      encode_into(X.middleRows(b0, len), kb, in);
+      encode_into(X, kb, in);
       accumulate_vectors(kb, in, 0, len, first + static_cast<std::uint64_t>(b0), acc);
       if (!cfg_.software)
         power[c * static_cast<std::size_t>(kbs) + static_cast<std::size_t>(kb)] = chunk_read_power_w(kb, in, 0, len);

@@ -11,10 +11,18 @@ void EngineBackend::program(const WeightedLayer& layer, const Eigen::MatrixXd& W
   layers_[layer.id] = std::make_unique<core::ProgrammedMatrix>(core::MatrixEngine(cfg).program(W));
 }
 
-Eigen::MatrixXd EngineBackend::multiply(const WeightedLayer& layer, const Eigen::MatrixXd& X) {
+core::ProgrammedMatrix& EngineBackend::programmed(const WeightedLayer& layer) {
   core::require(static_cast<std::size_t>(layer.id) < layers_.size() && layers_[layer.id], layer.node_name,
                 "layer was not programmed");
-  return layers_[layer.id]->multiply(X);
+  return *layers_[layer.id];
+}
+
+Eigen::MatrixXd EngineBackend::multiply(const WeightedLayer& layer, const Eigen::MatrixXd& X) {
+  return programmed(layer).multiply(X);
+}
+
+Eigen::MatrixXd EngineBackend::multiply_rows(const WeightedLayer& layer, Eigen::Index B, const core::InputRows& rows) {
+  return programmed(layer).multiply(B, rows);
 }
 
 }  // namespace memtile::nn

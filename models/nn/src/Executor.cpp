@@ -16,6 +16,10 @@ void IdealBackend::program(const WeightedLayer& layer, const Eigen::MatrixXd& W)
   weights_[static_cast<std::size_t>(layer.id)] = W;
 }
 
+Eigen::MatrixXd MatMulBackend::multiply_rows(const WeightedLayer& layer, Eigen::Index, const core::InputRows&) {
+  throw std::logic_error("memtile::nn: backend of layer '" + layer.node_name + "' takes formed matrices only");
+}
+
 Eigen::MatrixXd IdealBackend::multiply(const WeightedLayer& layer, const Eigen::MatrixXd& X) {
   const std::size_t id = static_cast<std::size_t>(layer.id);
   if (layer.id < 0 || id >= weights_.size() || weights_[id].size() == 0)
@@ -155,26 +159,40 @@ void Executor::run_node(std::size_t index) {
   s.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-Eigen::MatrixXd Executor::call_backend(const WeightedLayer& layer, const Eigen::MatrixXd& X, Eigen::Index samples) {
+void Executor::require_finite_inputs(const WeightedLayer& layer, bool finite) const {
   // Finite weights and inputs can still overflow on the way (activations of 1e308): the
   // backends are not asked to multiply NaN/Inf, whatever they would make of it.
-  if (!core::all_finite(X))
+  if (!finite)
     throw core::InputError(graph_.source + ": layer '" + layer.node_name +
                            "': its inputs became NaN or Inf (activations overflowed: weights or inputs out of range)");
+}
+
+template <typename Multiply>
+Eigen::MatrixXd Executor::timed(const WeightedLayer& layer, Eigen::Index vectors, Eigen::Index samples, Multiply&& multiply) {
   const auto t0 = std::chrono::steady_clock::now();
-  Eigen::MatrixXd Y = backend_.multiply(layer, X);
+  Eigen::MatrixXd Y = multiply();
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (Y.rows() != X.rows() || Y.cols() != layer.out_features)
+  if (Y.rows() != vectors || Y.cols() != layer.out_features)
     throw core::InputError("backend returned a " + std::to_string(Y.rows()) + "x" + std::to_string(Y.cols()) +
-                           " matrix for layer '" + layer.node_name + "', expected " + std::to_string(X.rows()) + "x" +
+                           " matrix for layer '" + layer.node_name + "', expected " + std::to_string(vectors) + "x" +
                            std::to_string(layer.out_features));
   LayerStats& s = layer_stats_[static_cast<std::size_t>(layer.id)];
   ++s.calls;
-  s.vectors += static_cast<std::uint64_t>(X.rows());
+  s.vectors += static_cast<std::uint64_t>(vectors);
   s.samples += static_cast<std::uint64_t>(samples);
   s.seconds += sec;
-  if (observer_) observer_(LayerCall{&layer, X.rows(), samples, sec});
+  if (observer_) observer_(LayerCall{&layer, vectors, samples, sec});
   return Y;
+}
+
+Eigen::MatrixXd Executor::call_backend(const WeightedLayer& layer, const Eigen::MatrixXd& X, Eigen::Index samples) {
+  require_finite_inputs(layer, core::all_finite(X));
+  return timed(layer, X.rows(), samples, [&] { return backend_.multiply(layer, X); });
+}
+
+Eigen::MatrixXd Executor::call_backend_rows(const WeightedLayer& layer, Eigen::Index vectors, const core::InputRows& rows,
+                                            Eigen::Index samples) {
+  return timed(layer, vectors, samples, [&] { return backend_.multiply_rows(layer, vectors, rows); });
 }
 
 void Executor::run_weighted(const Node& n, const WeightedNode& wn, std::size_t index) {
@@ -223,12 +241,19 @@ void Executor::run_weighted(const Node& n, const WeightedNode& wn, std::size_t i
       w.check(x.dim(1) == l0.in_channels, "input has " + std::to_string(x.dim(1)) + " channels, weight expects " +
                                               std::to_string(l0.in_channels));
       const detail::Window win = detail::resolve_window(w, n.attrs, x.shape, l0.kernel, false);
+      const auto group_layer = [&](int g) -> const WeightedLayer& { return graph_.layers[wn.layers[static_cast<std::size_t>(g)]]; };
+      bool rows = true;  // every group's backend takes its patches on demand: no im2col matrix
+      for (std::size_t g = 0; g < wn.layers.size(); ++g) rows = rows && backend_.takes_rows(group_layer(static_cast<int>(g)));
+      // The patches hold the input's values and padding zeros: finite exactly when the input is.
+      if (rows) require_finite_inputs(l0, core::all_finite(Eigen::Map<const Eigen::VectorXd>(x.data.data(), x.numel())));
       detail::conv_im2col(
           win, x, static_cast<std::int64_t>(wn.layers.size()), l0.out_channels,
-          [&](int g, const Eigen::MatrixXd& cols, std::int64_t images) {
-            return call_backend(graph_.layers[wn.layers[static_cast<std::size_t>(g)]], cols, images);
-          },
-          wn.bias.size() > 0 ? wn.bias.data() : nullptr, y, im2col_limit_, cols);
+          [&](int g, const Eigen::MatrixXd& cols, std::int64_t images) { return call_backend(group_layer(g), cols, images); },
+          wn.bias.size() > 0 ? wn.bias.data() : nullptr, y, im2col_limit_, cols,
+          rows ? detail::GroupRowsMul([&](int g, Eigen::Index vectors, const core::InputRows& patch_rows, std::int64_t images) {
+            return call_backend_rows(group_layer(g), vectors, patch_rows, images);
+          })
+               : detail::GroupRowsMul());
       break;
     }
     default: w.fail("internal: not a weighted operator");

@@ -550,61 +550,81 @@ Eigen::MatrixXd conv_group_matrix(const Tensor& w, std::int64_t groups, std::int
   return wg.transpose();
 }
 
+void copy_patches(const Window& win, const Tensor& x, std::int64_t group, std::int64_t Cg, std::int64_t first,
+                  std::int64_t count, double* out, std::int64_t ld) {
+  const std::int64_t C = x.dim(1), P = win.out_size(), isz = win.in_size();
+  const std::int64_t n2 = win.out[2], plane = win.out[1] * n2, s2 = win.s[2];
+  // Runs of consecutive rows along the last output axis (at most one output row each); for each
+  // run, every column of the patch matrix.
+  for (std::int64_t v = first, end = first + count; v < end;) {
+    const std::int64_t b = v / P, p = v % P;
+    const std::int64_t o0 = p / plane, o1 = (p % plane) / n2, o2 = p % n2;
+    const std::int64_t run = std::min(n2 - o2, end - v);
+    const double* src = x.data.data() + (b * C + group * Cg) * isz;
+    double* dst0 = out + (v - first);
+    std::int64_t col = 0;
+    for (std::int64_t c = 0; c < Cg; ++c, src += isz)
+      for (std::int64_t k0 = 0; k0 < win.k[0]; ++k0)
+        for (std::int64_t k1 = 0; k1 < win.k[1]; ++k1)
+          for (std::int64_t k2 = 0; k2 < win.k[2]; ++k2, ++col) {
+            double* dst = dst0 + col * ld;
+            const std::int64_t i0 = o0 * win.s[0] - win.pb[0] + k0 * win.d[0];
+            const std::int64_t i1 = o1 * win.s[1] - win.pb[1] + k1 * win.d[1];
+            if (i0 < 0 || i0 >= win.in[0] || i1 < 0 || i1 >= win.in[1]) {
+              std::fill_n(dst, run, 0.0);
+              continue;
+            }
+            const double* row = src + (i0 * win.in[1] + i1) * win.in[2];
+            // Outputs [lo, hi) of the row read inside it (i2 = i2_0 + o * s2), the rest padding;
+            // then only the run's [o2, o2 + run).
+            const std::int64_t i2_0 = -win.pb[2] + k2 * win.d[2];
+            const std::int64_t lo = std::min(n2, i2_0 >= 0 ? 0 : (-i2_0 + s2 - 1) / s2);
+            const std::int64_t hi = std::max(lo, std::min(n2, win.in[2] - i2_0 <= 0 ? 0 : (win.in[2] - i2_0 + s2 - 1) / s2));
+            const std::int64_t r0 = std::min(std::max(lo, o2), o2 + run), r1 = std::max(r0, std::min(hi, o2 + run));
+            std::fill(dst, dst + (r0 - o2), 0.0);
+            if (s2 == 1)  // an inline vector copy: a memcpy call per short row costs more
+              Eigen::Map<Eigen::VectorXd>(dst + (r0 - o2), r1 - r0) = Eigen::Map<const Eigen::VectorXd>(row + i2_0 + r0, r1 - r0);
+            else
+              for (std::int64_t o = r0; o < r1; ++o) dst[o - o2] = row[i2_0 + o * s2];
+            std::fill(dst + (r1 - o2), dst + run, 0.0);
+          }
+    v += run;
+  }
+}
+
 void conv_im2col(const Window& win, const Tensor& x, std::int64_t groups, std::int64_t out_channels,
                  const GroupMul& mul, const double* bias, Tensor& out, std::int64_t im2col_limit,
-                 Eigen::MatrixXd& cols) {
+                 Eigen::MatrixXd& cols, const GroupRowsMul& rows_mul) {
   const std::int64_t B = x.dim(0), C = x.dim(1), Cg = C / groups, Ng = out_channels / groups;
-  const std::int64_t P = win.out_size(), Kg = Cg * win.k_size(), isz = win.in_size();
+  const std::int64_t P = win.out_size(), Kg = Cg * win.k_size();
   Shape os{B, out_channels};
   for (int i = 3 - win.nsp; i < 3; ++i) os.push_back(win.out[i]);
   out.resize(os);
-  std::int64_t chunk = std::max<std::int64_t>(1, im2col_limit / std::max<std::int64_t>(1, P * Kg));
-  // Rounded down, where that leaves a piece, to whole tasks of the engine (pieces of a
-  // multiple of kVectorChunk vectors: a shorter task runs the product kernel's scalar tail);
-  // the results do not depend on the pieces.
-  const std::int64_t task = core::ProgrammedMatrix::kVectorChunk;
-  const std::int64_t images_per_tasks = task / std::gcd(task, std::max<std::int64_t>(1, P));
-  if (chunk >= images_per_tasks) chunk -= chunk % images_per_tasks;
+  // Whole batches when the backend takes its rows on demand (no matrix to keep small), else
+  // pieces of at most im2col_limit elements, rounded down, where that leaves a piece, to whole
+  // tasks of the engine (a multiple of kVectorChunk vectors: a shorter task runs the product
+  // kernel's scalar tail); the results do not depend on the pieces.
+  std::int64_t chunk = B;
+  if (!rows_mul) {
+    chunk = std::max<std::int64_t>(1, im2col_limit / std::max<std::int64_t>(1, P * Kg));
+    const std::int64_t task = core::ProgrammedMatrix::kVectorChunk;
+    const std::int64_t images_per_tasks = task / std::gcd(task, std::max<std::int64_t>(1, P));
+    if (chunk >= images_per_tasks) chunk -= chunk % images_per_tasks;
+  }
   for (std::int64_t g = 0; g < groups; ++g) {
     for (std::int64_t b0 = 0; b0 < B; b0 += chunk) {
       const std::int64_t nb = std::min(chunk, B - b0);
       core::checked_count({nb, P, Kg}, sizeof(double), "im2col patch matrix");
-      cols.resize(nb * P, Kg);
-      std::int64_t col = 0;
-      for (std::int64_t c = 0; c < Cg; ++c)
-        for (std::int64_t k0 = 0; k0 < win.k[0]; ++k0)
-          for (std::int64_t k1 = 0; k1 < win.k[1]; ++k1)
-            for (std::int64_t k2 = 0; k2 < win.k[2]; ++k2, ++col) {
-              double* dst = cols.col(col).data();
-              for (std::int64_t b = b0; b < b0 + nb; ++b) {
-                const double* src = x.data.data() + (b * C + g * Cg + c) * isz;
-                for (std::int64_t o0 = 0; o0 < win.out[0]; ++o0) {
-                  const std::int64_t i0 = o0 * win.s[0] - win.pb[0] + k0 * win.d[0];
-                  const bool v0 = i0 >= 0 && i0 < win.in[0];
-                  for (std::int64_t o1 = 0; o1 < win.out[1]; ++o1) {
-                    const std::int64_t i1 = o1 * win.s[1] - win.pb[1] + k1 * win.d[1];
-                    if (!v0 || i1 < 0 || i1 >= win.in[1]) {
-                      std::fill_n(dst, win.out[2], 0.0);
-                      dst += win.out[2];
-                      continue;
-                    }
-                    const double* row = src + (i0 * win.in[1] + i1) * win.in[2];
-                    // Outputs [lo, hi) read inside the row (i2 = first + o2 * s), the rest padding.
-                    const std::int64_t first = -win.pb[2] + k2 * win.d[2], s2 = win.s[2], n2 = win.out[2];
-                    const std::int64_t lo = std::min(n2, first >= 0 ? 0 : (-first + s2 - 1) / s2);
-                    const std::int64_t hi = std::max(lo, std::min(n2, win.in[2] - first <= 0 ? 0 : (win.in[2] - first + s2 - 1) / s2));
-                    std::fill(dst, dst + lo, 0.0);
-                    if (s2 == 1)  // an inline vector copy: a memcpy call per short row costs more
-                      Eigen::Map<Eigen::VectorXd>(dst + lo, hi - lo) = Eigen::Map<const Eigen::VectorXd>(row + first + lo, hi - lo);
-                    else
-                      for (std::int64_t o2 = lo; o2 < hi; ++o2) dst[o2] = row[first + o2 * s2];
-                    std::fill(dst + hi, dst + n2, 0.0);
-                    dst += n2;
-                  }
-                }
-              }
-            }
-      const Eigen::MatrixXd y = mul(static_cast<int>(g), cols, nb);
+      Eigen::MatrixXd y;
+      if (rows_mul) {
+        y = rows_mul(static_cast<int>(g), nb * P, [&](Eigen::Index first, Eigen::Index count, Eigen::Ref<Eigen::MatrixXd> o) {
+          copy_patches(win, x, g, Cg, b0 * P + first, count, o.data(), o.outerStride());
+        }, nb);
+      } else {
+        cols.resize(nb * P, Kg);
+        copy_patches(win, x, g, Cg, b0 * P, nb * P, cols.data(), nb * P);
+        y = mul(static_cast<int>(g), cols, nb);
+      }
       if (y.rows() != nb * P || y.cols() != Ng)
         throw core::InputError("backend returned a " + std::to_string(y.rows()) + "x" + std::to_string(y.cols()) +
                                " matrix, expected " + std::to_string(nb * P) + "x" + std::to_string(Ng));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "memtile/core/CheckedSize.hpp"
+#include "memtile/core/InputRows.hpp"
 #include "memtile/nn/Graph.hpp"
 #include "memtile/nn/Tensor.hpp"
 
@@ -42,10 +43,19 @@ Window resolve_window(const Where& w, const NodeAttrs& a, const Shape& x_shape,
 // Convolution of x [B, C, spatial...] through im2col. For each group and chunk of whole images,
 // `mul(group, cols, images)` receives the (images * out positions) x (C/groups * prod(k)) patch
 // matrix and returns the product with that group's K x N weights. bias: M values or null.
+// rows_mul, when set, replaces mul: it receives the group's patch rows on demand
+// (core::InputRows over all images * out positions) and the matrix is never formed.
 using GroupMul = std::function<Eigen::MatrixXd(int group, const Eigen::MatrixXd& cols, std::int64_t images)>;
+using GroupRowsMul = std::function<Eigen::MatrixXd(int group, Eigen::Index vectors, const core::InputRows& rows,
+                                                   std::int64_t images)>;
 void conv_im2col(const Window& win, const Tensor& x, std::int64_t groups, std::int64_t out_channels,
                  const GroupMul& mul, const double* bias, Tensor& out, std::int64_t im2col_limit,
-                 Eigen::MatrixXd& cols);
+                 Eigen::MatrixXd& cols, const GroupRowsMul& rows_mul = {});
+// Rows [first, first + count) of group `group`'s patch matrix (row = image * out positions +
+// position; column = (channel of the group, k0, k1, k2), in that order; padding reads 0) into
+// out, column-major with leading dimension ld. The one home of the im2col layout.
+void copy_patches(const Window& win, const Tensor& x, std::int64_t group, std::int64_t Cg, std::int64_t first,
+                  std::int64_t count, double* out, std::int64_t ld);
 
 // Conv weight [M, C/G, k...] -> the K x N matrix of one group.
 Eigen::MatrixXd conv_group_matrix(const Tensor& w, std::int64_t groups, std::int64_t group);

@@ -24,6 +24,7 @@
 #include "memtile/core/CounterRng.hpp"
 #include "memtile/core/CrossbarArray.hpp"
 #include "memtile/core/EngineConfig.hpp"
+#include "memtile/core/InputRows.hpp"
 #include "memtile/core/LayerTiling.hpp"
 #include "memtile/core/Quantiser.hpp"
 
@@ -81,6 +82,11 @@ struct ReadCounters {
 class ProgrammedMatrix {
  public:
   Eigen::MatrixXd multiply(const Eigen::MatrixXd& X);
+  // multiply() of a B x in_features input never formed whole: each task has `rows` write its
+  // kVectorChunk vectors into a per-thread block (a Conv's patches are then copied in cache,
+  // where they are encoded). The same bits as multiply() of the matrix the rows make; each
+  // block is checked finite.
+  Eigen::MatrixXd multiply(Eigen::Index B, const InputRows& rows);
 
   const EngineConfig& config() const { return cfg_; }
   Eigen::Index in_features() const { return k_; }
@@ -178,6 +184,10 @@ class ProgrammedMatrix {
   // [c * slices, (c + 1) * slices) (one allocation for a batch, not one per chunk and slice).
   DriveSums sum_drive(const Eigen::MatrixXd& v2, const std::vector<double>& power_w) const;
   void add_read_counts(int kb, std::uint64_t vectors, double read_power_w);
+  // Both multiply()s: rows(b0, len) gives vectors [b0, b0 + len) as a matrix (defined and used
+  // in MatrixEngine.cpp only).
+  template <typename Rows>
+  Eigen::MatrixXd multiply_rows(Eigen::Index B, Rows&& rows);
 
   EngineConfig cfg_;
   CounterRng rng_;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "memtile/core/InputRows.hpp"
+
 namespace memtile::nn {
 
 // One programmed matrix. A grouped convolution has one WeightedLayer per group (each group is
@@ -35,6 +37,11 @@ class MatMulBackend {
   // X is B x K (one row per vector, e.g. per image or per im2col patch); returns B x N, no bias
   // (or, for a fused layer, after its bias and activation).
   virtual Eigen::MatrixXd multiply(const WeightedLayer& layer, const Eigen::MatrixXd& X) = 0;
+  // The same product with X supplied in blocks of rows (core::InputRows, all B x K of it
+  // finite): a backend that takes it returns true from takes_rows(), and the executor then
+  // never forms a Conv's im2col matrix. The default takes only formed matrices.
+  virtual bool takes_rows(const WeightedLayer& /*layer*/) const { return false; }
+  virtual Eigen::MatrixXd multiply_rows(const WeightedLayer& layer, Eigen::Index B, const core::InputRows& rows);
 
   // Fully analog backends (IMAC-style neurons) compute a layer's bias and the activation that
   // follows it in the analog domain. The executor offers a Gemm/MatMul layer whose output feeds

@@ -17,12 +17,16 @@ class EngineBackend : public MatMulBackend {
 
   void program(const WeightedLayer& layer, const Eigen::MatrixXd& W) override;
   Eigen::MatrixXd multiply(const WeightedLayer& layer, const Eigen::MatrixXd& X) override;
+  // Each engine task copies its own rows (ProgrammedMatrix::multiply(B, rows)).
+  bool takes_rows(const WeightedLayer& /*layer*/) const override { return true; }
+  Eigen::MatrixXd multiply_rows(const WeightedLayer& layer, Eigen::Index B, const core::InputRows& rows) override;
 
   const core::EngineConfig& config() const { return cfg_; }
   // Programmed matrices indexed by WeightedLayer::id (null where not yet programmed).
   const std::vector<std::unique_ptr<core::ProgrammedMatrix>>& layers() const { return layers_; }
 
  private:
+  core::ProgrammedMatrix& programmed(const WeightedLayer& layer);  // or an error naming the layer
   core::EngineConfig cfg_;
   std::vector<std::unique_ptr<core::ProgrammedMatrix>> layers_;
 };

@@ -73,6 +73,12 @@ class Executor {
   void run_node(std::size_t index);
   void run_weighted(const Node& node, const WeightedNode& wn, std::size_t node_index);
   Eigen::MatrixXd call_backend(const WeightedLayer& layer, const Eigen::MatrixXd& X, Eigen::Index samples);
+  Eigen::MatrixXd call_backend_rows(const WeightedLayer& layer, Eigen::Index vectors, const core::InputRows& rows,
+                                    Eigen::Index samples);
+  void require_finite_inputs(const WeightedLayer& layer, bool finite) const;
+  // Runs multiply() (B = vectors), checks the shape and books the layer's stats (Executor.cpp only).
+  template <typename Multiply>
+  Eigen::MatrixXd timed(const WeightedLayer& layer, Eigen::Index vectors, Eigen::Index samples, Multiply&& multiply);
 
   const Graph& graph_;
   MatMulBackend& backend_;
