@@ -185,8 +185,9 @@ Eigen::MatrixXd Executor::timed(const WeightedLayer& layer, Eigen::Index vectors
   return Y;
 }
 
-Eigen::MatrixXd Executor::call_backend(const WeightedLayer& layer, const Eigen::MatrixXd& X, Eigen::Index samples) {
-  require_finite_inputs(layer, core::all_finite(X));
+Eigen::MatrixXd Executor::call_backend(const WeightedLayer& layer, const Eigen::MatrixXd& X, Eigen::Index samples,
+                                       bool checked) {
+  if (!checked) require_finite_inputs(layer, core::all_finite(X));
   return timed(layer, X.rows(), samples, [&] { return backend_.multiply(layer, X); });
 }
 
@@ -244,11 +245,12 @@ void Executor::run_weighted(const Node& n, const WeightedNode& wn, std::size_t i
       const auto group_layer = [&](int g) -> const WeightedLayer& { return graph_.layers[wn.layers[static_cast<std::size_t>(g)]]; };
       bool rows = true;  // every group's backend takes its patches on demand: no im2col matrix
       for (std::size_t g = 0; g < wn.layers.size(); ++g) rows = rows && backend_.takes_rows(group_layer(static_cast<int>(g)));
-      // The patches hold the input's values and padding zeros: finite exactly when the input is.
-      if (rows) require_finite_inputs(l0, core::all_finite(Eigen::Map<const Eigen::VectorXd>(x.data.data(), x.numel())));
+      // The patches hold the input's values and padding zeros: finite exactly when the input is
+      // (one pass over the input, not over the patch matrix, k_size times its size).
+      require_finite_inputs(l0, core::all_finite(Eigen::Map<const Eigen::VectorXd>(x.data.data(), x.numel())));
       detail::conv_im2col(
           win, x, static_cast<std::int64_t>(wn.layers.size()), l0.out_channels,
-          [&](int g, const Eigen::MatrixXd& cols, std::int64_t images) { return call_backend(group_layer(g), cols, images); },
+          [&](int g, const Eigen::MatrixXd& cols, std::int64_t images) { return call_backend(group_layer(g), cols, images, true); },
           wn.bias.size() > 0 ? wn.bias.data() : nullptr, y, im2col_limit_, cols,
           rows ? detail::GroupRowsMul([&](int g, Eigen::Index vectors, const core::InputRows& patch_rows, std::int64_t images) {
             return call_backend_rows(group_layer(g), vectors, patch_rows, images);
