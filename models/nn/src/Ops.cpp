@@ -578,8 +578,11 @@ void copy_patches(const Window& win, const Tensor& x, std::int64_t group, std::i
             // Outputs [lo, hi) of the row read inside it (i2 = i2_0 + o * s2), the rest padding;
             // then only the run's [o2, o2 + run).
             const std::int64_t i2_0 = -win.pb[2] + k2 * win.d[2];
-            const std::int64_t lo = std::min(n2, i2_0 >= 0 ? 0 : (-i2_0 + s2 - 1) / s2);
-            const std::int64_t hi = std::max(lo, std::min(n2, win.in[2] - i2_0 <= 0 ? 0 : (win.in[2] - i2_0 + s2 - 1) / s2));
+            // (stride 1, the common case, without the divisions: they dominated short runs)
+            const std::int64_t lo = s2 == 1 ? std::min(n2, std::max<std::int64_t>(0, -i2_0))
+                                            : std::min(n2, i2_0 >= 0 ? 0 : (-i2_0 + s2 - 1) / s2);
+            const std::int64_t hi = s2 == 1 ? std::max(lo, std::min(n2, win.in[2] - i2_0))
+                                            : std::max(lo, std::min(n2, win.in[2] - i2_0 <= 0 ? 0 : (win.in[2] - i2_0 + s2 - 1) / s2));
             const std::int64_t r0 = std::min(std::max(lo, o2), o2 + run), r1 = std::max(r0, std::min(hi, o2 + run));
             std::fill(dst, dst + (r0 - o2), 0.0);
             if (s2 == 1)  // an inline vector copy: a memcpy call per short row costs more
