@@ -316,8 +316,8 @@ Eigen::MatrixXd MatrixEngine::dot(const Eigen::MatrixXd& X, const Eigen::MatrixX
 
 std::size_t ProgrammedMatrix::array_count() const {
   if (cfg_.software) return 0;
-  const std::size_t slices = cfg_.mode == EngineMode::DiffPair ? 1 : w_plan_.slices.size();
-  return blocks_.size() * static_cast<std::size_t>(col_blocks()) * slices * (differential_ ? 2 : 1);
+  return blocks_.size() * static_cast<std::size_t>(col_blocks()) * static_cast<std::size_t>(weight_slices()) *
+         (differential_ ? 2 : 1);
 }
 
 double ProgrammedMatrix::input_levels_max(int i) const {
@@ -627,7 +627,7 @@ void ProgrammedMatrix::encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>
   in.q.resize(keep_q ? B : 0, cfg_.array_rows);
   acc.resize(B, n_);
   const std::size_t chunks = static_cast<std::size_t>((B + kVectorChunk - 1) / kVectorChunk);
-  const Eigen::Index slices = cfg_.mode == EngineMode::DiffPair ? 1 : static_cast<Eigen::Index>(x_plan_.slices.size());
+  const Eigen::Index slices = input_slices();
   thread_local Eigen::MatrixXd v2_buffer;  // the calling thread's, reused across batches
   Eigen::MatrixXd& v2 = v2_buffer;         // (the tasks below write into this thread's buffer)
   if (!cfg_.software) v2.resize(used_rows(kb), static_cast<Eigen::Index>(chunks) * slices);
@@ -657,7 +657,7 @@ void ProgrammedMatrix::count_reads(int kb, Eigen::Index B, const DriveSums& driv
 }
 
 void ProgrammedMatrix::add_read_counts(int kb, std::uint64_t b, double read_power_w) {
-  const std::uint64_t nx = cfg_.mode == EngineMode::DiffPair ? 1 : x_plan_.slices.size();
+  const std::uint64_t nx = static_cast<std::uint64_t>(input_slices());
   const std::uint64_t nw = blocks_[kb].slices.size();
   const std::uint64_t per_pair = differential_ ? 2 : 1;  // G+ and G- arrays
   const std::uint64_t ncb = static_cast<std::uint64_t>(col_blocks());

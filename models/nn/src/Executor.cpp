@@ -185,9 +185,7 @@ Eigen::MatrixXd Executor::timed(const WeightedLayer& layer, Eigen::Index vectors
   return Y;
 }
 
-Eigen::MatrixXd Executor::call_backend(const WeightedLayer& layer, const Eigen::MatrixXd& X, Eigen::Index samples,
-                                       bool checked) {
-  if (!checked) require_finite_inputs(layer, core::all_finite(X));
+Eigen::MatrixXd Executor::call_backend(const WeightedLayer& layer, const Eigen::MatrixXd& X, Eigen::Index samples) {
   return timed(layer, X.rows(), samples, [&] { return backend_.multiply(layer, X); });
 }
 
@@ -211,6 +209,7 @@ void Executor::run_weighted(const Node& n, const WeightedNode& wn, std::size_t i
       w.check(cols.cols() == l0.in_features, "A " + shape_str(x.shape) + (n.attrs.trans_a ? " (transposed)" : "") +
                                                   " does not match the weight's " + std::to_string(l0.in_features) + " inputs");
       const Eigen::Index M = cols.rows(), N = l0.out_features;
+      require_finite_inputs(l0, core::all_finite(cols));
       Eigen::MatrixXd r = call_backend(l0, cols, M);
       if (wn.bias.size() > 0 && !fused_[index]) {
         const Eigen::MatrixXd& b = wn.bias;
@@ -229,6 +228,7 @@ void Executor::run_weighted(const Node& n, const WeightedNode& wn, std::size_t i
               "input " + shape_str(x.shape) + " does not end in the weight's " + std::to_string(l0.in_features) + " inputs");
       const Eigen::Index K = l0.in_features, N = l0.out_features, rows = K == 0 ? 0 : x.numel() / K;
       cols = Eigen::Map<const detail::RowMat>(x.data.data(), rows, K);
+      require_finite_inputs(l0, core::all_finite(cols));
       const Eigen::MatrixXd r = call_backend(l0, cols, x.rank() >= 2 ? x.dim(0) : 1);
       Shape os(x.shape.begin(), x.shape.end() - 1);
       os.push_back(N);
@@ -250,7 +250,7 @@ void Executor::run_weighted(const Node& n, const WeightedNode& wn, std::size_t i
       require_finite_inputs(l0, core::all_finite(Eigen::Map<const Eigen::VectorXd>(x.data.data(), x.numel())));
       detail::conv_im2col(
           win, x, static_cast<std::int64_t>(wn.layers.size()), l0.out_channels,
-          [&](int g, const Eigen::MatrixXd& cols, std::int64_t images) { return call_backend(group_layer(g), cols, images, true); },
+          [&](int g, const Eigen::MatrixXd& cols, std::int64_t images) { return call_backend(group_layer(g), cols, images); },
           wn.bias.size() > 0 ? wn.bias.data() : nullptr, y, im2col_limit_, cols,
           rows ? detail::GroupRowsMul([&](int g, Eigen::Index vectors, const core::InputRows& patch_rows, std::int64_t images) {
             return call_backend_rows(group_layer(g), vectors, patch_rows, images);

@@ -554,6 +554,19 @@ void copy_patches(const Window& win, const Tensor& x, std::int64_t group, std::i
                   std::int64_t count, double* out, std::int64_t ld) {
   const std::int64_t C = x.dim(1), P = win.out_size(), isz = win.in_size();
   const std::int64_t n2 = win.out[2], plane = win.out[1] * n2, s2 = win.s[2];
+  // Per kernel offset k2 along the last axis: the first input index i2_0 (output o reads
+  // i2_0 + o * s2) and the outputs [lo, hi) that read inside the row, the rest padding. They
+  // depend on k2 only: computed once here, not per run and column.
+  struct Span {
+    std::int64_t i2_0, lo, hi;
+  };
+  std::vector<Span> spans(static_cast<std::size_t>(win.k[2]));
+  for (std::int64_t k2 = 0; k2 < win.k[2]; ++k2) {
+    const std::int64_t i2_0 = -win.pb[2] + k2 * win.d[2];
+    const std::int64_t lo = std::min(n2, i2_0 >= 0 ? 0 : (-i2_0 + s2 - 1) / s2);
+    const std::int64_t hi = std::max(lo, std::min(n2, win.in[2] - i2_0 <= 0 ? 0 : (win.in[2] - i2_0 + s2 - 1) / s2));
+    spans[static_cast<std::size_t>(k2)] = {i2_0, lo, hi};
+  }
   // Runs of consecutive rows along the last output axis (at most one output row each); for each
   // run, every column of the patch matrix.
   for (std::int64_t v = first, end = first + count; v < end;) {
@@ -575,14 +588,8 @@ void copy_patches(const Window& win, const Tensor& x, std::int64_t group, std::i
               continue;
             }
             const double* row = src + (i0 * win.in[1] + i1) * win.in[2];
-            // Outputs [lo, hi) of the row read inside it (i2 = i2_0 + o * s2), the rest padding;
-            // then only the run's [o2, o2 + run).
-            const std::int64_t i2_0 = -win.pb[2] + k2 * win.d[2];
-            // (stride 1, the common case, without the divisions: they dominated short runs)
-            const std::int64_t lo = s2 == 1 ? std::min(n2, std::max<std::int64_t>(0, -i2_0))
-                                            : std::min(n2, i2_0 >= 0 ? 0 : (-i2_0 + s2 - 1) / s2);
-            const std::int64_t hi = s2 == 1 ? std::max(lo, std::min(n2, win.in[2] - i2_0))
-                                            : std::max(lo, std::min(n2, win.in[2] - i2_0 <= 0 ? 0 : (win.in[2] - i2_0 + s2 - 1) / s2));
+            // The run's [o2, o2 + run): inside the row over [r0, r1), padding around it.
+            const auto [i2_0, lo, hi] = spans[static_cast<std::size_t>(k2)];
             const std::int64_t r0 = std::min(std::max(lo, o2), o2 + run), r1 = std::max(r0, std::min(hi, o2 + run));
             std::fill(dst, dst + (r0 - o2), 0.0);
             if (s2 == 1)  // an inline vector copy: a memcpy call per short row costs more

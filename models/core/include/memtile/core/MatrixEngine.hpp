@@ -98,6 +98,10 @@ class ProgrammedMatrix {
   const LayerTiling& tiling() const { return tiling_; }
   const SlicePlan& input_plan() const { return x_plan_; }
   const SlicePlan& weight_plan() const { return w_plan_; }
+  // Slices a vector is driven in and slices each weight is stored in: one each for differential
+  // pairs, else the plans' counts.
+  int input_slices() const { return cfg_.mode == EngineMode::DiffPair ? 1 : static_cast<int>(x_plan_.slices.size()); }
+  int weight_slices() const { return cfg_.mode == EngineMode::DiffPair ? 1 : static_cast<int>(w_plan_.slices.size()); }
   const ProgrammedRowBlock& block(int kb) const { return blocks_[kb]; }
   std::uint64_t program_id() const { return program_id_; }
   bool differential() const { return differential_; }

@@ -72,9 +72,9 @@ class Executor {
   void offer_fusion();
   void run_node(std::size_t index);
   void run_weighted(const Node& node, const WeightedNode& wn, std::size_t node_index);
-  // checked: the caller has established that X is finite.
-  Eigen::MatrixXd call_backend(const WeightedLayer& layer, const Eigen::MatrixXd& X, Eigen::Index samples,
-                               bool checked = false);
+  // The callers check their inputs finite first (require_finite_inputs; a Conv on its input
+  // tensor, not its patches).
+  Eigen::MatrixXd call_backend(const WeightedLayer& layer, const Eigen::MatrixXd& X, Eigen::Index samples);
   Eigen::MatrixXd call_backend_rows(const WeightedLayer& layer, Eigen::Index vectors, const core::InputRows& rows,
                                     Eigen::Index samples);
   void require_finite_inputs(const WeightedLayer& layer, bool finite) const;

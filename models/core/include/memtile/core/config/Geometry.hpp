@@ -48,8 +48,8 @@ inline TileGeometry TileGeometry::of(const ProgrammedMatrix& pm) {
   g.tiling = pm.tiling();
   g.software = c.software;
   const bool diffpair = c.mode == EngineMode::DiffPair;
-  g.input_slices = diffpair ? 1 : static_cast<int>(pm.input_plan().slices.size());
-  g.weight_slices = diffpair ? 1 : static_cast<int>(pm.weight_plan().slices.size());
+  g.input_slices = pm.input_slices();
+  g.weight_slices = pm.weight_slices();
   g.polarity = pm.differential() ? 2 : 1;
   const int rdac_bits = ceil_log2(c.rdac);
   for (int i = 0; i < g.input_slices; ++i)
