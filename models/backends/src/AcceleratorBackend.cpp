@@ -27,6 +27,13 @@ Eigen::MatrixXd AcceleratorBackend::multiply(const nn::WeightedLayer& layer, con
   return std::move(r.y);
 }
 
+Eigen::MatrixXd AcceleratorBackend::multiply_rows(const nn::WeightedLayer& layer, Eigen::Index B,
+                                                  const core::InputRows& rows) {
+  sc::RunResult r = model_.run_layer(layer.id, B, rows);
+  simulated_ns_ += r.end_ns - r.start_ns;
+  return std::move(r.y);
+}
+
 RunReport AcceleratorBackend::report(std::uint64_t images, const SummaryReduction& reduce) {
   using nlohmann::json;
   model_.set_images(images);  // the pipeline section and tracks

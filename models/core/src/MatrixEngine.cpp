@@ -1,5 +1,6 @@
 #include "memtile/core/MatrixEngine.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <type_traits>
 #ifdef __AVX2__
@@ -616,22 +617,53 @@ DriveSums ProgrammedMatrix::drive_sums(int kb, const EncodedInput& in) const {
   return sum_drive(v2, power);
 }
 
-void ProgrammedMatrix::encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb, std::uint64_t first_vector,
-                                         EncodedInput& in, Eigen::MatrixXd& acc, DriveSums& drive) const {
-  const Eigen::Index B = X.rows();
-  in.volts.clear();
-  in.scale.resize(B);
-  // finish_block reads q only for the biased encodings' input sums: otherwise it is not kept
-  // (a batch's copy of it was most of this function's memory traffic).
-  const bool keep_q = blocks_[kb].input_sum_weight.size() > 0;
-  in.q.resize(keep_q ? B : 0, cfg_.array_rows);
-  acc.resize(B, n_);
+void ProgrammedMatrix::encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>& X, std::uint64_t first_vector,
+                                         const std::vector<BlockBatch*>& out) const {
+  require(X.cols() == k_, "inputs",
+          "have " + std::to_string(X.cols()) + " columns but the programmed matrix has " + std::to_string(k_) + " rows");
+  encode_accumulate_rows(X.rows(), [&](Eigen::Index b0, Eigen::Index len) { return X.middleRows(b0, len); },
+                         first_vector, out);
+}
+
+bool ProgrammedMatrix::encode_accumulate(Eigen::Index B, const InputRows& rows, std::uint64_t first_vector,
+                                         const std::vector<BlockBatch*>& out) const {
+  require(B >= 0, "inputs", "a negative number of vectors");
+  require(static_cast<bool>(rows), "inputs", "no row source");
+  std::atomic<bool> finite{true};
+  encode_accumulate_rows(B, [&](Eigen::Index b0, Eigen::Index len) -> const Eigen::MatrixXd& {
+    bool ok = true;
+    const Eigen::MatrixXd& X = rows_block(rows, b0, len, ok);
+    if (!ok) finite = false;
+    return X;
+  }, first_vector, out);
+  return finite;
+}
+
+template <typename Rows>
+void ProgrammedMatrix::encode_accumulate_rows(Eigen::Index B, Rows&& rows, std::uint64_t first_vector,
+                                              const std::vector<BlockBatch*>& out) const {
+  require(static_cast<int>(out.size()) == row_blocks(), "encode_accumulate",
+          "needs one entry per row block (" + std::to_string(row_blocks()) + "), has " + std::to_string(out.size()));
   const std::size_t chunks = static_cast<std::size_t>((B + kVectorChunk - 1) / kVectorChunk);
   const Eigen::Index slices = input_slices();
-  thread_local Eigen::MatrixXd v2_buffer;  // the calling thread's, reused across batches
-  Eigen::MatrixXd& v2 = v2_buffer;         // (the tasks below write into this thread's buffer)
-  if (!cfg_.software) v2.resize(used_rows(kb), static_cast<Eigen::Index>(chunks) * slices);
-  std::vector<double> power(chunks, 0.0);
+  const int kbs = row_blocks();
+  // Per row block: the chunks' V^2 per row and slice (the calling thread's buffers, reused
+  // across batches; the tasks below write into them) and read powers, added in chunk order.
+  thread_local std::vector<Eigen::MatrixXd> v2_buffers;
+  std::vector<Eigen::MatrixXd>& v2 = v2_buffers;  // (a name in the tasks would be the worker's own)
+  if (v2.size() < out.size()) v2.resize(out.size());
+  std::vector<double> power(cfg_.software ? 0 : chunks * static_cast<std::size_t>(kbs), 0.0);
+  for (int kb = 0; kb < kbs; ++kb) {
+    BlockBatch* o = out[static_cast<std::size_t>(kb)];
+    if (!o) continue;
+    o->in.volts.clear();
+    o->in.scale.resize(B);
+    // finish_block reads q only for the biased encodings' input sums: otherwise it is not kept
+    // (a batch's copy of it was most of this function's memory traffic).
+    o->in.q.resize(blocks_[kb].input_sum_weight.size() > 0 ? B : 0, cfg_.array_rows);
+    o->acc.resize(B, n_);
+    if (!cfg_.software) v2[static_cast<std::size_t>(kb)].resize(used_rows(kb), static_cast<Eigen::Index>(chunks) * slices);
+  }
   parallel_for(resolve_threads(cfg_.threads), chunks, [&](std::size_t c) {
     const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
     const Eigen::Index len = std::min<Eigen::Index>(kVectorChunk, B - b0);
@@ -639,16 +671,32 @@ void ProgrammedMatrix::encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>
     // bits as the whole batch (multiply() relies on the same).
     thread_local EncodedInput part;
     thread_local Eigen::MatrixXd part_acc;  // contiguous: the batch's acc has columns B apart
-    encode_into(X.middleRows(b0, len), kb, part);
-    in.scale.segment(b0, len) = part.scale;
-    if (keep_q) in.q.middleRows(b0, len) = part.q;
-    part_acc.resize(len, n_);
-    accumulate_vectors(kb, part, 0, len, first_vector + static_cast<std::uint64_t>(b0), part_acc);
-    acc.middleRows(b0, len) = part_acc;
-    if (!cfg_.software)
-      power[c] = chunk_drive(kb, part, 0, len, v2.middleCols(static_cast<Eigen::Index>(c) * slices, slices));
+    const auto& X = rows(b0, len);
+    for (int kb = 0; kb < kbs; ++kb) {
+      BlockBatch* o = out[static_cast<std::size_t>(kb)];
+      if (!o) continue;
+      encode_into(X, kb, part);
+      o->in.scale.segment(b0, len) = part.scale;
+      if (o->in.q.rows() > 0) o->in.q.middleRows(b0, len) = part.q;
+      part_acc.resize(len, n_);
+      accumulate_vectors(kb, part, 0, len, first_vector + static_cast<std::uint64_t>(b0), part_acc);
+      o->acc.middleRows(b0, len) = part_acc;
+      if (!cfg_.software)
+        power[c * static_cast<std::size_t>(kbs) + static_cast<std::size_t>(kb)] = chunk_drive(
+            kb, part, 0, len, v2[static_cast<std::size_t>(kb)].middleCols(static_cast<Eigen::Index>(c) * slices, slices));
+    }
   });
-  drive = cfg_.software ? DriveSums{} : sum_drive(v2, power);
+  for (int kb = 0; kb < kbs; ++kb) {
+    BlockBatch* o = out[static_cast<std::size_t>(kb)];
+    if (!o) continue;
+    if (cfg_.software) {
+      o->drive = {};
+      continue;
+    }
+    std::vector<double> p(chunks);
+    for (std::size_t c = 0; c < chunks; ++c) p[c] = power[c * static_cast<std::size_t>(kbs) + static_cast<std::size_t>(kb)];
+    o->drive = sum_drive(v2[static_cast<std::size_t>(kb)], p);
+  }
 }
 
 void ProgrammedMatrix::count_reads(int kb, Eigen::Index B, const DriveSums& drive) {
@@ -721,12 +769,21 @@ Eigen::MatrixXd ProgrammedMatrix::multiply(Eigen::Index B, const InputRows& rows
   require(B >= 0, "inputs", "a negative number of vectors");
   require(static_cast<bool>(rows), "inputs", "no row source");
   return multiply_rows(B, [&](Eigen::Index b0, Eigen::Index len) -> const Eigen::MatrixXd& {
-    thread_local Eigen::MatrixXd Xc;  // per-thread block, reused
-    Xc.resize(len, k_);
-    rows(b0, len, Xc);
-    require(all_finite(Xc), "inputs", "contain NaN or Inf");
-    return Xc;
+    bool finite = true;
+    const Eigen::MatrixXd& X = rows_block(rows, b0, len, finite);
+    require(finite, "inputs", "contain NaN or Inf");
+    return X;
   });
+}
+
+const Eigen::MatrixXd& ProgrammedMatrix::rows_block(const InputRows& rows, Eigen::Index b0, Eigen::Index len,
+                                                    bool& finite) const {
+  thread_local Eigen::MatrixXd X;  // per-thread block, reused
+  X.resize(len, k_);
+  rows(b0, len, X);
+  finite = all_finite(X);
+  if (!finite) X.setZero();
+  return X;
 }
 
 template <typename Rows>

@@ -20,9 +20,9 @@ class AcceleratorModel::Source : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<Source> socket;
   explicit Source(sc_core::sc_module_name n) : sc_core::sc_module(n), socket("socket") {}
-  void send(std::shared_ptr<Eigen::MatrixXd> x, std::uint64_t id) {
+  void send(JobExtension batch) {
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;  // the tile only queues the batch: no time passes
-    if (send_batch(socket, std::move(x), id, 0, delay) != tlm::TLM_OK_RESPONSE)
+    if (send_batch(socket, std::move(batch), 0, delay) != tlm::TLM_OK_RESPONSE)
       throw std::logic_error("memtile::sc: first tile rejected the input batch");
   }
 };
@@ -133,23 +133,32 @@ void AcceleratorModel::elaborate() {
 RunResult AcceleratorModel::run(const Eigen::MatrixXd& X, Eigen::Index chunk_rows) {
   require(!specs_.empty(), "model", "has no layers");
   require(topology_ == Topology::Chained, "model", "run() drives a chained model; use run_layer()");
-  return inject(0, specs_.size() - 1, X, chunk_rows);
+  return inject(0, specs_.size() - 1, X.rows(), &X, nullptr, chunk_rows);
 }
 
 RunResult AcceleratorModel::run_layer(int layer, const Eigen::MatrixXd& X, Eigen::Index chunk_rows) {
   require(topology_ == Topology::Independent, "model", "run_layer() drives an independent-topology model");
   require(layer >= 0 && layer < layers(), "layer", "index " + std::to_string(layer) + " out of range");
-  return inject(static_cast<std::size_t>(layer), static_cast<std::size_t>(layer), X, chunk_rows);
+  return inject(static_cast<std::size_t>(layer), static_cast<std::size_t>(layer), X.rows(), &X, nullptr, chunk_rows);
 }
 
-RunResult AcceleratorModel::inject(std::size_t first, std::size_t last, const Eigen::MatrixXd& X,
-                                   Eigen::Index chunk_rows) {
-  const Eigen::Index k = specs_[first].pm->in_features();
-  require(X.rows() >= 1, "inputs", "empty batch");
-  require(X.cols() == k, "inputs",
-          "have " + std::to_string(X.cols()) + " columns but layer '" + specs_[first].name + "' has " +
-              std::to_string(k) + " inputs");
-  require(core::all_finite(X), "inputs", "contain NaN or Inf");
+RunResult AcceleratorModel::run_layer(int layer, Eigen::Index B, const core::InputRows& rows, Eigen::Index chunk_rows) {
+  require(topology_ == Topology::Independent, "model", "run_layer() drives an independent-topology model");
+  require(layer >= 0 && layer < layers(), "layer", "index " + std::to_string(layer) + " out of range");
+  require(static_cast<bool>(rows), "inputs", "no row source");
+  return inject(static_cast<std::size_t>(layer), static_cast<std::size_t>(layer), B, nullptr, &rows, chunk_rows);
+}
+
+RunResult AcceleratorModel::inject(std::size_t first, std::size_t last, Eigen::Index B, const Eigen::MatrixXd* X,
+                                   const core::InputRows* rows, Eigen::Index chunk_rows) {
+  require(B >= 1, "inputs", "empty batch");
+  if (X) {
+    const Eigen::Index k = specs_[first].pm->in_features();
+    require(X->cols() == k, "inputs",
+            "have " + std::to_string(X->cols()) + " columns but layer '" + specs_[first].name + "' has " +
+                std::to_string(k) + " inputs");
+    require(core::all_finite(*X), "inputs", "contain NaN or Inf");
+  }
   require(chunk_rows >= 0, "chunk_rows", "must be >= 0");
   elaborate();
   Source& source = *sources_[topology_ == Topology::Chained ? 0 : first];
@@ -158,28 +167,42 @@ RunResult AcceleratorModel::inject(std::size_t first, std::size_t last, const Ei
   RunResult r;
   r.start_ns = now_ns();
   if (first_run_start_ns_ < 0) first_run_start_ns_ = r.start_ns;
-  const Eigen::Index chunk = chunk_rows > 0 ? chunk_rows : X.rows();
+  const Eigen::Index chunk = chunk_rows > 0 ? chunk_rows : B;
   std::vector<std::uint64_t> ids;
   // One batch for all of X: the tiles read X itself (they only read their input, and every
   // job is done when sc_start() returns), through a view sharing `keep`'s count so that a
-  // component still holding it afterwards is caught. Smaller chunks are copied.
+  // component still holding it afterwards is caught. Smaller chunks are copied. A row source
+  // is passed the same way, each chunk through a view offsetting its rows.
   const auto keep = std::make_shared<int>(0);
-  for (Eigen::Index r0 = 0; r0 < X.rows(); r0 += chunk) {
-    const Eigen::Index n = std::min(chunk, X.rows() - r0);
+  std::vector<std::shared_ptr<const core::InputRows>> views;
+  for (Eigen::Index r0 = 0; r0 < B; r0 += chunk) {
+    const Eigen::Index n = std::min(chunk, B - r0);
     ids.push_back(next_job_);
-    if (n == X.rows())
-      source.send(std::shared_ptr<Eigen::MatrixXd>(keep, const_cast<Eigen::MatrixXd*>(&X)), next_job_++);
-    else
-      source.send(std::make_shared<Eigen::MatrixXd>(X.middleRows(r0, n)), next_job_++);
+    JobExtension batch;
+    batch.job = next_job_++;
+    if (!X) {
+      batch.vectors = n;
+      if (n == B) batch.rows = std::shared_ptr<const core::InputRows>(keep, rows);
+      else
+        batch.rows = views.emplace_back(std::make_shared<const core::InputRows>(
+            [rows, r0](Eigen::Index f, Eigen::Index c, Eigen::Ref<Eigen::MatrixXd> out) { (*rows)(r0 + f, c, out); }));
+    } else if (n == B) {
+      batch.data = std::shared_ptr<Eigen::MatrixXd>(keep, const_cast<Eigen::MatrixXd*>(X));
+    } else {
+      batch.data = std::make_shared<Eigen::MatrixXd>(X->middleRows(r0, n));
+    }
+    source.send(std::move(batch));
   }
   sc_core::sc_start();
-  if (keep.use_count() != 1) throw std::logic_error("memtile::sc: a component kept the input batch after the run");
-  r.y.resize(X.rows(), specs_[last].pm->out_features());
+  bool kept = keep.use_count() != 1;
+  for (const auto& v : views) kept = kept || v.use_count() != 1;
+  if (kept) throw std::logic_error("memtile::sc: a component kept the input batch after the run");
+  r.y.resize(B, specs_[last].pm->out_features());
   Eigen::Index row = 0;
   for (std::uint64_t id : ids) {
     auto it = sink.results.find(id);
     if (it == sink.results.end()) throw std::logic_error("memtile::sc: a batch did not come out of the last tile");
-    if (ids.size() == 1 && it->second.use_count() == 1 && it->second->rows() == X.rows())
+    if (ids.size() == 1 && it->second.use_count() == 1 && it->second->rows() == B)
       r.y = std::move(*it->second);  // the only batch, held by no one else: no copy
     else
       r.y.middleRows(row, it->second->rows()) = *it->second;
@@ -188,6 +211,9 @@ RunResult AcceleratorModel::inject(std::size_t first, std::size_t last, const Ei
     sink.results.erase(it);
     sink.arrival_ns.erase(id);
   }
+  bool finite = true;
+  for (std::size_t l = first; l <= last; ++l) finite = !tiles_[l]->take_input_not_finite() && finite;
+  require(finite, "inputs", "contain NaN or Inf (a block of the row source; the batch ran with it as zeros)");
   r.energy_pj = inference_energy_pj(tiles_, first, last + 1) - e0;
   return r;
 }

@@ -7,6 +7,7 @@
 
 #include "rtl/RtlPeriphery.hpp"
 #include "memtile/core/Errors.hpp"
+#include "memtile/core/Finite.hpp"
 #include "memtile/core/Programming.hpp"
 #include "memtile/core/rtlref/EngineMapping.hpp"
 
@@ -86,13 +87,11 @@ class Tile::Partition : public sc_core::sc_module {
     ext.first_vector = tile_.batch_first_vector_;
     ext.x = tile_.batch_x_;
     ext.part = &d;
-    const bool trace_codes = kb_ == 0 && !g.software && tile_.batch_traced_ > 0 && tile_.trace_ && tile_.trace_->vcd() &&
-                             tile_.trace_->config().adc_trace_column < g.out_features();
-    // When no one observes the intermediate currents (RTL periphery, traced ADC codes), the
-    // engine's own fused, parallel step computes the partition's accumulator chunk by chunk
-    // (the same bits as the component-by-component path below, without holding the batch's
-    // DAC voltages) and the components only account time and energy.
-    const bool observed = tile_.rtl_ || trace_codes;
+    const bool trace_codes = tile_.traces_adc_codes(kb_);
+    // When no one observes the intermediate currents, the tile has already computed this
+    // partition's accumulator with the engine's fused, parallel step (run_batch) and the
+    // components only account time and energy.
+    const bool observed = tile_.observed(kb_);
     ext.numerics = !g.software && observed;
     if (g.software || observed) {
       ext.op = MvmOp::Encode;
@@ -104,8 +103,6 @@ class Tile::Partition : public sc_core::sc_module {
         d.drive = tile_.pm_->drive_sums(kb_, d.in);
         d.acc.setZero(tile_.batch_rows_, g.out_features());
       }
-    } else {
-      tile_.pm_->encode_accumulate(*tile_.batch_x_, kb_, tile_.batch_first_vector_, d.in, d.acc, d.drive);
     }
     energy_.fill(0.0);
     sc_time lat[4];
@@ -325,13 +322,13 @@ int Tile::adc_bits() const { return partitions_.front()->adc.bits(); }
 const Adc& Tile::adc0() const { return partitions_.front()->adc; }
 
 void Tile::in_b_transport(tlm::tlm_generic_payload& tx, sc_time& /*delay*/) {
-  const JobExtension* job = batch_of(tx);
+  const JobExtension* job = batch_of(tx, /*take_rows=*/true);
   if (!job) return;
-  if (job->data->cols() != geo_.in_features() || job->data->rows() < 1) {
-    tx.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);  // wrong vector length
+  if (job->data ? job->data->cols() != geo_.in_features() || job->data->rows() < 1 : job->vectors < 1) {
+    tx.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);  // wrong vector length, or no vectors
     return;
   }
-  queue_.push_back(Job{job->data, job->job});
+  queue_.push_back(job->data ? Job{job->data, nullptr, 0, job->job} : Job{nullptr, job->rows, job->vectors, job->job});
   job_ev_.notify(SC_ZERO_TIME);
   tx.set_response_status(tlm::TLM_OK_RESPONSE);
 }
@@ -373,15 +370,47 @@ void Tile::program_arrays() {
   vcd_phase_ = 0;
 }
 
+bool Tile::traces_adc_codes(int kb) const {
+  return kb == 0 && !geo_.software && batch_traced_ > 0 && trace_ && trace_->vcd() &&
+         trace_->config().adc_trace_column < geo_.out_features();
+}
+
+bool Tile::observed(int kb) const { return rtl_ || traces_adc_codes(kb); }
+
 void Tile::run_batch(const Job& job) {
   sc_time base = sc_core::sc_time_stamp();
-  const Eigen::Index B = job.x->rows();
+  const Eigen::Index B = job.x ? job.x->rows() : job.vectors;
   const int S = geo_.input_slices;
   batch_x_ = job.x.get();
   batch_rows_ = B;
   batch_first_vector_ = pm_->vectors_read();
   const std::uint64_t limit = trace_ && trace_->any() ? trace_->config().trace_vectors : 0;
   batch_traced_ = batch_first_vector_ >= limit ? 0 : std::min<std::uint64_t>(B, limit - batch_first_vector_);
+  // The unobserved partitions' numbers, all row blocks at once (each task's vectors taken
+  // once); a partition that runs component by component needs the batch formed, so a row
+  // source is formed here for it.
+  std::vector<core::BlockBatch*> fused(static_cast<std::size_t>(geo_.hpar()), nullptr);
+  bool any_fused = false, all_fused = true;
+  for (int kb = 0; kb < geo_.hpar(); ++kb) {
+    const bool f = !geo_.software && !observed(kb);
+    if (f) fused[static_cast<std::size_t>(kb)] = &parts_[static_cast<std::size_t>(kb)];
+    any_fused = any_fused || f;
+    all_fused = all_fused && f;
+  }
+  Eigen::MatrixXd formed;
+  if (!batch_x_ && !all_fused) {
+    formed.resize(B, geo_.in_features());
+    (*job.rows)(0, B, formed);
+    if (!core::all_finite(formed)) {
+      formed.setZero();
+      input_not_finite_ = true;
+    }
+    batch_x_ = &formed;
+  }
+  if (any_fused) {
+    if (batch_x_) pm_->encode_accumulate(*batch_x_, batch_first_vector_, fused);
+    else if (!pm_->encode_accumulate(B, *job.rows, batch_first_vector_, fused)) input_not_finite_ = true;
+  }
   numerics_done_ = partitions_done_ = 0;
   batch_stage_energy_pj_ = 0;
   ++vcd_batches_;
@@ -391,6 +420,7 @@ void Tile::run_batch(const Job& job) {
   // 1. The partitions' numbers (zero time).
   start_ev_.notify(SC_ZERO_TIME);
   sc_core::wait(numerics_done_ev_);
+  batch_x_ = nullptr;  // (may be `formed`, local to this call)
 
   // 1b. RTL mode: the clocked periphery recomputes the partitions' accumulators (unit * S) and,
   // where the accumulator applies, the reduced output; it takes real clock cycles, after which

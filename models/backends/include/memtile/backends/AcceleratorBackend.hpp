@@ -22,6 +22,9 @@ class AcceleratorBackend : public nn::MatMulBackend, public AcceleratorRun {
 
   void program(const nn::WeightedLayer& layer, const Eigen::MatrixXd& W) override;
   Eigen::MatrixXd multiply(const nn::WeightedLayer& layer, const Eigen::MatrixXd& X) override;
+  // A Conv's patches reach the tile as a row source (the executor forms no im2col matrix).
+  bool takes_rows(const nn::WeightedLayer& /*layer*/) const override { return true; }
+  Eigen::MatrixXd multiply_rows(const nn::WeightedLayer& layer, Eigen::Index B, const core::InputRows& rows) override;
 
   sc::AcceleratorModel& model() { return model_; }
   const sc::AcceleratorModel& model() const { return model_; }

@@ -70,6 +70,14 @@ struct DriveSums {
   double read_power_w = 0.0;                // sum over slice pairs of V^2 G (what count_reads adds)
 };
 
+// One row block's share of a batch as the SystemC tile holds it (its partition's data) when no
+// one observes the currents: what finish_block and the energy accounting need, no voltages.
+struct BlockBatch {
+  EncodedInput in;      // encode_accumulate keeps scale, and q for the biased encodings (else 0 x rows), no volts
+  DriveSums drive;      // the batch's drive sums
+  Eigen::MatrixXd acc;  // B x out_features integer accumulator (shift-add output)
+};
+
 // Operation counts of the reads so far (the SystemC layer turns them into time and energy).
 struct ReadCounters {
   std::uint64_t vectors = 0;
@@ -131,13 +139,18 @@ class ProgrammedMatrix {
   // first_vector is that of the batch's vector 0. multiply() is built on it.
   void accumulate_vectors(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len,
                           std::uint64_t first_vector, Eigen::Ref<Eigen::MatrixXd> acc) const;
-  // The SystemC tile's numbers for row block kb of batch X (B x K) without holding the batch's
-  // DAC voltages: per kVectorChunk vectors, in parallel, encode, accumulate_vectors and the
-  // drive sums, the very operations of multiply() (same bits). `in` keeps only what finish_block
-  // needs: scale, and q for the biased encodings (else q is 0 x rows; in.volts stays empty);
-  // acc is B x out_features.
-  void encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb, std::uint64_t first_vector,
-                         EncodedInput& in, Eigen::MatrixXd& acc, DriveSums& drive) const;
+  // The SystemC tile's numbers of batch X (B x K) for each row block kb whose out[kb] is not
+  // null, without holding the batch's DAC voltages: per kVectorChunk vectors, in parallel, the
+  // task takes its vectors once and, for each of those blocks, runs encode, accumulate_vectors
+  // and the drive sums: the very operations of multiply() (same bits).
+  void encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>& X, std::uint64_t first_vector,
+                         const std::vector<BlockBatch*>& out) const;
+  // The same for B vectors that `rows` writes, a task's block at a time, into a per-thread
+  // block (a Conv's patches are copied in cache, never formed whole). The rows must be finite
+  // (InputRows' callers check their source); a block that is not is encoded as zeros and the
+  // call returns false, so a caller inside a simulation can finish the batch and then fail.
+  bool encode_accumulate(Eigen::Index B, const InputRows& rows, std::uint64_t first_vector,
+                         const std::vector<BlockBatch*>& out) const;
   // The drive sums of an already encoded batch (the same sums encode_accumulate gives).
   DriveSums drive_sums(int kb, const EncodedInput& in) const;
   // Shift-add: acc += weight(i) * weight(j) * P.
@@ -192,6 +205,13 @@ class ProgrammedMatrix {
   // in MatrixEngine.cpp only).
   template <typename Rows>
   Eigen::MatrixXd multiply_rows(Eigen::Index B, Rows&& rows);
+  // Both encode_accumulate()s, rows(b0, len) as for multiply_rows.
+  template <typename Rows>
+  void encode_accumulate_rows(Eigen::Index B, Rows&& rows, std::uint64_t first_vector,
+                              const std::vector<BlockBatch*>& out) const;
+  // rows [b0, b0 + len) of `rows` in the calling thread's block; a block that is not finite
+  // is returned as zeros with finite = false.
+  const Eigen::MatrixXd& rows_block(const InputRows& rows, Eigen::Index b0, Eigen::Index len, bool& finite) const;
 
   EngineConfig cfg_;
   CounterRng rng_;

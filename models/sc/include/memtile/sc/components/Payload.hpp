@@ -29,13 +29,12 @@
 
 namespace memtile::sc {
 
-// Working data of one row partition for one batch (owned by the tile, on the heap).
-struct PartitionData {
-  core::EncodedInput in;  // encode() of this row block (volts only while currents are observed)
-  core::DriveSums drive;  // per input slice, sum over the batch of V^2 per row (read energy)
-  Eigen::MatrixXd acc;    // B x padded_cols integer accumulator (shift-add output)
-  Eigen::MatrixXd I;      // B x padded_cols column currents of the current read (A)
-  Eigen::MatrixXd P;      // B x padded_cols ADC output (integer slice products)
+// Working data of one row partition for one batch (owned by the tile, on the heap): the
+// block's BlockBatch (in: encode() of this row block, volts only while currents are observed)
+// and the operands of the component-by-component path.
+struct PartitionData : core::BlockBatch {
+  Eigen::MatrixXd I;  // B x padded_cols column currents of the current read (A)
+  Eigen::MatrixXd P;  // B x padded_cols ADC output (integer slice products)
 };
 
 enum class MvmOp : std::uint8_t {
@@ -65,9 +64,14 @@ struct MvmExtension : tlm::tlm_extension<MvmExtension> {
   void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const MvmExtension&>(e); }
 };
 
-// One batch travelling between tiles. `data` is B x features.
+// One batch travelling between tiles. `data` is B x features. A host front may instead give a
+// tile its batch as a row source (`rows`, `vectors` = B; e.g. a Conv's patches, never formed
+// whole): only a tile's `in` socket takes that form, and the source is valid until the run
+// that sent it returns.
 struct JobExtension : tlm::tlm_extension<JobExtension> {
   std::shared_ptr<Eigen::MatrixXd> data;
+  std::shared_ptr<const core::InputRows> rows;
+  Eigen::Index vectors = 0;             // B of a row-source batch
   std::uint64_t job = 0;                // sequence number of the batch in the run
   tlm::tlm_extension_base* clone() const override { return new JobExtension(*this); }
   void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const JobExtension&>(e); }
@@ -79,11 +83,7 @@ struct JobExtension : tlm::tlm_extension<JobExtension> {
 // The receiver only queues the batch (no wait), so a host may call this between sc_start()s.
 // Returns the receiver's response; `delay` gets its annotation.
 template <class Socket>
-tlm::tlm_response_status send_batch(Socket& socket, std::shared_ptr<Eigen::MatrixXd> x, std::uint64_t job,
-                                    std::uint64_t address, sc_core::sc_time& delay) {
-  JobExtension ext;
-  ext.data = std::move(x);
-  ext.job = job;
+tlm::tlm_response_status send_batch(Socket& socket, JobExtension ext, std::uint64_t address, sc_core::sc_time& delay) {
   tlm::tlm_generic_payload tx;
   tx.set_command(tlm::TLM_WRITE_COMMAND);
   tx.set_address(address);
@@ -96,12 +96,21 @@ tlm::tlm_response_status send_batch(Socket& socket, std::shared_ptr<Eigen::Matri
   tx.clear_extension(&ext);
   return tx.get_response_status();
 }
+template <class Socket>
+tlm::tlm_response_status send_batch(Socket& socket, std::shared_ptr<Eigen::MatrixXd> x, std::uint64_t job,
+                                    std::uint64_t address, sc_core::sc_time& delay) {
+  JobExtension ext;
+  ext.data = std::move(x);
+  ext.job = job;
+  return send_batch(socket, std::move(ext), address, delay);
+}
 
 // The batch a send_batch() write carries, or nullptr with TLM_COMMAND_ERROR_RESPONSE set when
-// the transaction is not such a write (a wiring error).
-inline JobExtension* batch_of(tlm::tlm_generic_payload& tx) {
+// the transaction is not such a write (a wiring error) or carries a row source and
+// `take_rows` is false.
+inline JobExtension* batch_of(tlm::tlm_generic_payload& tx, bool take_rows = false) {
   auto* job = tx.get_extension<JobExtension>();
-  if (job && job->data && tx.get_command() == tlm::TLM_WRITE_COMMAND) return job;
+  if (job && (job->data || (take_rows && job->rows && *job->rows)) && tx.get_command() == tlm::TLM_WRITE_COMMAND) return job;
   tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
   return nullptr;
 }

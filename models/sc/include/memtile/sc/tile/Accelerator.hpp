@@ -72,6 +72,11 @@ class AcceleratorModel {
   RunResult run(const Eigen::MatrixXd& X, Eigen::Index chunk_rows = 0);
   // Independent topology: X (B x in_features of `layer`) through that layer's tile alone.
   RunResult run_layer(int layer, const Eigen::MatrixXd& X, Eigen::Index chunk_rows = 0);
+  // The same for B vectors supplied by `rows` a block at a time (core::InputRows: e.g. a Conv's
+  // patches, which the tile then copies where it encodes them, never forming the batch). The
+  // rows must be finite, as the nn backends' contract says: a block that is not is computed as
+  // zeros and the run then throws InputError ("inputs"), its time and energy spent.
+  RunResult run_layer(int layer, Eigen::Index B, const core::InputRows& rows, Eigen::Index chunk_rows = 0);
   Topology topology() const { return topology_; }
 
   int layers() const { return static_cast<int>(specs_.size()); }
@@ -130,7 +135,9 @@ class AcceleratorModel {
   std::vector<Spec> specs_;
   std::unique_ptr<TraceHub> trace_;
   std::vector<std::unique_ptr<Tile>> tiles_;
-  RunResult inject(std::size_t first, std::size_t last, const Eigen::MatrixXd& X, Eigen::Index chunk_rows);
+  // Runs B vectors, X or (when X is null) rows, through tiles first..last.
+  RunResult inject(std::size_t first, std::size_t last, Eigen::Index B, const Eigen::MatrixXd* X,
+                   const core::InputRows* rows, Eigen::Index chunk_rows);
   Topology topology_;
   std::vector<std::unique_ptr<Source>> sources_;  // one (chained) or one per tile (independent)
   std::vector<std::unique_ptr<Sink>> sinks_;

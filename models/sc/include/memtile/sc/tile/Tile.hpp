@@ -4,15 +4,17 @@
 // row block and their weight slices, which work in parallel with identical timing), one
 // reducer (ShiftAdd) for the adder tree across row partitions, and an optional Neuron.
 //
-// Sockets: `in` receives batches (JobExtension, B x in_features) from the previous tile or the
-// model's source; `out` sends the results (B x out_features, after the neuron) onwards.
+// Sockets: `in` receives batches (JobExtension, B x in_features, or a host's row source) from
+// the previous tile or the model's source; `out` sends the results (B x out_features, after the
+// neuron) onwards.
 //
 // Processes (all SC_THREADs with 8 MiB stacks, because Eigen works on them):
 //   control: at time 0 programs the arrays (programming time and energy), then per batch:
 //     1. wakes the row partitions, which run encode / drive / read / convert / shift-add for
 //        the whole batch through their TLM sockets (zero time: the numbers; unless currents
-//        are observed, the engine computes them per kVectorChunk vectors, so no batch of DAC
-//        voltages is held);
+//        are observed, the engine computes them before, every row block per kVectorChunk
+//        vectors, so no batch of DAC voltages is held, and a batch given as a row source is
+//        never formed whole);
 //     2. count_reads (kb ascending), Reduce (finish_block, kb ascending), Activate, end_batch
 //        -- the very calls and order of ProgrammedMatrix::multiply, so outputs are
 //        bit-identical to the core engine;
@@ -39,6 +41,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <systemc>
@@ -118,6 +121,9 @@ class Tile : public sc_core::sc_module {
   // Throws InputError unless `pm` has the tile's geometry (the modules were built for it).
   void reprogram(core::ProgrammedMatrix pm);
   bool idle() const { return queue_.empty() && !running_; }
+  // True when a batch given as a row source held NaN or Inf since the last call (the block was
+  // computed as zeros); clears the flag. The front fails its run with it.
+  bool take_input_not_finite() { return std::exchange(input_not_finite_, false); }
   // RTL mode: the clocked digital periphery is in the loop (TileConfig::rtl.any()).
   bool rtl() const { return rtl_ != nullptr; }
   // The Verilated VCD of this tile ("" when not written): <trace.vcd_path>.<tile name>.rtl.vcd
@@ -128,9 +134,15 @@ class Tile : public sc_core::sc_module {
   class Partition;
   friend class Partition;
   struct Job {
-    std::shared_ptr<Eigen::MatrixXd> x;
+    std::shared_ptr<Eigen::MatrixXd> x;            // the batch, or
+    std::shared_ptr<const core::InputRows> rows;   // its row source (B = vectors)
+    Eigen::Index vectors = 0;
     std::uint64_t id = 0;
   };
+  // Partition kb's currents or codes are observed this batch (RTL periphery, traced ADC
+  // codes): it runs component by component on the formed batch, not the engine's fused step.
+  bool observed(int kb) const;
+  bool traces_adc_codes(int kb) const;
 
   void in_b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
   void control();
@@ -159,7 +171,8 @@ class Tile : public sc_core::sc_module {
   // Batch in flight, shared with the partitions.
   std::deque<Job> queue_;
   bool running_ = false;
-  const Eigen::MatrixXd* batch_x_ = nullptr;
+  const Eigen::MatrixXd* batch_x_ = nullptr;  // null when every partition takes a row source's batch fused
+  bool input_not_finite_ = false;             // a row source gave a non-finite block (zeroed)
   Eigen::Index batch_rows_ = 0;
   Eigen::Index batch_slots_ = 0;             // schedule slots of the batch: ceil(rows / replication)
   std::uint64_t batch_first_vector_ = 0;
