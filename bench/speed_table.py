@@ -4,7 +4,8 @@
 For each workload the bound is bench/speed_bounds: float32 GEMMs of exactly the engine's
 crossbar reads plus one fused conversion pass, with the build's SIMD, on both cores. The
 measured figures are `memtile run` (images/s over the whole run, the float reference of every
-batch included; the median of --repeats processes) and MatrixEngine::dot. mPimPy 1.0 is timed on the same dot when
+batch included; the median of --repeats processes, each paired with the bound measured just
+before and after it: the ratio is the median of the pairs') and MatrixEngine::dot. mPimPy 1.0 is timed on the same dot when
 ../shared/peers/mpimpy exists (skipped otherwise). Peak RSS is that of a `memtile run` process.
 
   /usr/bin/python3 bench/speed_table.py [--build build] [--images 1000] [--batch 64] [--repeats 3]
@@ -28,11 +29,8 @@ def run_json(cmd):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def memtile_run(build, images, batch, args, repeats=1):
-    """images/s (the median of `repeats` processes), accuracy and the largest peak RSS (MiB)."""
-    if repeats > 1:
-        runs = sorted((memtile_run(build, images, batch, args) for _ in range(repeats)), key=lambda r: r[0])
-        return runs[len(runs) // 2][0], runs[0][1], max(r[2] for r in runs)
+def memtile_run(build, images, batch, args):
+    """One `memtile run` process: images/s, accuracy and peak RSS (MiB)."""
     with tempfile.TemporaryDirectory() as d:
         rep = os.path.join(d, "r.json")
         p = subprocess.Popen([os.path.join(build, "tb", "memtile"), "run", "--quiet", "--limit", str(images),
@@ -43,6 +41,32 @@ def memtile_run(build, images, batch, args, repeats=1):
         with open(rep) as f:
             r = json.load(f)
     return r["images_per_second"], r["accuracy"], usage.ru_maxrss / 1024.0
+
+
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
+
+
+def paired_runs(build, images, batch, variants, repeats, bound):
+    """The machine's speed drifts by up to 2x within minutes, so each run is paired with the bound
+    measured just before and just after it (bound() is short): for each variant (a name and its
+    `memtile run` arguments), run in turn `repeats` times, the median images/s, the median of the
+    per-run ratios bound / measured (the bound of a run is the mean of its two neighbours), the
+    median bound, the first accuracy and the largest peak RSS."""
+    bounds = [bound()]
+    runs = {name: [] for name, _ in variants}
+    for _ in range(repeats):
+        for name, args in variants:
+            r = memtile_run(build, images, batch, args)
+            bounds.append(bound())
+            runs[name].append((r, 0.5 * (bounds[-2] + bounds[-1])))
+    out = {}
+    for name, rs in runs.items():
+        out[name] = {"all": [r[0] for r, _ in rs], "ips": median([r[0] for r, _ in rs]), "ratio": median([b / r[0] for r, b in rs]),
+                     "bound": median([b for _, b in rs]), "accuracy": rs[0][0][1], "rss": max(r[2] for r, _ in rs)}
+    return out
 
 
 MPIMPY_DOT = r"""
@@ -94,38 +118,56 @@ def main():
         for key, label, base in (("default", "LeNet-5, default config", None), ("isaac", "LeNet-5, isaac_like", isaac),
                                  ("wire", "LeNet-5, wire resistance 2.93 ohm (exact IR drop)", wire)):
             # The bound is the same for both precisions (float32 GEMMs of the same reads).
-            b = run_json([bounds, "--model", LENET, "--images", "64", "--batch", str(a.batch),
-                          "--cores", str(a.cores), *(["--config", base] if base else [])])
-            bound = b["bound_images_per_second"]
+            bound = lambda: run_json([bounds, "--model", LENET, "--images", "64", "--batch", str(a.batch), "--cores",
+                                      str(a.cores), *(["--config", base] if base else [])])["bound_images_per_second"]
             for precision in PRECISIONS:
                 cargs = ["--config", config(key, base, precision)]
-                eng = memtile_run(a.build, a.images, a.batch, ["--engine-only", *cargs], a.repeats)
-                sysc = memtile_run(a.build, a.images, a.batch, cargs, a.repeats)
-                results[f"{label}, {precision}"] = (eng, sysc)
-                rows.append(f"| {label}, {precision}, engine only | {eng[0]:.0f} img/s | {bound:.0f} img/s | {bound / eng[0]:.1f}x |")
-                rows.append(f"| {label}, {precision}, SystemC tiles | {sysc[0]:.0f} img/s | {bound:.0f} img/s | {bound / sysc[0]:.1f}x |")
-        dots = {}
+                r = paired_runs(a.build, a.images, a.batch, [("engine", ["--engine-only", *cargs]), ("sysc", cargs)],
+                                a.repeats, bound)
+                results[f"{label}, {precision}"] = r
+                for name, what in (("engine", "engine only"), ("sysc", "SystemC tiles")):
+                    rows.append(f"| {label}, {precision}, {what} | {r[name]['ips']:.0f} img/s | {r[name]['bound']:.0f} img/s | "
+                                f"{r[name]['ratio']:.1f}x |")
+        # The dot: speed_bounds times memtile's dot and its bound in one process; mPimPy, when
+        # there, runs between two of them (per precision, the mean of the two is its pair).
+        have_mpimpy = os.path.isdir(MPIMPY)
+        def dot(precision):
+            return run_json([bounds, "--dot", "512", "--cores", str(a.cores), "--config", config("dot", None, precision)])
+
+        dots = {p: [dot(p)] for p in PRECISIONS}
+        mpimpy = {p: [] for p in PRECISIONS}  # (mPimPy s, memtile s around it)
+        for _ in range(a.repeats if have_mpimpy else 1):
+            m = None
+            if have_mpimpy:
+                env = dict(os.environ, PYTHONPATH=MPIMPY)
+                m = json.loads(subprocess.run(["/usr/bin/python3", "-c", MPIMPY_DOT, "512"], env=env, check=True,
+                                              capture_output=True, text=True).stdout)["seconds"]
+            for p in PRECISIONS:
+                dots[p].append(dot(p))
+                if m is not None:
+                    mpimpy[p].append((m, 0.5 * (dots[p][-2]["measured_s"] + dots[p][-1]["measured_s"])))
         for precision in PRECISIONS:
-            dot = run_json([bounds, "--dot", "512", "--cores", str(a.cores), "--config", config("dot", None, precision)])
-            dots[precision] = dot
+            ds = dots[precision]
             rows.append(f"| dot 512x512 . 512x512, bitslice hw [1,1,2,4], 32x32 arrays (program + multiply), {precision} | "
-                        f"{dot['measured_s'] * 1e3:.0f} ms | {dot['bound_s'] * 1e3:.0f} ms | {dot['measured_s'] / dot['bound_s']:.1f}x |")
+                        f"{median([d['measured_s'] for d in ds]) * 1e3:.0f} ms | {median([d['bound_s'] for d in ds]) * 1e3:.0f} ms | "
+                        f"{median([d['measured_s'] / d['bound_s'] for d in ds]):.1f}x |")
     rows.append("")
     rows.append("| comparison, same run | value |")
     rows.append("|---|---|")
-    if os.path.isdir(MPIMPY):
-        env = dict(os.environ, PYTHONPATH=MPIMPY)
-        m = json.loads(subprocess.run(["/usr/bin/python3", "-c", MPIMPY_DOT, "512"], env=env, check=True,
-                                      capture_output=True, text=True).stdout)
-        rows.append(f"| mPimPy 1.0 MapReduceDot, same dot | {m['seconds'] * 1e3:.0f} ms: memtile is " +
-                    ", ".join(f"{m['seconds'] / dots[p]['measured_s']:.0f}x ({p})" for p in PRECISIONS) + " faster |")
+    if have_mpimpy:
+        ms = [m for m, _ in mpimpy[PRECISIONS[0]]]
+        rows.append(f"| mPimPy 1.0 MapReduceDot, same dot (median of {len(ms)}, each between two memtile dots) | "
+                    f"{median(ms) * 1e3:.0f} ms: memtile is " +
+                    ", ".join(f"{median([m / d for m, d in mpimpy[p]]):.0f}x ({p})" for p in PRECISIONS) + " faster |")
     else:
         rows.append("| mPimPy 1.0 | not found (../shared/peers/mpimpy): skipped |")
-    for label, (eng, sysc) in results.items():
-        rows.append(f"| {label}: SystemC / engine-only time | {eng[0] / sysc[0]:.2f}x |")
-    eng, sysc = results["LeNet-5, default config, float64"]
-    rows.append(f"| peak RSS of a LeNet-5 run ({a.images} images, default config) | engine only {eng[2]:.0f} MiB, "
-                f"SystemC {sysc[2]:.0f} MiB |")
+    for label, r in results.items():
+        # per repeat (the two runs are neighbours), then the median
+        rows.append(f"| {label}: SystemC / engine-only time | "
+                    f"{median([e / c for e, c in zip(r['engine']['all'], r['sysc']['all'])]):.2f}x |")
+    r = results["LeNet-5, default config, float64"]
+    rows.append(f"| peak RSS of a LeNet-5 run ({a.images} images, default config) | engine only {r['engine']['rss']:.0f} MiB, "
+                f"SystemC {r['sysc']['rss']:.0f} MiB |")
     print("\n".join(rows))
 
 

@@ -588,17 +588,28 @@ double ProgrammedMatrix::chunk_drive(int kb, const EncodedInput& in, Eigen::Inde
   return p;
 }
 
-DriveSums ProgrammedMatrix::sum_drive(const Eigen::MatrixXd& v2, const std::vector<double>& power_w) const {
+std::size_t ProgrammedMatrix::drive_group_chunks(std::size_t chunks) {
+  // At most about 64 groups: little scratch for a large batch (conv1 of 64 LeNet-5 images:
+  // 1568 chunks), still enough tasks for both cores; a function of the batch alone, never of
+  // the thread count.
+  return std::max<std::size_t>(1, chunks / 64);
+}
+
+void ProgrammedMatrix::add_chunk_drive(std::size_t c, std::size_t group_chunks, const Eigen::MatrixXd& chunk_v2,
+                                       Eigen::Ref<Eigen::MatrixXd> group_v2) {
+  if (c % group_chunks == 0) group_v2 = chunk_v2;  // the group's first chunk
+  else group_v2 += chunk_v2;
+}
+
+DriveSums ProgrammedMatrix::sum_drive(const Eigen::MatrixXd& v2, Eigen::Index slices, const std::vector<double>& power_w) const {
   DriveSums d;
-  const std::size_t slices = power_w.empty() ? 0 : static_cast<std::size_t>(v2.cols()) / power_w.size();
-  for (std::size_t c = 0; c < power_w.size(); ++c) {
-    d.read_power_w += power_w[c];
-    for (std::size_t i = 0; i < slices; ++i) {
-      const auto col = v2.col(static_cast<Eigen::Index>(c * slices + i));
-      if (c == 0) d.v2_per_row.push_back(col);
-      else d.v2_per_row[i] += col;
+  for (double p : power_w) d.read_power_w += p;
+  for (Eigen::Index g = 0; slices > 0 && g < v2.cols() / slices; ++g)
+    for (Eigen::Index i = 0; i < slices; ++i) {
+      const auto col = v2.col(g * slices + i);
+      if (g == 0) d.v2_per_row.push_back(col);
+      else d.v2_per_row[static_cast<std::size_t>(i)] += col;
     }
-  }
   return d;
 }
 
@@ -606,15 +617,17 @@ DriveSums ProgrammedMatrix::drive_sums(int kb, const EncodedInput& in) const {
   if (cfg_.software) return {};
   const Eigen::Index B = in.q.rows();
   const std::size_t chunks = static_cast<std::size_t>((B + kVectorChunk - 1) / kVectorChunk);
+  const std::size_t group = drive_group_chunks(chunks);
   const Eigen::Index slices = static_cast<Eigen::Index>(in.volts.size());
-  Eigen::MatrixXd v2(used_rows(kb), static_cast<Eigen::Index>(chunks) * slices);
+  Eigen::MatrixXd v2(used_rows(kb), static_cast<Eigen::Index>((chunks + group - 1) / group) * slices);
+  Eigen::MatrixXd chunk_v2(used_rows(kb), slices);
   std::vector<double> power(chunks, 0.0);
   for (std::size_t c = 0; c < chunks; ++c) {
     const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
-    power[c] = chunk_drive(kb, in, b0, std::min<Eigen::Index>(kVectorChunk, B - b0),
-                           v2.middleCols(static_cast<Eigen::Index>(c) * slices, slices));
+    power[c] = chunk_drive(kb, in, b0, std::min<Eigen::Index>(kVectorChunk, B - b0), chunk_v2);
+    add_chunk_drive(c, group, chunk_v2, v2.middleCols(static_cast<Eigen::Index>(c / group) * slices, slices));
   }
-  return sum_drive(v2, power);
+  return sum_drive(v2, slices, power);
 }
 
 void ProgrammedMatrix::encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>& X, std::uint64_t first_vector,
@@ -647,11 +660,11 @@ void ProgrammedMatrix::encode_accumulate_rows(Eigen::Index B, Rows&& rows, std::
   const std::size_t chunks = static_cast<std::size_t>((B + kVectorChunk - 1) / kVectorChunk);
   const Eigen::Index slices = input_slices();
   const int kbs = row_blocks();
-  // Per row block: the chunks' V^2 per row and slice (the calling thread's buffers, reused
-  // across batches; the tasks below write into them) and read powers, added in chunk order.
-  thread_local std::vector<Eigen::MatrixXd> v2_buffers;
-  std::vector<Eigen::MatrixXd>& v2 = v2_buffers;  // (a name in the tasks would be the worker's own)
-  if (v2.size() < out.size()) v2.resize(out.size());
+  // Per row block: V^2 per row and slice summed over each group of drive_group_chunks chunks
+  // (BlockBatch::v2_groups; a task takes a group's chunks in order) and the read power of
+  // every chunk, both added in order by sum_drive (drive_sums adds the same way).
+  const std::size_t group = drive_group_chunks(chunks);
+  const std::size_t groups = (chunks + group - 1) / group;
   std::vector<double> power(cfg_.software ? 0 : chunks * static_cast<std::size_t>(kbs), 0.0);
   for (int kb = 0; kb < kbs; ++kb) {
     BlockBatch* o = out[static_cast<std::size_t>(kb)];
@@ -662,28 +675,32 @@ void ProgrammedMatrix::encode_accumulate_rows(Eigen::Index B, Rows&& rows, std::
     // (a batch's copy of it was most of this function's memory traffic).
     o->in.q.resize(blocks_[kb].input_sum_weight.size() > 0 ? B : 0, cfg_.array_rows);
     o->acc.resize(B, n_);
-    if (!cfg_.software) v2[static_cast<std::size_t>(kb)].resize(used_rows(kb), static_cast<Eigen::Index>(chunks) * slices);
+    if (!cfg_.software) o->v2_groups.resize(used_rows(kb), static_cast<Eigen::Index>(groups) * slices);
   }
-  parallel_for(resolve_threads(cfg_.threads), chunks, [&](std::size_t c) {
-    const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
-    const Eigen::Index len = std::min<Eigen::Index>(kVectorChunk, B - b0);
+  parallel_for(resolve_threads(cfg_.threads), groups, [&](std::size_t g) {
     // Per-vector scales and noise keyed by the vector's index: a chunk encodes to the same
     // bits as the whole batch (multiply() relies on the same).
     thread_local EncodedInput part;
     thread_local Eigen::MatrixXd part_acc;  // contiguous: the batch's acc has columns B apart
-    const auto& X = rows(b0, len);
-    for (int kb = 0; kb < kbs; ++kb) {
-      BlockBatch* o = out[static_cast<std::size_t>(kb)];
-      if (!o) continue;
-      encode_into(X, kb, part);
-      o->in.scale.segment(b0, len) = part.scale;
-      if (o->in.q.rows() > 0) o->in.q.middleRows(b0, len) = part.q;
-      part_acc.resize(len, n_);
-      accumulate_vectors(kb, part, 0, len, first_vector + static_cast<std::uint64_t>(b0), part_acc);
-      o->acc.middleRows(b0, len) = part_acc;
-      if (!cfg_.software)
-        power[c * static_cast<std::size_t>(kbs) + static_cast<std::size_t>(kb)] = chunk_drive(
-            kb, part, 0, len, v2[static_cast<std::size_t>(kb)].middleCols(static_cast<Eigen::Index>(c) * slices, slices));
+    thread_local Eigen::MatrixXd chunk_v2;
+    for (std::size_t c = g * group; c < std::min(chunks, (g + 1) * group); ++c) {
+      const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
+      const Eigen::Index len = std::min<Eigen::Index>(kVectorChunk, B - b0);
+      const auto& X = rows(b0, len);
+      for (int kb = 0; kb < kbs; ++kb) {
+        BlockBatch* o = out[static_cast<std::size_t>(kb)];
+        if (!o) continue;
+        encode_into(X, kb, part);
+        o->in.scale.segment(b0, len) = part.scale;
+        if (o->in.q.rows() > 0) o->in.q.middleRows(b0, len) = part.q;
+        part_acc.resize(len, n_);
+        accumulate_vectors(kb, part, 0, len, first_vector + static_cast<std::uint64_t>(b0), part_acc);
+        o->acc.middleRows(b0, len) = part_acc;
+        if (cfg_.software) continue;
+        chunk_v2.resize(used_rows(kb), slices);
+        power[c * static_cast<std::size_t>(kbs) + static_cast<std::size_t>(kb)] = chunk_drive(kb, part, 0, len, chunk_v2);
+        add_chunk_drive(c, group, chunk_v2, o->v2_groups.middleCols(static_cast<Eigen::Index>(g) * slices, slices));
+      }
     }
   });
   for (int kb = 0; kb < kbs; ++kb) {
@@ -695,7 +712,7 @@ void ProgrammedMatrix::encode_accumulate_rows(Eigen::Index B, Rows&& rows, std::
     }
     std::vector<double> p(chunks);
     for (std::size_t c = 0; c < chunks; ++c) p[c] = power[c * static_cast<std::size_t>(kbs) + static_cast<std::size_t>(kb)];
-    o->drive = sum_drive(v2[static_cast<std::size_t>(kb)], p);
+    o->drive = sum_drive(o->v2_groups, slices, p);
   }
 }
 

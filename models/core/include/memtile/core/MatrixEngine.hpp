@@ -76,6 +76,9 @@ struct BlockBatch {
   EncodedInput in;      // encode_accumulate keeps scale, and q for the biased encodings (else 0 x rows), no volts
   DriveSums drive;      // the batch's drive sums
   Eigen::MatrixXd acc;  // B x out_features integer accumulator (shift-add output)
+  // encode_accumulate's scratch: per group of chunks and input slice, V^2 per row (added in
+  // group order into `drive`). Kept with the block's data: a tile's batches of one size reuse it.
+  Eigen::MatrixXd v2_groups;
 };
 
 // Operation counts of the reads so far (the SystemC layer turns them into time and energy).
@@ -197,9 +200,16 @@ class ProgrammedMatrix {
   // input slices); returns their read power.
   double chunk_drive(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len,
                      Eigen::Ref<Eigen::MatrixXd> v2) const;
-  // Adds the per-chunk drive statistics in chunk order: chunk c's slices are v2's columns
-  // [c * slices, (c + 1) * slices) (one allocation for a batch, not one per chunk and slice).
-  DriveSums sum_drive(const Eigen::MatrixXd& v2, const std::vector<double>& power_w) const;
+  // The drive sums of a batch, in a fixed order whatever the threads: V^2 per row and slice is
+  // summed over groups of drive_group_chunks(chunks) consecutive chunks, in chunk order within
+  // a group (add_chunk_drive: group g's slices are columns [g * slices, (g + 1) * slices) of
+  // its matrix), then over the groups in order (sum_drive); the read power over chunks in
+  // order. A few groups instead of a column block per chunk: conv1 of 64 LeNet-5 images kept
+  // 2.5 MB of per-chunk sums, written and faulted in per batch.
+  static std::size_t drive_group_chunks(std::size_t chunks);
+  static void add_chunk_drive(std::size_t c, std::size_t group_chunks, const Eigen::MatrixXd& chunk_v2,
+                              Eigen::Ref<Eigen::MatrixXd> group_v2);
+  DriveSums sum_drive(const Eigen::MatrixXd& v2, Eigen::Index slices, const std::vector<double>& power_w) const;
   void add_read_counts(int kb, std::uint64_t vectors, double read_power_w);
   // Both multiply()s: rows(b0, len) gives vectors [b0, b0 + len) as a matrix (defined and used
   // in MatrixEngine.cpp only).
