@@ -86,6 +86,57 @@ BOOST_AUTO_TEST_CASE(rows_on_demand_equal_the_formed_matrix) {
   }
 }
 
+// encode_accumulate (the tile's fused step, every row block at once, from a matrix or a row
+// source) gives the composed steps' accumulator and scales and drive_sums' sums (what the
+// tile's observed partitions use) byte for byte: 40 vectors (2 chunks, one per group) and
+// 4200 vectors (132 chunks in groups of 2), 3 row blocks; a NaN row from a row source is
+// computed as zeros and reported.
+BOOST_AUTO_TEST_CASE(encode_accumulate_equals_the_steps_and_drive_sums) {
+  const Eigen::MatrixXd b = memtile::test::randn(90, 20, 34);
+  for (Eigen::Index B : {40, 4200}) {
+    const Eigen::MatrixXd a = memtile::test::randn(B, 90, 33);
+    EngineConfig c;
+    c.vnoise = 0.001;
+    c.array_rows = 32;
+    ProgrammedMatrix p = MatrixEngine(c).program(b);
+    BOOST_REQUIRE_EQUAL(p.row_blocks(), 3);
+    const auto rows = [&](Eigen::Index first, Eigen::Index count, Eigen::Ref<Eigen::MatrixXd> out) {
+      out = a.middleRows(first, count);
+    };
+    std::vector<BlockBatch> fused(3), from_rows(3);
+    std::vector<BlockBatch*> fused_p, rows_p;
+    for (int kb = 0; kb < 3; ++kb) {
+      fused_p.push_back(&fused[kb]);
+      rows_p.push_back(&from_rows[kb]);
+    }
+    p.encode_accumulate(a, 7, fused_p);
+    BOOST_TEST(p.encode_accumulate(B, rows, 7, rows_p));
+    for (int kb = 0; kb < 3; ++kb) {
+      BOOST_TEST_CONTEXT("B " << B << ", row block " << kb) {
+        const EncodedInput in = p.encode(a, kb);
+        Eigen::MatrixXd acc = Eigen::MatrixXd::Zero(B, b.cols());
+        for (int i = 0; i < static_cast<int>(in.volts.size()); ++i)
+          for (int j = 0; j < static_cast<int>(p.block(kb).slices.size()); ++j)
+            p.shift_add(acc, j, i, p.convert(kb, j, i, p.read(kb, j, i, in.volts[i], 7)));
+        const DriveSums d = p.drive_sums(kb, in);
+        for (const BlockBatch* o : {&fused[kb], &from_rows[kb]}) {
+          BOOST_TEST(same_bytes(o->acc, acc));
+          BOOST_TEST(same_bytes(o->in.scale, in.scale));
+          BOOST_TEST(o->drive.read_power_w == d.read_power_w);
+          BOOST_REQUIRE_EQUAL(o->drive.v2_per_row.size(), d.v2_per_row.size());
+          for (std::size_t i = 0; i < d.v2_per_row.size(); ++i) BOOST_TEST(same_bytes(o->drive.v2_per_row[i], d.v2_per_row[i]));
+        }
+      }
+    }
+    Eigen::MatrixXd bad = a;
+    bad(B - 3, 50) = std::nan("");
+    BOOST_TEST(!p.encode_accumulate(B, [&](Eigen::Index first, Eigen::Index count, Eigen::Ref<Eigen::MatrixXd> out) {
+      out = bad.middleRows(first, count);
+    }, 7, rows_p));
+    BOOST_TEST(from_rows[1].acc.allFinite());
+  }
+}
+
 // The SystemC tile sequences encode/read/convert/shift_add/finish_block itself: composed by
 // hand they must give multiply()'s bytes exactly.
 BOOST_AUTO_TEST_CASE(composed_steps_equal_multiply_bit_for_bit) {
