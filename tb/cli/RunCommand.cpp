@@ -299,11 +299,10 @@ Runner add_run_command(CLI::App& app) {
 
     nn::IdealBackend float_backend;
     nn::Executor float_exec(graph, float_backend);
-    // The float reference takes a Conv in pieces of at most 2 MiB of im2col patches (whole
-    // images; the results are the same), which stay in cache. (--engine-only forms no patch
-    // matrix: each engine task copies its own rows. The accelerator backends keep the default
-    // limit, since each piece is a job the host sends and would change the simulated schedule.)
-    float_exec.set_im2col_limit(std::int64_t(1) << 18);
+    // The float reference copies a Conv's patches 256 rows at a time (IdealBackend::multiply_rows),
+    // the engine's tasks and the SystemC tiles 32 vectors at a time (MatMulBackend::takes_rows):
+    // no patch matrix is formed. The vp and analog platforms take formed matrices, in pieces of
+    // the executor's default limit (each piece is a job the host sends).
     core::require(!(o->ideal && o->engine_only), "--ideal", "and --engine-only exclude each other");
     core::require(!o->engine_only || (o->vcd.empty() && o->trace.empty() && o->csv.empty()), "--engine-only",
                   "has no SystemC model: no VCD, trace or CSV");

@@ -20,17 +20,36 @@ Eigen::MatrixXd MatMulBackend::multiply_rows(const WeightedLayer& layer, Eigen::
   throw std::logic_error("memtile::nn: backend of layer '" + layer.node_name + "' takes formed matrices only");
 }
 
-Eigen::MatrixXd IdealBackend::multiply(const WeightedLayer& layer, const Eigen::MatrixXd& X) {
+const Eigen::MatrixXd& IdealBackend::weights(const WeightedLayer& layer) const {
   const std::size_t id = static_cast<std::size_t>(layer.id);
   if (layer.id < 0 || id >= weights_.size() || weights_[id].size() == 0)
     throw core::InputError("IdealBackend: layer " + std::to_string(layer.id) + " ('" + layer.node_name +
                            "') was never programmed");
-  const Eigen::MatrixXd& W = weights_[id];
+  return weights_[id];
+}
+
+Eigen::MatrixXd IdealBackend::multiply(const WeightedLayer& layer, const Eigen::MatrixXd& X) {
+  const Eigen::MatrixXd& W = weights(layer);
   if (X.cols() != W.rows())
     throw core::InputError("IdealBackend: layer '" + layer.node_name + "' expects " + std::to_string(W.rows()) +
                            " inputs per vector, got " + std::to_string(X.cols()));
   Eigen::MatrixXd Y(X.rows(), W.cols());
   Y.noalias() = X * W;
+  return Y;
+}
+
+Eigen::MatrixXd IdealBackend::multiply_rows(const WeightedLayer& layer, Eigen::Index B, const core::InputRows& rows) {
+  const Eigen::MatrixXd& W = weights(layer);
+  // Blocks of rows small enough to stay in cache between their copy and their product.
+  constexpr Eigen::Index kBlockRows = 256;
+  Eigen::MatrixXd Y(B, W.cols());
+  thread_local Eigen::MatrixXd X;
+  for (Eigen::Index b0 = 0; b0 < B; b0 += kBlockRows) {
+    const Eigen::Index len = std::min(kBlockRows, B - b0);
+    X.resize(len, W.rows());
+    rows(b0, len, X);
+    Y.middleRows(b0, len).noalias() = X * W;
+  }
   return Y;
 }
 

@@ -550,58 +550,6 @@ Eigen::MatrixXd conv_group_matrix(const Tensor& w, std::int64_t groups, std::int
   return wg.transpose();
 }
 
-void copy_patches(const Window& win, const Tensor& x, std::int64_t group, std::int64_t Cg, std::int64_t first,
-                  std::int64_t count, double* out, std::int64_t ld) {
-  const std::int64_t C = x.dim(1), P = win.out_size(), isz = win.in_size();
-  const std::int64_t n2 = win.out[2], plane = win.out[1] * n2, s2 = win.s[2];
-  // Per kernel offset k2 along the last axis: the first input index i2_0 (output o reads
-  // i2_0 + o * s2) and the outputs [lo, hi) that read inside the row, the rest padding. They
-  // depend on k2 only: computed once here, not per run and column.
-  struct Span {
-    std::int64_t i2_0, lo, hi;
-  };
-  std::vector<Span> spans(static_cast<std::size_t>(win.k[2]));
-  for (std::int64_t k2 = 0; k2 < win.k[2]; ++k2) {
-    const std::int64_t i2_0 = -win.pb[2] + k2 * win.d[2];
-    const std::int64_t lo = std::min(n2, i2_0 >= 0 ? 0 : (-i2_0 + s2 - 1) / s2);
-    const std::int64_t hi = std::max(lo, std::min(n2, win.in[2] - i2_0 <= 0 ? 0 : (win.in[2] - i2_0 + s2 - 1) / s2));
-    spans[static_cast<std::size_t>(k2)] = {i2_0, lo, hi};
-  }
-  // Runs of consecutive rows along the last output axis (at most one output row each); for each
-  // run, every column of the patch matrix.
-  for (std::int64_t v = first, end = first + count; v < end;) {
-    const std::int64_t b = v / P, p = v % P;
-    const std::int64_t o0 = p / plane, o1 = (p % plane) / n2, o2 = p % n2;
-    const std::int64_t run = std::min(n2 - o2, end - v);
-    const double* src = x.data.data() + (b * C + group * Cg) * isz;
-    double* dst0 = out + (v - first);
-    std::int64_t col = 0;
-    for (std::int64_t c = 0; c < Cg; ++c, src += isz)
-      for (std::int64_t k0 = 0; k0 < win.k[0]; ++k0)
-        for (std::int64_t k1 = 0; k1 < win.k[1]; ++k1)
-          for (std::int64_t k2 = 0; k2 < win.k[2]; ++k2, ++col) {
-            double* dst = dst0 + col * ld;
-            const std::int64_t i0 = o0 * win.s[0] - win.pb[0] + k0 * win.d[0];
-            const std::int64_t i1 = o1 * win.s[1] - win.pb[1] + k1 * win.d[1];
-            if (i0 < 0 || i0 >= win.in[0] || i1 < 0 || i1 >= win.in[1]) {
-              std::fill_n(dst, run, 0.0);
-              continue;
-            }
-            const double* row = src + (i0 * win.in[1] + i1) * win.in[2];
-            // The run's [o2, o2 + run): inside the row over [r0, r1), padding around it.
-            const auto [i2_0, lo, hi] = spans[static_cast<std::size_t>(k2)];
-            const std::int64_t r0 = std::min(std::max(lo, o2), o2 + run), r1 = std::max(r0, std::min(hi, o2 + run));
-            std::fill(dst, dst + (r0 - o2), 0.0);
-            if (s2 == 1)  // an inline vector copy: a memcpy call per short row costs more
-              Eigen::Map<Eigen::VectorXd>(dst + (r0 - o2), r1 - r0) = Eigen::Map<const Eigen::VectorXd>(row + i2_0 + r0, r1 - r0);
-            else
-              for (std::int64_t o = r0; o < r1; ++o) dst[o - o2] = row[i2_0 + o * s2];
-            std::fill(dst + (r1 - o2), dst + run, 0.0);
-          }
-    v += run;
-  }
-}
-
 void conv_im2col(const Window& win, const Tensor& x, std::int64_t groups, std::int64_t out_channels,
                  const GroupMul& mul, const double* bias, Tensor& out, std::int64_t im2col_limit,
                  Eigen::MatrixXd& cols, const GroupRowsMul& rows_mul) {

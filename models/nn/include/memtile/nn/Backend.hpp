@@ -57,8 +57,12 @@ class IdealBackend : public MatMulBackend {
  public:
   void program(const WeightedLayer& layer, const Eigen::MatrixXd& W) override;
   Eigen::MatrixXd multiply(const WeightedLayer& layer, const Eigen::MatrixXd& X) override;
+  // A Conv's patches a block of rows at a time, each block's product taken while it is in cache.
+  bool takes_rows(const WeightedLayer& /*layer*/) const override { return true; }
+  Eigen::MatrixXd multiply_rows(const WeightedLayer& layer, Eigen::Index B, const core::InputRows& rows) override;
 
  private:
+  const Eigen::MatrixXd& weights(const WeightedLayer& layer) const;  // or an error naming the layer
   std::vector<Eigen::MatrixXd> weights_;  // indexed by WeightedLayer::id
 };
 
