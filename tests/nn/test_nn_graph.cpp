@@ -246,6 +246,43 @@ BOOST_AUTO_TEST_CASE(stats_observer_and_programming) {
   BOOST_CHECK_EQUAL(ex.layer_stats()[0].vectors, 6u * 28u * 28u);
 }
 
+// Activations computed in place (an elementwise activation whose input nobody else reads shares
+// its slot) give the graph's values: a value read twice (v) and the caller's input (x) are never
+// overwritten, a chain of in-place activations (s -> t -> u) is; two batches reuse the slots.
+BOOST_AUTO_TEST_CASE(in_place_activations_keep_every_value_read_elsewhere) {
+  OnnxBuilder b(13);
+  b.input("x", {-1, 4});
+  const std::vector<double> w = random_values(16, 61);
+  b.init("W", {4, 4}, w);
+  b.node("MatMul", "mm", {"x", "W"}, {"v"});
+  b.node("Relu", "relu_v", {"v"}, {"r"});
+  b.node("Add", "add_vr", {"v", "r"}, {"s"});
+  b.node("Sigmoid", "sig", {"s"}, {"t"});
+  b.node("Tanh", "tanh", {"t"}, {"u"});
+  b.node("Relu", "relu_x", {"x"}, {"xr"});
+  b.node("Add", "add_out", {"u", "xr"}, {"y"});
+  b.output("y");
+  const Graph g = load_onnx(b.save("in_place.onnx"));
+  IdealBackend backend;
+  Executor ex(g, backend);
+  Eigen::MatrixXd W(4, 4);
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j) W(i, j) = static_cast<float>(w[static_cast<std::size_t>(i * 4 + j)]);
+  for (int batch = 0; batch < 2; ++batch) {
+    Tensor x;
+    x.resize({3, 4});
+    const std::vector<double> xv = random_values(12, 62 + static_cast<unsigned>(batch));
+    std::copy(xv.begin(), xv.end(), x.data.begin());
+    const Tensor before = x;
+    const Tensor y = ex.run(x);
+    BOOST_TEST(x.data == before.data);  // the caller's input is not written
+    const Eigen::MatrixXd X = to_matrix(x), v = X * W;
+    const Eigen::ArrayXXd s = v.array() + v.array().max(0.0);
+    const Eigen::ArrayXXd want = (1.0 / (1.0 + (-s).exp())).tanh() + X.array().max(0.0);
+    BOOST_TEST((to_matrix(y).array() - want).abs().maxCoeff() < 1e-14);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(grouped_conv_programs_one_matrix_per_group) {
   OnnxBuilder b(13);
   b.input("x", {-1, 4, 9, 9});

@@ -65,6 +65,7 @@ Executor::Executor(const Graph& graph, MatMulBackend& backend) : graph_(graph), 
   for (const WeightedNode& wn : graph_.weighted)
     for (std::size_t g = 0; g < wn.layers.size(); ++g) backend_.program(graph_.layers[wn.layers[g]], wn.weights[g]);
   offer_fusion();
+  share_slots();
   for (const WeightedLayer& l : graph_.layers) {
     LayerStats s;
     s.layer_id = l.id;
@@ -110,6 +111,30 @@ void Executor::offer_fusion() {
   }
 }
 
+void Executor::share_slots() {
+  // An elementwise activation (Relu, Sigmoid, Tanh) whose input is an activation read by it
+  // alone computes in place: its output value shares the input's slot. (LeNet-5: the conv
+  // outputs' ReLUs; one buffer and one memory pass fewer each, per batch and per executor.)
+  slot_of_.resize(graph_.values.size());
+  for (std::size_t v = 0; v < slot_of_.size(); ++v) slot_of_[v] = static_cast<int>(v);
+  std::vector<int> readers(graph_.values.size(), 0);
+  for (const Node& n : graph_.nodes)
+    for (int v : n.inputs)
+      if (v >= 0) ++readers[static_cast<std::size_t>(v)];
+  for (int o : graph_.outputs) ++readers[static_cast<std::size_t>(o)];  // read by the caller
+  for (int i : graph_.inputs) ++readers[static_cast<std::size_t>(i)];   // the caller's tensor
+  for (std::size_t j = 0; j < graph_.nodes.size(); ++j) {
+    const Node& n = graph_.nodes[j];
+    const bool elementwise = n.kind == OpKind::Relu || n.kind == OpKind::Sigmoid || n.kind == OpKind::Tanh;
+    if (!elementwise || passthrough_[j] || n.inputs.size() != 1 || n.outputs.size() != 1 || n.inputs[0] < 0 ||
+        n.outputs[0] < 0)
+      continue;
+    const auto in = static_cast<std::size_t>(n.inputs[0]);
+    if (readers[in] != 1 || graph_.values[in].constant) continue;
+    slot_of_[static_cast<std::size_t>(n.outputs[0])] = slot_of_[in];
+  }
+}
+
 void Executor::reset_stats() {
   for (auto& s : layer_stats_) s.calls = s.vectors = s.samples = 0, s.seconds = 0.0;
   for (auto& s : node_stats_) s.calls = s.output_elements = 0, s.seconds = 0.0;
@@ -137,7 +162,7 @@ void Executor::execute(const std::vector<const Tensor*>& inputs) {
     throw core::InputError(graph_.source + ": expected " + std::to_string(graph_.inputs.size()) + " inputs, got " +
                            std::to_string(inputs.size()));
   for (std::size_t v = 0; v < graph_.values.size(); ++v)
-    view_[v] = graph_.values[v].constant ? &graph_.values[v].data : &slots_[v];
+    view_[v] = graph_.values[v].constant ? &graph_.values[v].data : &slot(static_cast<int>(v));
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const Value& v = graph_.values[graph_.inputs[i]];
     const Tensor& t = *inputs[i];
@@ -164,12 +189,12 @@ void Executor::run_node(std::size_t index) {
   if (n.weighted >= 0) {
     detail::with_node(Where{graph_.source, n}, [&] { run_weighted(n, graph_.weighted[n.weighted], index); });
   } else if (passthrough_[index]) {
-    slots_[n.outputs[0]] = *view_[n.inputs[0]];  // computed by the backend with the layer before
+    slot(n.outputs[0]) = *view_[n.inputs[0]];  // computed by the backend with the layer before
   } else {
     std::vector<const Tensor*> in;
     for (int v : n.inputs) in.push_back(v >= 0 ? view_[v] : nullptr);
     std::vector<Tensor*> out;
-    for (int v : n.outputs) out.push_back(v >= 0 ? &slots_[v] : nullptr);
+    for (int v : n.outputs) out.push_back(v >= 0 ? &slot(v) : nullptr);
     detail::run_digital(Where{graph_.source, n}, graph_.opset, in, out, cols_);
   }
   NodeStats& s = node_stats_[index];
@@ -216,7 +241,7 @@ Eigen::MatrixXd Executor::call_backend_rows(const WeightedLayer& layer, Eigen::I
 void Executor::run_weighted(const Node& n, const WeightedNode& wn, std::size_t index) {
   Where w{graph_.source, n};
   const Tensor& x = *view_[n.inputs[0]];
-  Tensor& y = slots_[n.outputs[0]];
+  Tensor& y = slot(n.outputs[0]);
   const WeightedLayer& l0 = graph_.layers[wn.layers[0]];
   Eigen::MatrixXd& cols = cols_;
   switch (n.kind) {

@@ -84,7 +84,10 @@ class Executor {
 
   const Graph& graph_;
   MatMulBackend& backend_;
-  std::vector<Tensor> slots_;           // activations, one per value id (reused)
+  std::vector<Tensor> slots_;           // activations, by slot (reused)
+  std::vector<int> slot_of_;            // per value id: its slot (its own, or its input's when computed in place)
+  Tensor& slot(int value) { return slots_[static_cast<std::size_t>(slot_of_[static_cast<std::size_t>(value)])]; }
+  void share_slots();
   std::vector<const Tensor*> view_;     // where each value currently lives
   std::vector<LayerStats> layer_stats_;
   std::vector<NodeStats> node_stats_;
