@@ -112,6 +112,8 @@ BOOST_AUTO_TEST_CASE(lenet_tiles_take_conv_patches_as_rows) {
     BOOST_TEST(std::string(e.what()).find("inputs") != std::string::npos, e.what());
     BOOST_TEST(std::string(e.what()).find("NaN") != std::string::npos, e.what());
   }
+  // A batch too large to hold is refused before the simulation allocates it.
+  BOOST_CHECK_THROW(tiles.model().run_layer(conv2.id, Eigen::Index(1) << 40, rows_of(X)), core::InputError);
   const sc::RunResult after = tiles.model().run_layer(conv2.id, X.rows(), rows_of(X));
   BOOST_TEST(after.y.allFinite());
   BOOST_TEST(after.y.rows() == X.rows());

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rtl/RtlPeriphery.hpp"
+#include "memtile/core/CheckedSize.hpp"
 #include "memtile/core/Errors.hpp"
 #include "memtile/core/Finite.hpp"
 #include "memtile/core/LayerTiling.hpp"
@@ -146,6 +147,10 @@ RunResult AcceleratorModel::run_layer(int layer, Eigen::Index B, const core::Inp
   require(topology_ == Topology::Independent, "model", "run_layer() drives an independent-topology model");
   require(layer >= 0 && layer < layers(), "layer", "index " + std::to_string(layer) + " out of range");
   require(static_cast<bool>(rows), "inputs", "no row source");
+  // The tile holds the batch's accumulators (and, for observed partitions, the batch): B is
+  // bounded like a declared size before anything is allocated in the simulation.
+  const core::ProgrammedMatrix& pm = *specs_[static_cast<std::size_t>(layer)].pm;
+  core::checked_count({B, std::max(pm.in_features(), pm.out_features())}, sizeof(double), "inputs (a row source's batch)");
   return inject(static_cast<std::size_t>(layer), static_cast<std::size_t>(layer), B, nullptr, &rows, chunk_rows);
 }
 
