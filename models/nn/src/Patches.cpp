@@ -12,10 +12,11 @@ void copy_patches(const Window& win, const Tensor& x, std::int64_t group, std::i
                   std::int64_t count, double* out, std::int64_t ld) {
   const std::int64_t C = x.dim(1), P = win.out_size(), isz = win.in_size();
   const std::int64_t n2 = win.out[2], plane = win.out[1] * n2, s2 = win.s[2];
-  // Per column (channel c of the group, k0, k1, k2), computed once per call: the input offset
-  // of its window origin (output 0 of a row reads base + offset, output o base + offset + o * s2), its offsets along axes 0 and 1 (for the padding checks) and the
-  // outputs [lo, hi) of a row along the last axis that read inside the input (output o reads
-  // element i2_0 + o * s2 of the row), the rest padding.
+  // Per column (channel c of the group, k0, k1, k2), computed once per call: the offset of the
+  // element output 0 of a row reads (output o reads base + offset + o * s2, base below), its
+  // offsets along axes 0 and 1 (for the padding checks) and the outputs [lo, hi) of a row that
+  // read inside the input along the last axis (output o reads element i2_0 + o * s2 of the
+  // input row), the rest padding.
   struct Column {
     std::int64_t offset, dk0, dk1, lo, hi;
   };
