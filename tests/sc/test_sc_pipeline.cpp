@@ -74,6 +74,49 @@ constexpr double kStageB = 2 * kVec2;  // 2 vectors, 1 copy
 constexpr double kStageC = 1 * kVec1;
 }  // namespace
 
+// PipelineSchedule::run_vectors (the jump once the schedule repeats itself shifted) leaves the
+// times that stepping through every item and vector leaves, for stage latencies where A, B, C,
+// reduce or neuron dominate (zeros included), pipelined or not, 1 to 8 items per vector and
+// 0 to 2000 vectors; the next vector's times agree too (the whole state was carried).
+BOOST_AUTO_TEST_CASE(run_vectors_equals_stepping_every_item) {
+  using sc_core::sc_time;
+  using sc_core::SC_NS;
+  const double ns[] = {0, 1, 3, 7.5, 10, 25};
+  int cases = 0;
+  for (int k = 0; k < 400; ++k) {
+    // A deterministic spread of latency combinations (a linear congruential walk over the table).
+    const unsigned h = 2654435761u * static_cast<unsigned>(k + 1);
+    sc::StageLatencies lat;
+    lat.dac = sc_time(ns[h % 6], SC_NS);
+    lat.read = sc_time(ns[(h >> 3) % 6], SC_NS);
+    lat.adc = sc_time(ns[(h >> 6) % 6], SC_NS);
+    lat.shift_add = sc_time(ns[(h >> 9) % 6], SC_NS);
+    lat.reduce = sc_time(ns[(h >> 12) % 6] * 3, SC_NS);
+    lat.neuron = sc_time(ns[(h >> 15) % 6] * 5, SC_NS);
+    const bool pipelined = (h >> 18) % 2 == 0;
+    const int S = 1 + static_cast<int>((h >> 19) % 8);
+    for (std::int64_t n : {0, 1, 2, 3, 50, 2000}) {
+      sc::PipelineSchedule stepped(lat, pipelined), jumped(lat, pipelined);
+      for (std::int64_t b = 0; b < n; ++b) {
+        for (int i = 0; i < S; ++i) stepped.next_item();
+        stepped.finish_vector();
+      }
+      jumped.run_vectors(n, S);
+      BOOST_TEST_CONTEXT("case " << k << ", pipelined " << pipelined << ", S " << S << ", vectors " << n) {
+        BOOST_TEST(stepped.items_end() == jumped.items_end());
+        BOOST_TEST(stepped.vectors_end() == jumped.vectors_end());
+        for (int i = 0; i < S; ++i) {
+          const sc::ItemTimes a = stepped.next_item(), b = jumped.next_item();
+          BOOST_TEST((a.a_start == b.a_start && a.b_end == b.b_end && a.c_end == b.c_end));
+        }
+        BOOST_TEST(stepped.finish_vector().n_end == jumped.finish_vector().n_end);
+      }
+      ++cases;
+    }
+  }
+  BOOST_TEST(cases == 2400);
+}
+
 BOOST_AUTO_TEST_CASE(pipelined_throughput_is_one_over_the_slowest_stage) {
   const nlohmann::json s = fx().model.summary();
   const nlohmann::json& p = s.at("pipeline");

@@ -462,7 +462,12 @@ void Tile::run_batch(const Job& job) {
   std::vector<VectorTimes> traced_vectors;
   const Eigen::Index r = cfg_.replication;
   batch_slots_ = (B + r - 1) / r;
-  for (Eigen::Index b = 0; b < batch_slots_; ++b) {
+  // The traced slots (and the first, for the first batch's latency) item by item; the rest at
+  // once (the same times: PipelineSchedule::run_vectors).
+  const Eigen::Index traced_slots = static_cast<Eigen::Index>((batch_traced_ + static_cast<std::uint64_t>(r) - 1) /
+                                                              static_cast<std::uint64_t>(r));
+  const Eigen::Index stepped = std::min(batch_slots_, std::max<Eigen::Index>(1, traced_slots));
+  for (Eigen::Index b = 0; b < stepped; ++b) {
     const bool traced = static_cast<std::uint64_t>(b * r) < batch_traced_;
     for (int i = 0; i < S; ++i) {
       const ItemTimes it = schedule.next_item();
@@ -472,6 +477,7 @@ void Tile::run_batch(const Job& job) {
     if (traced) traced_vectors.push_back(v);
     if (b == 0 && stats_.batches == 0) stats_.mvm_latency_ns = v.n_end.to_seconds() * 1e9;
   }
+  schedule.run_vectors(batch_slots_ - stepped, S);
   items_end_ = schedule.items_end();
   const sc_time batch_end = schedule.vectors_end();
   go_ev_.notify(SC_ZERO_TIME);
