@@ -143,9 +143,10 @@ class ProgrammedMatrix {
   void accumulate_vectors(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len,
                           std::uint64_t first_vector, Eigen::Ref<Eigen::MatrixXd> acc) const;
   // The SystemC tile's numbers of batch X (B x K) for each row block kb whose out[kb] is not
-  // null, without holding the batch's DAC voltages: per kVectorChunk vectors, in parallel, the
-  // task takes its vectors once and, for each of those blocks, runs encode, accumulate_vectors
-  // and the drive sums: the very operations of multiply() (same bits).
+  // null, without holding the batch's DAC voltages: in parallel tasks of consecutive
+  // kVectorChunk-vector chunks (drive_group_chunks of them), each chunk's vectors taken once
+  // and, for each of those blocks, encode, accumulate_vectors and the drive sums: the very
+  // operations of multiply() (same bits).
   void encode_accumulate(const Eigen::Ref<const Eigen::MatrixXd>& X, std::uint64_t first_vector,
                          const std::vector<BlockBatch*>& out) const;
   // The same for B vectors that `rows` writes, a task's block at a time, into a per-thread
