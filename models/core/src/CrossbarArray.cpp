@@ -1,10 +1,18 @@
 #include "memtile/core/CrossbarArray.hpp"
 
 #include <cmath>
+#include <vector>
 
 #include "memtile/core/CrossbarSolver.hpp"
 
 namespace memtile::core {
+
+namespace {
+// A cell's key in the array's random stream (rows < 65536).
+std::uint64_t cell_key(Eigen::Index r, Eigen::Index c) {
+  return static_cast<std::uint64_t>(c) * 65536u + static_cast<std::uint64_t>(r);
+}
+}  // namespace
 
 double DeviceParams::drift_factor() const {
   if (drift_nu == 0.0) return 1.0;
@@ -18,19 +26,24 @@ CrossbarArray::CrossbarArray(const Eigen::MatrixXd& levels, int levels_max, cons
   g_.resize(rows, cols);
   const double unit = (d.HGS - d.LGS) / levels_max;
   const bool faults = d.stuck_at_lgs > 0 || d.stuck_at_hgs > 0;
+  thread_local std::vector<double> z;
+  if (d.var > 0) z.resize(static_cast<std::size_t>(rows));
   for (Eigen::Index c = 0; c < cols; ++c) {
+    double* g = g_.col(c).data();
     for (Eigen::Index r = 0; r < rows; ++r) {
       const double level = c < levels.cols() ? levels(r, c) : 0.0;
-      double g = d.LGS + level * unit;
-      const std::uint64_t cell = static_cast<std::uint64_t>(c) * 65536u + static_cast<std::uint64_t>(r);
+      g[r] = d.LGS + level * unit;
       if (faults) {
-        const double u = rng.uniform(array_id, cell, 1);
-        if (u < d.stuck_at_lgs) g = d.LGS;
-        else if (u < d.stuck_at_lgs + d.stuck_at_hgs) g = d.HGS;
+        const double u = rng.uniform(array_id, cell_key(r, c), 1);
+        if (u < d.stuck_at_lgs) g[r] = d.LGS;
+        else if (u < d.stuck_at_lgs + d.stuck_at_hgs) g[r] = d.HGS;
       }
-      // Lognormal programming variation, drawn once here and kept for every read.
-      if (d.var > 0) g *= std::exp(d.var * rng.normal(array_id, cell, 2));
-      g_(r, c) = g;
+    }
+    // Lognormal programming variation, drawn once here and kept for every read: a column's
+    // draws at once (the cell keys of a column are consecutive), exp in vector lanes.
+    if (d.var > 0) {
+      rng.normals(array_id, cell_key(0, c), static_cast<std::size_t>(rows), 2, 0, z.data());
+      for (Eigen::Index r = 0; r < rows; ++r) g[r] *= portable::exp(d.var * z[static_cast<std::size_t>(r)]);
     }
   }
 }

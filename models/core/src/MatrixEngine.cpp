@@ -412,10 +412,13 @@ void ProgrammedMatrix::noisy_reads(int kb, int j, int i, const Eigen::Ref<const 
     const std::uint64_t key = kReadNoiseStream ^ CounterRng::mix(program_id_ * 0x9e3779b97f4a7c15ULL ^
         (static_cast<std::uint64_t>(kb) << 40 | static_cast<std::uint64_t>(nb) << 16 |
          static_cast<std::uint64_t>(j) << 8 | static_cast<std::uint64_t>(i)));
-    for (Eigen::Index col = 0; col < vn.cols(); ++col)
+    for (Eigen::Index col = 0; col < vn.cols(); ++col) {
+      // One draw per vector b of column col, keyed (key, first_vector + b, col).
+      rng_.normals(key, first_vector, static_cast<std::size_t>(V.rows()), static_cast<std::uint64_t>(col),
+                   0, vn.col(col).data());
       for (Eigen::Index b = 0; b < V.rows(); ++b)
-        vn(b, col) = (col < V.cols() ? V(b, col) : 0.0) +
-                     cfg_.vnoise * rng_.normal(key, first_vector + static_cast<std::uint64_t>(b), static_cast<std::uint64_t>(col));
+        vn(b, col) = (col < V.cols() ? V(b, col) : 0.0) + cfg_.vnoise * vn(b, col);
+    }
     product(vn, c0, width);
   }
 }
