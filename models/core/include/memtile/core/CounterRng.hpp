@@ -53,10 +53,10 @@ class CounterRng {
     return mix(h ^ (d + 0x94d049bb133111ebULL));
   }
   static double to_uniform(std::uint64_t h) { return (static_cast<double>(h >> 11) + 0.5) * 0x1.0p-53; }
-  static void fill_uniforms(std::uint64_t h1, std::uint64_t h2, std::uint64_t b0, std::size_t m, std::uint64_t c,
-                            std::uint64_t d, double* u1, double* u2);
-  static void fill_uniforms_avx512(std::uint64_t h1, std::uint64_t h2, std::uint64_t b0, std::size_t m, std::uint64_t c,
-                              std::uint64_t d, double* u1, double* u2);
+  static void normal_block(std::uint64_t h1, std::uint64_t h2, std::uint64_t b0, std::size_t m, std::uint64_t c,
+                           std::uint64_t d, double* out);
+  static void normal_block_avx512(std::uint64_t h1, std::uint64_t h2, std::uint64_t b0, std::size_t m,
+                                  std::uint64_t c, std::uint64_t d, double* out);
   static double box_muller(double u1, double u2) {
     return std::sqrt(-2.0 * portable::log(u1)) * portable::cos_two_pi(u2);
   }
