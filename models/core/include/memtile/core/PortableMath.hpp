@@ -8,6 +8,7 @@
 //
 // Accuracy (tests/core/test_portable_math.cpp, against libm in long double): within 2 ulp over
 // the domains below (cos: 2 ulp of 1); the truncated series leave errors under 1e-17 relative.
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -27,6 +28,14 @@ inline double double_of(std::uint64_t b) {
 constexpr double kRoundMagic = 0x1.8p52;  // adding it rounds |x| < 2^51 to an integer, kept in the low bits
 constexpr double kLn2Hi = 0x1.62e42feep-1;  // ln 2 split so that k * kLn2Hi is exact for |k| < 2^20
 constexpr double kLn2Lo = 0x1.a39ef35793c76p-33;  // ln 2 - kLn2Hi, to 2^-86
+
+// c[0] x^(N-1) + ... + c[N-1] by Horner's rule (a multiply and an add per coefficient).
+template <std::size_t N>
+inline double horner(double x, const double (&c)[N]) {
+  double p = c[0];
+  for (std::size_t i = 1; i < N; ++i) p = p * x + c[i];
+  return p;
+}
 }  // namespace detail
 
 // Natural log of a positive normal double (the domain of a uniform in (0, 1) and of
@@ -42,16 +51,9 @@ inline double log(double x) {
   const double k = (double_of(e | 0x4330000000000000ULL) - 0x1p52) - 1023.0;  // e < 2^11: exact
   const double s = (m - 1.0) / (m + 1.0);
   const double z = s * s;
-  double p = 2.0 / 21;
-  p = p * z + 2.0 / 19;
-  p = p * z + 2.0 / 17;
-  p = p * z + 2.0 / 15;
-  p = p * z + 2.0 / 13;
-  p = p * z + 2.0 / 11;
-  p = p * z + 2.0 / 9;
-  p = p * z + 2.0 / 7;
-  p = p * z + 2.0 / 5;
-  p = p * z + 2.0 / 3;
+  constexpr double kAtanh[] = {2.0 / 21, 2.0 / 19, 2.0 / 17, 2.0 / 15, 2.0 / 13, 2.0 / 11,
+                               2.0 / 9,  2.0 / 7,  2.0 / 5,  2.0 / 3};
+  const double p = horner(z, kAtanh);
   const double log_m = 2.0 * s + s * (z * p);
   return k * kLn2Hi + (k * kLn2Lo + log_m);
 }
@@ -66,24 +68,15 @@ inline double cos_two_pi(double u) {
   const double r = u - (t - kRoundMagic) * 0.25;
   const double x = r * 6.283185307179586;
   const double x2 = x * x;
-  double c = 1.0 / 20922789888000.0;  // 1/16!
-  c = c * x2 - 1.0 / 87178291200.0;
-  c = c * x2 + 1.0 / 479001600.0;
-  c = c * x2 - 1.0 / 3628800.0;
-  c = c * x2 + 1.0 / 40320.0;
-  c = c * x2 - 1.0 / 720.0;
-  c = c * x2 + 1.0 / 24.0;
-  c = c * x2 - 0.5;
-  c = c * x2 + 1.0;
-  double s = 1.0 / 355687428096000.0;  // 1/17!
-  s = s * x2 - 1.0 / 1307674368000.0;
-  s = s * x2 + 1.0 / 6227020800.0;
-  s = s * x2 - 1.0 / 39916800.0;
-  s = s * x2 + 1.0 / 362880.0;
-  s = s * x2 - 1.0 / 5040.0;
-  s = s * x2 + 1.0 / 120.0;
-  s = s * x2 - 1.0 / 6.0;
-  s = x + x * (x2 * s);
+  // 1/16!, -1/14!, ..., 1 and 1/17!, -1/15!, ..., -1/3!
+  constexpr double kCos[] = {1.0 / 20922789888000.0, -1.0 / 87178291200.0, 1.0 / 479001600.0,
+                             -1.0 / 3628800.0,       1.0 / 40320.0,        -1.0 / 720.0,
+                             1.0 / 24.0,             -0.5,                 1.0};
+  constexpr double kSin[] = {1.0 / 355687428096000.0, -1.0 / 1307674368000.0, 1.0 / 6227020800.0,
+                             -1.0 / 39916800.0,       1.0 / 362880.0,         -1.0 / 5040.0,
+                             1.0 / 120.0,             -1.0 / 6.0};
+  const double c = horner(x2, kCos);
+  const double s = x + x * (x2 * horner(x2, kSin));
   // Quadrant q mod 4: cos x, -sin x, -cos x, sin x. Selected and signed with integer masks.
   const std::uint64_t odd = 0 - (q & 1);
   const std::uint64_t sign = ((q + 1) & 2) << 62;
@@ -99,19 +92,11 @@ inline double exp(double y) {
   const double t = y * 1.4426950408889634 + kRoundMagic;
   const double k = t - kRoundMagic;
   const double r = (y - k * kLn2Hi) - k * kLn2Lo;
-  double p = 1.0 / 6227020800.0;  // 1/13!
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = 1.0 + (r + r * (r * p));
+  // 1/13!, ..., 1/2!
+  constexpr double kExp[] = {1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
+                             1.0 / 362880.0,     1.0 / 40320.0,     1.0 / 5040.0,     1.0 / 720.0,
+                             1.0 / 120.0,        1.0 / 24.0,        1.0 / 6.0,        0.5};
+  const double p = 1.0 + (r + r * (r * horner(r, kExp)));
   // 2^k from k's two's-complement bits in t (|k| <= 1010, so k + 1023 is a normal exponent).
   const std::uint64_t two_k = (bits_of(t) - bits_of(kRoundMagic) + 1023) << 52;
   return p * double_of(two_k);
