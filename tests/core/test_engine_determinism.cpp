@@ -88,15 +88,19 @@ BOOST_AUTO_TEST_CASE(rows_on_demand_equal_the_formed_matrix) {
 
 // encode_accumulate (the tile's fused step, every row block at once, from a matrix or a row
 // source) gives the composed steps' accumulator and scales and drive_sums' sums (what the
-// tile's observed partitions use) byte for byte: 40 vectors (2 chunks, one per group) and
-// 4200 vectors (132 chunks in groups of 2), 3 row blocks; a NaN row from a row source is
-// computed as zeros and reported.
+// tile's observed partitions use) byte for byte: 40 vectors (2 chunks, one per group), 45 (a
+// chunk of 13: a tail of 5 in the 8-vector lanes) and 4200 vectors (132 chunks in groups of
+// 2), 3 row blocks; with read noise, and without it in float32, where the chunks' voltages are
+// made in float with their squares in the same pass (also with 7-bit slices, past the 16-entry
+// table lookups); a NaN row from a row source is computed as zeros and reported.
 BOOST_AUTO_TEST_CASE(encode_accumulate_equals_the_steps_and_drive_sums) {
   const Eigen::MatrixXd b = memtile::test::randn(90, 20, 34);
-  for (Eigen::Index B : {40, 4200}) {
+  for (Eigen::Index B : {40, 45, 4200})
+  for (int variant = 0; variant < 3; ++variant) {
     const Eigen::MatrixXd a = memtile::test::randn(B, 90, 33);
     EngineConfig c;
-    c.vnoise = 0.001;
+    c.vnoise = variant == 0 ? 0.001 : 0.0;
+    if (variant == 2) c.xblk = {1, 7};
     c.array_rows = 32;
     ProgrammedMatrix p = MatrixEngine(c).program(b);
     BOOST_REQUIRE_EQUAL(p.row_blocks(), 3);
@@ -112,7 +116,7 @@ BOOST_AUTO_TEST_CASE(encode_accumulate_equals_the_steps_and_drive_sums) {
     p.encode_accumulate(a, 7, fused_p);
     BOOST_TEST(p.encode_accumulate(B, rows, 7, rows_p));
     for (int kb = 0; kb < 3; ++kb) {
-      BOOST_TEST_CONTEXT("B " << B << ", row block " << kb) {
+      BOOST_TEST_CONTEXT("B " << B << ", variant " << variant << ", row block " << kb) {
         const EncodedInput in = p.encode(a, kb);
         Eigen::MatrixXd acc = Eigen::MatrixXd::Zero(B, b.cols());
         for (int i = 0; i < static_cast<int>(in.volts.size()); ++i)
@@ -138,14 +142,18 @@ BOOST_AUTO_TEST_CASE(encode_accumulate_equals_the_steps_and_drive_sums) {
 }
 
 // The SystemC tile sequences encode/read/convert/shift_add/finish_block itself: composed by
-// hand they must give multiply()'s bytes exactly.
+// hand they must give multiply()'s bytes and read energy exactly, with and without read noise
+// (5 and 45 vectors: tails of 5 in the 8-vector lanes).
 BOOST_AUTO_TEST_CASE(composed_steps_equal_multiply_bit_for_bit) {
-  const Eigen::MatrixXd a = memtile::test::randn(5, 70, 9), b = memtile::test::randn(70, 40, 10);
+  const Eigen::MatrixXd b = memtile::test::randn(70, 40, 10);
+  for (Eigen::Index B : {5, 45})
+  for (double vnoise : {0.001, 0.0})
   for (EngineMode mode : {EngineMode::BitSlice, EngineMode::DiffPair, EngineMode::FloatingPoint})
   for (Precision precision : {Precision::Float64, Precision::Float32}) {
+    const Eigen::MatrixXd a = memtile::test::randn(B, 70, 9);
     EngineConfig c;
     c.mode = mode;
-    c.vnoise = 0.001;
+    c.vnoise = vnoise;
     c.precision = precision;
     ProgrammedMatrix p1 = MatrixEngine(c).program(b);
     ProgrammedMatrix p2 = MatrixEngine(c).program(b);
@@ -161,9 +169,11 @@ BOOST_AUTO_TEST_CASE(composed_steps_equal_multiply_bit_for_bit) {
       p2.count_reads(kb, in);
     }
     p2.end_batch(a.rows());
-    BOOST_TEST_CONTEXT(to_string(mode) << (precision == Precision::Float32 ? " float32" : "")) {
+    BOOST_TEST_CONTEXT(to_string(mode) << (precision == Precision::Float32 ? " float32" : "") << ", vnoise " << vnoise
+                                       << ", B " << B) {
       BOOST_TEST(same_bytes(y1, y2));
       BOOST_TEST(p1.counters().adc_conversions == p2.counters().adc_conversions);
+      BOOST_TEST(p1.counters().read_energy_per_s_j == p2.counters().read_energy_per_s_j);
     }
   }
 }

@@ -74,20 +74,19 @@ Eigen::VectorXd squared_drive_per_row(const Eigen::Ref<const Eigen::MatrixXd>& v
 }
 
 void squared_drive_per_row(const Eigen::Ref<const Eigen::MatrixXd>& volts, Eigen::Ref<Eigen::VectorXd> out) {
-  // Eight running sums over the vectors (lane = b mod 8), combined in a fixed tree: a fixed
-  // order whatever the matrix's address or the block it is part of (an Eigen reduction's
-  // order depends on alignment), so the engine and the SystemC tile count the same bits;
-  // the lanes vectorise.
-  constexpr int kLanes = 8;
+  // kDriveLanes running sums over the vectors, combined in a fixed tree: a fixed order
+  // whatever the matrix's address or the block it is part of (an Eigen reduction's order
+  // depends on alignment), so the engine and the SystemC tile count the same bits; the lanes
+  // vectorise.
   const Eigen::Index B = volts.rows();
-  const Eigen::Index B8 = B - B % kLanes;
+  const Eigen::Index B8 = B - B % kDriveLanes;
   for (Eigen::Index r = 0; r < volts.cols(); ++r) {
     const double* v = volts.col(r).data();
-    double s[kLanes] = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (Eigen::Index b = 0; b < B8; b += kLanes)
-      for (int l = 0; l < kLanes; ++l) s[l] += v[b + l] * v[b + l];
+    double s[kDriveLanes] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (Eigen::Index b = 0; b < B8; b += kDriveLanes)
+      for (int l = 0; l < kDriveLanes; ++l) s[l] += v[b + l] * v[b + l];
     for (Eigen::Index b = B8; b < B; ++b) s[b - B8] += v[b] * v[b];
-    out(r) = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    out(r) = combine_drive_lanes(s);
   }
 }
 

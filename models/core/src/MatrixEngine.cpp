@@ -86,6 +86,75 @@ void dac_table_lookup(const double* q, Eigen::Index B, int shift, std::int32_t m
   for (; b < B; ++b) out[b] = table[(static_cast<std::int32_t>(q[b]) >> shift) & mask];
 }
 
+#ifdef __AVX2__
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// dac_lookup_float with dac_table_permute's lookup: every column at once, the sums kept in
+// registers (lane = vector mod 8 as squared_drive_per_row adds them; multiply, then add: the
+// build does not contract; a short tail adds +0 to the lanes past B, which changes no sum)
+// and combined in its tree by in-register adds of the same pairs. False when the table does
+// not fit (mask > 15).
+__attribute__((target("avx512f"))) bool dac_permute_float(const double* q, Eigen::Index ldq, Eigen::Index B,
+                                                         Eigen::Index cols, int shift, std::int32_t mask,
+                                                         const double* table, float* out_f, Eigen::Index ldo,
+                                                         double* v2) {
+  if (mask > 15) return false;
+  const int n = mask + 1;
+  const __m512d lo = _mm512_maskz_loadu_pd(static_cast<__mmask8>(n >= 8 ? 0xFF : (1u << n) - 1), table);
+  const __m512d hi = n > 8 ? _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << (n - 8)) - 1), table + 8)
+                           : _mm512_setzero_pd();
+  const __m128i count = _mm_cvtsi32_si128(shift);
+  const __m256i m = _mm256_set1_epi32(mask);
+  const __mmask8 tail = static_cast<__mmask8>((1u << (B % 8)) - 1);
+  for (Eigen::Index col = 0; col < cols; ++col) {
+    const double* qc = q + col * ldq;
+    float* oc = out_f + col * ldo;
+    __m512d acc = _mm512_setzero_pd();
+    Eigen::Index b = 0;
+    for (; b + 8 <= B; b += 8) {
+      const __m256i qi = _mm512_cvttpd_epi32(_mm512_loadu_pd(qc + b));
+      const __m512i idx = _mm512_cvtepi32_epi64(_mm256_and_si256(_mm256_sra_epi32(qi, count), m));
+      const __m512d v = _mm512_permutex2var_pd(lo, idx, hi);
+      acc = _mm512_add_pd(acc, _mm512_mul_pd(v, v));
+      _mm256_storeu_ps(oc + b, _mm512_cvtpd_ps(v));
+    }
+    if (tail) {
+      const __m256i qi = _mm512_cvttpd_epi32(_mm512_maskz_loadu_pd(tail, qc + b));
+      const __m512i idx = _mm512_cvtepi32_epi64(_mm256_and_si256(_mm256_sra_epi32(qi, count), m));
+      const __m512d v = _mm512_maskz_permutex2var_pd(tail, lo, idx, hi);
+      acc = _mm512_add_pd(acc, _mm512_mul_pd(v, v));
+      _mm512_mask_storeu_ps(oc + b, static_cast<__mmask16>(tail), _mm512_castps256_ps512(_mm512_cvtpd_ps(v)));
+    }
+    // ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)): adjacent lanes, then pairs, then halves.
+    const __m512d s01 = _mm512_add_pd(acc, _mm512_permute_pd(acc, 0x55));
+    const __m512d s0123 = _mm512_add_pd(s01, _mm512_permutex_pd(s01, 0x4E));
+    v2[col] = _mm_cvtsd_f64(_mm_add_sd(_mm512_castpd512_pd128(s0123), _mm256_castpd256_pd128(_mm512_extractf64x4_pd(s0123, 1))));
+  }
+  return true;
+}
+#pragma GCC diagnostic pop
+#endif
+
+// For each of `cols` columns of q (B values, ldq apart): out_f[b] = float(table[(int32(q[b]) >>
+// shift) & mask]) (the voltages the float32 reads take; columns ldo apart) and v2[col] = the
+// sum of the squared levels, unrounded, with squared_drive_per_row's bits: one pass instead of
+// the lookup, the squares and the cast.
+void dac_lookup_float(const double* q, Eigen::Index ldq, Eigen::Index B, Eigen::Index cols, int shift,
+                      std::int32_t mask, const double* table, float* out_f, Eigen::Index ldo, double* v2) {
+#ifdef __AVX2__
+  if (cpu_has_avx512() && dac_permute_float(q, ldq, B, cols, shift, mask, table, out_f, ldo, v2)) return;
+#endif
+  for (Eigen::Index col = 0; col < cols; ++col) {
+    double s[kDriveLanes] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (Eigen::Index b = 0; b < B; ++b) {
+      const double v = table[(static_cast<std::int32_t>(q[col * ldq + b]) >> shift) & mask];
+      s[b % kDriveLanes] += v * v;
+      out_f[col * ldo + b] = static_cast<float>(v);
+    }
+    v2[col] = combine_drive_lanes(s);
+  }
+}
+
 SlicePlan plan_for(const EngineConfig& cfg, const std::vector<int>& blk) {
   return make_slice_plan(cfg.mode == EngineMode::FloatingPoint ? fp_widths(blk) : blk);
 }
@@ -337,16 +406,51 @@ EncodedInput ProgrammedMatrix::encode(const Eigen::Ref<const Eigen::MatrixXd>& X
   return in;
 }
 
-void ProgrammedMatrix::encode_into(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb, EncodedInput& in) const {
+void ProgrammedMatrix::quantise_into(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb, EncodedInput& in) const {
   const int r = cfg_.array_rows;
-  const Eigen::Index B = X.rows();
   const Eigen::Index kr = used_rows(kb);
   // Padded rows hold q = 0 and are driven at exactly 0 V (every DAC maps 0 to 0 V): only the
   // used rows are quantised (their max |x| is the padded block's), sliced and stored.
-  in.q.resize(B, r);
+  in.q.resize(X.rows(), r);
   quantise(cfg_, X.middleCols(static_cast<Eigen::Index>(kb) * r, kr), x_plan_, cfg_.xblk, dac_.signed_qmax(), true,
            in.q.leftCols(kr), in.scale);
   in.q.rightCols(r - kr).setZero();
+}
+
+bool ProgrammedMatrix::reads_take_float() const {
+  if (cfg_.software || cfg_.mode == EngineMode::DiffPair || cfg_.precision != Precision::Float32 ||
+      cfg_.vnoise != 0.0 || x_plan_.total_bits > 32)
+    return false;
+  for (const std::vector<double>& t : dac_level_v_)
+    if (t.empty()) return false;
+  return true;
+}
+
+void ProgrammedMatrix::encode_for_reads(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb, EncodedInput& in) const {
+  if (!reads_take_float()) return encode_into(X, kb, in);
+  quantise_into(X, kb, in);
+  in.volts.clear();
+  const Eigen::Index B = X.rows(), kr = used_rows(kb);
+  const Eigen::Index slices = static_cast<Eigen::Index>(x_plan_.slices.size());
+  in.volts_f.resize(x_plan_.slices.size());
+  in.v2.resize(kr, slices);
+  for (Eigen::Index s = 0; s < slices; ++s) {
+    const Slice& sl = x_plan_.slices[static_cast<std::size_t>(s)];
+    Eigen::MatrixXf& vf = in.volts_f[static_cast<std::size_t>(s)];
+    vf.resize(B, kr);
+    const int shift = sl.sign ? x_plan_.total_bits - 1 : sl.shift;
+    const auto mask = static_cast<std::int32_t>((std::int64_t{1} << sl.bits) - 1);
+    dac_lookup_float(in.q.data(), in.q.outerStride(), B, kr, shift, mask, dac_level_v_[static_cast<std::size_t>(s)].data(),
+                     vf.data(), vf.outerStride(), in.v2.col(s).data());
+  }
+}
+
+void ProgrammedMatrix::encode_into(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb, EncodedInput& in) const {
+  const Eigen::Index B = X.rows();
+  const Eigen::Index kr = used_rows(kb);
+  quantise_into(X, kb, in);
+  in.volts_f.clear();
+  in.v2.resize(0, 0);
   const auto qx = in.q.leftCols(kr);
   if (cfg_.software) {
     in.volts.clear();
@@ -569,6 +673,10 @@ void ProgrammedMatrix::finish_block(Eigen::MatrixXd& Y, int kb, const EncodedInp
 
 double ProgrammedMatrix::chunk_read_power_w(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len) const {
   double p = 0.0;
+  if (in.v2.size() > 0) {  // encode_for_reads' sums (of one chunk: b0 = 0, len = all)
+    for (Eigen::Index i = 0; i < in.v2.cols(); ++i) p += read_power_w(in.v2.col(i), blocks_[kb].row_g_sum_all_s);
+    return p;
+  }
   thread_local Eigen::VectorXd v2;  // reused: no allocation per chunk and slice
   for (const Eigen::MatrixXd& v : in.volts) {
     v2.resize(v.cols());
@@ -583,6 +691,11 @@ double ProgrammedMatrix::chunk_drive(int kb, const EncodedInput& in, Eigen::Inde
   // The same sum as chunk_read_power_w, keeping each slice's V^2 per row (for the tile's
   // per-slice crossbar energy): one pass over the voltages serves both.
   double p = 0.0;
+  if (in.v2.size() > 0) {  // encode_for_reads' sums (of one chunk: b0 = 0, len = all)
+    v2 = in.v2;
+    for (Eigen::Index i = 0; i < in.v2.cols(); ++i) p += read_power_w(in.v2.col(i), blocks_[kb].row_g_sum_all_s);
+    return p;
+  }
   for (std::size_t i = 0; i < in.volts.size(); ++i) {
     auto col = v2.col(static_cast<Eigen::Index>(i));
     squared_drive_per_row(in.volts[i].middleRows(b0, len), col);
@@ -693,7 +806,7 @@ void ProgrammedMatrix::encode_accumulate_rows(Eigen::Index B, Rows&& rows, std::
       for (int kb = 0; kb < kbs; ++kb) {
         BlockBatch* o = out[static_cast<std::size_t>(kb)];
         if (!o) continue;
-        encode_into(X, kb, part);
+        encode_for_reads(X, kb, part);
         o->in.scale.segment(b0, len) = part.scale;
         if (o->in.q.rows() > 0) o->in.q.middleRows(b0, len) = part.q;
         part_acc.resize(len, n_);
@@ -760,13 +873,23 @@ void ProgrammedMatrix::accumulate_vectors(int kb, const EncodedInput& in, Eigen:
   const bool single = cfg_.precision == Precision::Float32;
   const std::uint64_t first = first_vector + static_cast<std::uint64_t>(b0);
   acc.setZero();
-  for (int i = 0; i < static_cast<int>(in.volts.size()); ++i) {
-    const auto V = in.volts[i].middleRows(b0, len);
-    if (single && cfg_.vnoise == 0.0) V_f = V.leftCols(used_rows(kb)).cast<float>();  // once for every weight slice
+  const bool rounded = !in.volts_f.empty();  // encode_for_reads: the float voltages of the whole chunk
+  require(!rounded || (b0 == 0 && len == in.volts_f[0].rows()), "accumulate_vectors",
+          "float voltages are of one whole chunk");
+  const int slices = static_cast<int>(rounded ? in.volts_f.size() : in.volts.size());
+  for (int i = 0; i < slices; ++i) {
+    const Eigen::MatrixXd none;  // each_read takes only the float voltages then
+    const auto V = rounded ? none.middleRows(0, 0) : in.volts[i].middleRows(b0, len);
+    const Eigen::MatrixXf* Vf = nullptr;
+    if (rounded) Vf = &in.volts_f[i];
+    else if (single && cfg_.vnoise == 0.0) {
+      V_f = V.leftCols(used_rows(kb)).cast<float>();  // once for every weight slice
+      Vf = &V_f;
+    }
     for (int j = 0; j < static_cast<int>(blocks_[kb].slices.size()); ++j) {
       const ProgrammedSlice& ps = blocks_[kb].slices[j];
       cv.weight = slice_weight(j, i);
-      each_read(kb, j, i, V, single && cfg_.vnoise == 0.0 ? &V_f : nullptr, first,
+      each_read(kb, j, i, V, Vf, first,
                 [&](const auto& Vm, const auto& Dm, Eigen::Index c0, Eigen::Index width) {
                   AdcConversion part = cv;  // the columns [c0, c0 + width)
                   part.inv_fs = ps.adc_inv_fs.data() + c0;
@@ -827,7 +950,7 @@ Eigen::MatrixXd ProgrammedMatrix::multiply_rows(Eigen::Index B, Rows&& rows) {
     Yc.setZero(len, n_);
     acc.resize(len, n_);
     for (int kb = 0; kb < kbs; ++kb) {
-      encode_into(X, kb, in);
+      encode_for_reads(X, kb, in);
       accumulate_vectors(kb, in, 0, len, first + static_cast<std::uint64_t>(b0), acc);
       if (!cfg_.software)
         power[c * static_cast<std::size_t>(kbs) + static_cast<std::size_t>(kb)] = chunk_read_power_w(kb, in, 0, len);

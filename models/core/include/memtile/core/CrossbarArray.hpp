@@ -55,6 +55,12 @@ Eigen::MatrixXd effective_conductance(const Eigen::MatrixXd& g, const DevicePara
 // the second form writes into `out` (rows entries), allocating nothing.
 Eigen::VectorXd squared_drive_per_row(const Eigen::Ref<const Eigen::MatrixXd>& volts);
 void squared_drive_per_row(const Eigen::Ref<const Eigen::MatrixXd>& volts, Eigen::Ref<Eigen::VectorXd> out);
+// Its sums' order, for passes that square the voltages as they make them: eight running sums
+// of v * v (lane = vector index mod 8, each from 0), combined in this fixed tree.
+constexpr int kDriveLanes = 8;
+inline double combine_drive_lanes(const double* s) {
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
 // sum_r v2(r) * G(r) (W), from squared_drive_per_row and the row conductance sums (S).
 double read_power_w(const Eigen::Ref<const Eigen::VectorXd>& v2_per_row, const Eigen::VectorXd& row_g_s);
 

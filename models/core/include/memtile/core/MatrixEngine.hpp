@@ -61,6 +61,11 @@ struct EncodedInput {
   // Per input slice: B x used rows DAC voltages (hardware form); the padded rows of the last row
   // block are driven at 0 V and not stored.
   std::vector<Eigen::MatrixXd> volts;
+  // multiply() and encode_accumulate() of float32 engines without read noise instead of volts:
+  // per input slice the voltages rounded to float (what the reads take) and V^2 per row and
+  // slice (used rows x slices; squared_drive_per_row's sums of the unrounded voltages).
+  std::vector<Eigen::MatrixXf> volts_f;
+  Eigen::MatrixXd v2;
 };
 
 // Drive statistics of one row block of a batch, summed per kVectorChunk vectors and then in
@@ -189,6 +194,14 @@ class ProgrammedMatrix {
   void each_read(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V, const Eigen::MatrixXf* Vf,
                  std::uint64_t first_vector, Product&& product) const;
   Eigen::Index used_rows(int kb) const;
+  // encode_into's quantisation: q (padded rows 0) and the per-vector scales.
+  void quantise_into(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb, EncodedInput& in) const;
+  // Whether encode_for_reads gives volts_f (float32, no read noise, DAC tables, int32 words).
+  bool reads_take_float() const;
+  // encode_into for the reads and drive sums alone, one task's chunk: when reads_take_float(),
+  // volts_f and v2 in one pass per slice and column (the bits of volts rounded to float and of
+  // squared_drive_per_row of volts), no volts; else encode_into.
+  void encode_for_reads(const Eigen::Ref<const Eigen::MatrixXd>& X, int kb, EncodedInput& in) const;
   // Read noise: calls product(V plus this read's noise, first column, width) per column block.
   template <typename Product>
   void noisy_reads(int kb, int j, int i, const Eigen::Ref<const Eigen::MatrixXd>& V, std::uint64_t first_vector,
