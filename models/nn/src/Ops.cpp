@@ -233,17 +233,32 @@ void pool(const Where& w, const NodeAttrs& a, bool is_max, const Tensor& X, Tens
   Window win = resolve_window(w, a, X.shape, a.kernel_shape, a.ceil_mode);
   Shape os{X.dim(0), X.dim(1)};
   for (int i = 3 - win.nsp; i < 3; ++i) os.push_back(win.out[i]);
+  // Into `out` itself unless it is the input (its buffer is reused from batch to batch).
   Tensor res;
-  res.resize(os);
+  Tensor& r = &out == &X ? res : out;
+  r.resize(os);
   const std::int64_t planes = X.dim(0) * X.dim(1), isz = win.in_size(), osz = win.out_size();
+  // Whether a window starting at b (per axis) lies inside the input: then no element is
+  // checked (the same elements in the same order as the checked loop).
+  const auto inside = [&](int i, std::int64_t b) { return b >= 0 && b + (win.k[i] - 1) * win.d[i] < win.in[i]; };
   for (std::int64_t p = 0; p < planes; ++p) {
     const double* src = X.data.data() + p * isz;
-    double* dst = res.data.data() + p * osz;
+    double* dst = r.data.data() + p * osz;
     for (std::int64_t o0 = 0; o0 < win.out[0]; ++o0)
       for (std::int64_t o1 = 0; o1 < win.out[1]; ++o1)
         for (std::int64_t o2 = 0; o2 < win.out[2]; ++o2) {
           const std::int64_t b0 = o0 * win.s[0] - win.pb[0], b1 = o1 * win.s[1] - win.pb[1],
                              b2 = o2 * win.s[2] - win.pb[2];
+          if (is_max && inside(0, b0) && inside(1, b1) && inside(2, b2)) {
+            double acc = -std::numeric_limits<double>::infinity();
+            for (std::int64_t k0 = 0; k0 < win.k[0]; ++k0)
+              for (std::int64_t k1 = 0; k1 < win.k[1]; ++k1) {
+                const double* row = src + ((b0 + k0 * win.d[0]) * win.in[1] + b1 + k1 * win.d[1]) * win.in[2] + b2;
+                for (std::int64_t k2 = 0; k2 < win.k[2]; ++k2) acc = std::max(acc, row[k2 * win.d[2]]);
+              }
+            *dst++ = acc;
+            continue;
+          }
           double acc = is_max ? -std::numeric_limits<double>::infinity() : 0.0;
           std::int64_t valid = 0;
           for (std::int64_t k0 = 0; k0 < win.k[0]; ++k0) {
@@ -280,7 +295,7 @@ void pool(const Where& w, const NodeAttrs& a, bool is_max, const Tensor& X, Tens
           *dst++ = acc;
         }
   }
-  out = std::move(res);
+  if (&r == &res) out = std::move(res);
 }
 
 void softmax(const Where& w, const NodeAttrs& a, std::int64_t opset, const Tensor& X, Tensor& out) {
