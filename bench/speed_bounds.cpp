@@ -30,6 +30,7 @@
 #include "memtile/nn/Dataset.hpp"
 #include "memtile/nn/Executor.hpp"
 #include "memtile/nn/Graph.hpp"
+#include "ProcessMemory.hpp"
 
 using namespace memtile;
 using Clock = std::chrono::steady_clock;
@@ -130,6 +131,7 @@ class ShapeBackend : public nn::MatMulBackend {
 }  // namespace
 
 int main(int argc, char** argv) {
+  cli::tune_memory(argc, argv);  // the dot is timed as `memtile dot` runs it
   try {
     std::string model, config;
     int images = 64, batch = 64, cores = 2, dot = 0;

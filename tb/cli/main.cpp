@@ -3,9 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <string>
+#include <vector>
 #include <iostream>
 #include <cstdlib>
-#include <malloc.h>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 
 #include "Commands.hpp"
 #include "Mpi.hpp"
+#include "ProcessMemory.hpp"
 #include "memtile/core/CheckedSize.hpp"
 #include "memtile/core/Errors.hpp"
 
@@ -63,6 +65,7 @@ std::string num(double v) {
 
 // The entry point is sc_main: libsystemc owns main() and calls it after its own set-up.
 int sc_main(int argc, char** argv) {
+  memtile::cli::tune_memory(argc, argv);
   // Under mpirun/srun this process is one rank (memtile sweep, data-parallel memtile run);
   // started alone it never initialises MPI.
   memtile::cli::mpi::Session mpi_session;
@@ -79,10 +82,6 @@ int sc_main(int argc, char** argv) {
                  "Largest array, tensor or dataset a file or model may declare, e.g. 4G, 512M; bigger ones\n"
                  "are refused before allocation, naming the field [4G]");
   app.fallthrough();
-  // Large Eigen temporaries are allocated and freed per batch: keep them in the heap instead
-  // of mmap/munmap round trips (page faults were ~13% of a LeNet run). Memory stays flat.
-  ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  ::mallopt(M_TRIM_THRESHOLD, 128 << 20);
   // SystemC's informational reports (e.g. the VCD timescale) would clutter the summaries.
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   // stdout is the summary or the --json object: SystemC's reports (printed to stdout) go to stderr.
