@@ -35,25 +35,38 @@ std::vector<int> fp_widths(const std::vector<int>& blk) {
 #ifdef __AVX2__
 // AVX-512 (chosen at run time, like the product kernel): tables of up to 16 levels sit in two
 // registers and one two-source permute looks up 8 values, several times cheaper than a gather
-// (the same table entries, so the same bits). Returns the values done. (GCC 12 warns inside
-// its own headers: _mm512_undefined_*() initialises a register from itself on purpose.)
+// (the same table entries, so the same bits). (GCC 12 warns inside its own headers:
+// _mm512_undefined_*() initialises a register from itself on purpose.)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// One slice's level table (up to 16 entries; masked loads: nothing read past it) and its
+// lookup of 8 words q (integers held as double): table[(int32(q) >> shift) & mask], lanes
+// outside `k` zero.
+struct PermuteTable {
+  __m512d lo, hi;
+  __m128i count;
+  __m256i m;
+  __attribute__((target("avx512f"))) PermuteTable(const double* table, int shift, std::int32_t mask) {
+    const int n = mask + 1;
+    lo = _mm512_maskz_loadu_pd(static_cast<__mmask8>(n >= 8 ? 0xFF : (1u << n) - 1), table);
+    hi = n > 8 ? _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << (n - 8)) - 1), table + 8) : _mm512_setzero_pd();
+    count = _mm_cvtsi32_si128(shift);
+    m = _mm256_set1_epi32(mask);
+  }
+  __attribute__((target("avx512f"))) __m512d lookup(__m512d q, __mmask8 k = 0xFF) const {
+    const __m256i qi = _mm512_cvttpd_epi32(q);
+    const __m512i idx = _mm512_cvtepi32_epi64(_mm256_and_si256(_mm256_sra_epi32(qi, count), m));
+    return _mm512_maskz_permutex2var_pd(k, lo, idx, hi);
+  }
+};
+
+// dac_table_lookup's AVX-512 part: returns the values done.
 __attribute__((target("avx512f"))) Eigen::Index dac_table_permute(const double* q, Eigen::Index B, int shift,
                                                                  std::int32_t mask, const double* table, double* out) {
   if (mask > 15) return 0;
-  const int n = mask + 1;  // table entries (masked loads: nothing read past the table)
-  const __m512d lo = _mm512_maskz_loadu_pd(static_cast<__mmask8>(n >= 8 ? 0xFF : (1u << n) - 1), table);
-  const __m512d hi = n > 8 ? _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << (n - 8)) - 1), table + 8)
-                           : _mm512_setzero_pd();
-  const __m128i count = _mm_cvtsi32_si128(shift);
-  const __m256i m = _mm256_set1_epi32(mask);
+  const PermuteTable t(table, shift, mask);
   Eigen::Index b = 0;
-  for (; b + 8 <= B; b += 8) {
-    const __m256i qi = _mm512_cvttpd_epi32(_mm512_loadu_pd(q + b));
-    const __m512i idx = _mm512_cvtepi32_epi64(_mm256_and_si256(_mm256_sra_epi32(qi, count), m));
-    _mm512_storeu_pd(out + b, _mm512_permutex2var_pd(lo, idx, hi));
-  }
+  for (; b + 8 <= B; b += 8) _mm512_storeu_pd(out + b, t.lookup(_mm512_loadu_pd(q + b)));
   return b;
 }
 #pragma GCC diagnostic pop
@@ -99,12 +112,7 @@ __attribute__((target("avx512f"))) bool dac_permute_float(const double* q, Eigen
                                                          const double* table, float* out_f, Eigen::Index ldo,
                                                          double* v2) {
   if (mask > 15) return false;
-  const int n = mask + 1;
-  const __m512d lo = _mm512_maskz_loadu_pd(static_cast<__mmask8>(n >= 8 ? 0xFF : (1u << n) - 1), table);
-  const __m512d hi = n > 8 ? _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << (n - 8)) - 1), table + 8)
-                           : _mm512_setzero_pd();
-  const __m128i count = _mm_cvtsi32_si128(shift);
-  const __m256i m = _mm256_set1_epi32(mask);
+  const PermuteTable t(table, shift, mask);
   const __mmask8 tail = static_cast<__mmask8>((1u << (B % 8)) - 1);
   for (Eigen::Index col = 0; col < cols; ++col) {
     const double* qc = q + col * ldq;
@@ -112,16 +120,12 @@ __attribute__((target("avx512f"))) bool dac_permute_float(const double* q, Eigen
     __m512d acc = _mm512_setzero_pd();
     Eigen::Index b = 0;
     for (; b + 8 <= B; b += 8) {
-      const __m256i qi = _mm512_cvttpd_epi32(_mm512_loadu_pd(qc + b));
-      const __m512i idx = _mm512_cvtepi32_epi64(_mm256_and_si256(_mm256_sra_epi32(qi, count), m));
-      const __m512d v = _mm512_permutex2var_pd(lo, idx, hi);
+      const __m512d v = t.lookup(_mm512_loadu_pd(qc + b));
       acc = _mm512_add_pd(acc, _mm512_mul_pd(v, v));
       _mm256_storeu_ps(oc + b, _mm512_cvtpd_ps(v));
     }
     if (tail) {
-      const __m256i qi = _mm512_cvttpd_epi32(_mm512_maskz_loadu_pd(tail, qc + b));
-      const __m512i idx = _mm512_cvtepi32_epi64(_mm256_and_si256(_mm256_sra_epi32(qi, count), m));
-      const __m512d v = _mm512_maskz_permutex2var_pd(tail, lo, idx, hi);
+      const __m512d v = t.lookup(_mm512_maskz_loadu_pd(tail, qc + b), tail);
       acc = _mm512_add_pd(acc, _mm512_mul_pd(v, v));
       _mm512_mask_storeu_ps(oc + b, static_cast<__mmask16>(tail), _mm512_castps256_ps512(_mm512_cvtpd_ps(v)));
     }
