@@ -663,16 +663,19 @@ void ProgrammedMatrix::shift_add(Eigen::MatrixXd& acc, int j, int i, const Eigen
   acc.array() += slice_weight(j, i) * P.array();
 }
 
-void ProgrammedMatrix::finish_block(Eigen::MatrixXd& Y, int kb, const EncodedInput& in,
-                                    const Eigen::MatrixXd& acc) const {
+void ProgrammedMatrix::finish_block(Eigen::Ref<Eigen::MatrixXd> Y, int kb, const EncodedInput& in,
+                                    const Eigen::MatrixXd& acc, Eigen::Index r0) const {
+  const Eigen::Index len = Y.rows();
+  const auto scale = in.scale.segment(r0, len);
+  const auto a = acc.middleRows(r0, len);
   const Eigen::RowVectorXd& corr = blocks_[kb].input_sum_weight;
   if (corr.size() > 0) {
     // Biased encodings: the arrays computed sum(x (w + bias)) (and, flipped, -sum(x (max - v)));
     // the input sum times the per-column constant restores sum(x w), exactly, digitally.
-    Y.noalias() += in.scale.asDiagonal() * (acc + in.q.rowwise().sum() * corr) * blocks_[kb].w_scale.asDiagonal();
+    Y.noalias() += scale.asDiagonal() * (a + in.q.middleRows(r0, len).rowwise().sum() * corr) * blocks_[kb].w_scale.asDiagonal();
     return;
   }
-  Y.noalias() += in.scale.asDiagonal() * acc * blocks_[kb].w_scale.asDiagonal();
+  Y.noalias() += scale.asDiagonal() * a * blocks_[kb].w_scale.asDiagonal();
 }
 
 double ProgrammedMatrix::chunk_read_power_w(int kb, const EncodedInput& in, Eigen::Index b0, Eigen::Index len) const {

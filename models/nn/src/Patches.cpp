@@ -31,6 +31,18 @@ void copy_patches(const Window& win, const Tensor& x, std::int64_t group, std::i
           const std::int64_t hi = std::max(lo, std::min(n2, win.in[2] - i2_0 <= 0 ? 0 : (win.in[2] - i2_0 + s2 - 1) / s2));
           cols.push_back({c * isz + (dk0 * win.in[1] + dk1) * win.in[2] + i2_0, dk0, dk1, lo, hi});
         }
+  // A run whose outputs read inside the input in every column (no padding: all of LeNet-5's
+  // second convolution, the inner rows of the first) takes the short loop below: one contiguous
+  // or strided copy per column, no bounds.
+  std::int64_t lo_max = 0, hi_min = n2;
+  std::vector<std::int64_t> offsets;
+  offsets.reserve(cols.size());
+  for (const Column& col : cols) {
+    lo_max = std::max(lo_max, col.lo);
+    hi_min = std::min(hi_min, col.hi);
+    offsets.push_back(col.offset);
+  }
+  const std::int64_t dk0_max = (win.k[0] - 1) * win.d[0], dk1_max = (win.k[1] - 1) * win.d[1];
   // Runs of consecutive rows along the last output axis (at most one output row each); for each
   // run, every column of the patch matrix.
   for (std::int64_t v = first, end = first + count; v < end;) {
@@ -41,6 +53,20 @@ void copy_patches(const Window& win, const Tensor& x, std::int64_t group, std::i
     // Index of the input element output o reads in a column: base + column offset + o * s2.
     const std::int64_t base = (b * C + group * Cg) * isz + (i0b * win.in[1] + i1b) * win.in[2];
     double* dst = out + (v - first);
+    if (i0b >= 0 && i0b + dk0_max < win.in[0] && i1b >= 0 && i1b + dk1_max < win.in[1] && o2 >= lo_max &&
+        o_end <= hi_min) {
+      const double* xb = x.data.data() + base + o2 * s2;
+      for (const std::int64_t off : offsets) {
+        const double* s = xb + off;
+        if (s2 == 1)
+          for (std::int64_t o = 0; o < run; ++o) dst[o] = s[o];
+        else
+          for (std::int64_t o = 0; o < run; ++o) dst[o] = s[o * s2];
+        dst += ld;
+      }
+      v += run;
+      continue;
+    }
     for (const Column& col : cols) {
       double* d = dst;
       dst += ld;

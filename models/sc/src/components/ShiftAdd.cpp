@@ -1,6 +1,14 @@
 #include "memtile/sc/components/ShiftAdd.hpp"
 
+#include <algorithm>
+
+#include "memtile/core/Parallel.hpp"
+
 namespace memtile::sc {
+namespace {
+// Rows of the reducer's output per parallel task.
+constexpr Eigen::Index kReduceRows = 2048;
+}  // namespace
 
 ShiftAdd::ShiftAdd(sc_core::sc_module_name name, const core::ProgrammedMatrix& pm, Role role, const core::TileConfig& tile,
                    const core::EnergyTable& energy)
@@ -31,9 +39,16 @@ bool ShiftAdd::execute(MvmExtension& ext, sc_core::sc_time& delay) {
     const std::uint64_t n = per_vector * static_cast<std::uint64_t>(ext.batch) * static_cast<std::uint64_t>(geo_.hpar());
     ops_ += n;
     ext.energy_pj = static_cast<double>(n) * energy_.shift_add_energy_pj;
-    // kb ascending: the same floating-point order as ProgrammedMatrix::multiply.
-    for (int kb = 0; kb < geo_.hpar(); ++kb)
-      pm_.finish_block(*ext.y, kb, (*ext.parts)[kb].in, (*ext.parts)[kb].acc);
+    // kb ascending: the same floating-point order as ProgrammedMatrix::multiply. Elementwise,
+    // so cut in row ranges over the engine's threads (a batch of conv1 is 50k rows): the same
+    // bits for any thread count.
+    Eigen::MatrixXd& y = *ext.y;
+    const Eigen::Index rows = y.rows(), tasks = (rows + kReduceRows - 1) / kReduceRows;
+    core::parallel_for(core::resolve_threads(pm_.config().threads), static_cast<std::size_t>(tasks), [&](std::size_t t) {
+      const Eigen::Index r0 = static_cast<Eigen::Index>(t) * kReduceRows, len = std::min(kReduceRows, rows - r0);
+      for (int kb = 0; kb < geo_.hpar(); ++kb)
+        pm_.finish_block(y.middleRows(r0, len), kb, (*ext.parts)[kb].in, (*ext.parts)[kb].acc, r0);
+    });
     delay += latency_;
     return true;
   }

@@ -164,8 +164,11 @@ class ProgrammedMatrix {
   DriveSums drive_sums(int kb, const EncodedInput& in) const;
   // Shift-add: acc += weight(i) * weight(j) * P.
   void shift_add(Eigen::MatrixXd& acc, int j, int i, const Eigen::MatrixXd& P) const;
-  // Scale the block's integer accumulator back and add it to Y (B x out_features).
-  void finish_block(Eigen::MatrixXd& Y, int kb, const EncodedInput& in, const Eigen::MatrixXd& acc) const;
+  // Scale the block's integer accumulator back and add it to Y (B x out_features): rows
+  // [r0, r0 + Y.rows()) of `in` and `acc` into Y's rows. Elementwise, so a batch cut in row
+  // ranges (the SystemC reducer's parallel tasks) gets the bits of the whole.
+  void finish_block(Eigen::Ref<Eigen::MatrixXd> Y, int kb, const EncodedInput& in, const Eigen::MatrixXd& acc,
+                    Eigen::Index r0 = 0) const;
   // Count the reads of one row block of a batch (the SystemC tile calls it; multiply() counts
   // the same, with the read power summed per kVectorChunk vectors and then in chunk order).
   void count_reads(int kb, const EncodedInput& in);
