@@ -241,6 +241,14 @@ void pool(const Where& w, const NodeAttrs& a, bool is_max, const Tensor& X, Tens
   // Whether a window starting at b (per axis) lies inside the input: then no element is
   // checked (the same elements in the same order as the checked loop).
   const auto inside = [&](int i, std::int64_t b) { return b >= 0 && b + (win.k[i] - 1) * win.d[i] < win.in[i]; };
+  // Max pooling: the outputs [in_lo, in_hi) of a row whose windows lie inside the input along
+  // the last axis.
+  std::int64_t in_lo = 0, in_hi = 0;
+  for (std::int64_t o2 = 0; o2 < win.out[2]; ++o2)
+    if (inside(2, o2 * win.s[2] - win.pb[2])) {
+      if (in_hi == 0) in_lo = o2;
+      in_hi = o2 + 1;
+    }
   for (std::int64_t p = 0; p < planes; ++p) {
     const double* src = X.data.data() + p * isz;
     double* dst = r.data.data() + p * osz;
@@ -249,14 +257,21 @@ void pool(const Where& w, const NodeAttrs& a, bool is_max, const Tensor& X, Tens
         for (std::int64_t o2 = 0; o2 < win.out[2]; ++o2) {
           const std::int64_t b0 = o0 * win.s[0] - win.pb[0], b1 = o1 * win.s[1] - win.pb[1],
                              b2 = o2 * win.s[2] - win.pb[2];
-          if (is_max && inside(0, b0) && inside(1, b1) && inside(2, b2)) {
-            double acc = -std::numeric_limits<double>::infinity();
+          if (is_max && o2 == in_lo && in_hi > in_lo && inside(0, b0) && inside(1, b1)) {
+            // The row's inside windows together, one window element at a time over all of
+            // them (a loop across outputs, vectorised): each output takes the maximum of the
+            // same elements in the same order as the checked loop, so the same value.
+            const std::int64_t n = in_hi - in_lo, s2 = win.s[2];
+            for (std::int64_t j = 0; j < n; ++j) dst[j] = -std::numeric_limits<double>::infinity();
             for (std::int64_t k0 = 0; k0 < win.k[0]; ++k0)
-              for (std::int64_t k1 = 0; k1 < win.k[1]; ++k1) {
-                const double* row = src + ((b0 + k0 * win.d[0]) * win.in[1] + b1 + k1 * win.d[1]) * win.in[2] + b2;
-                for (std::int64_t k2 = 0; k2 < win.k[2]; ++k2) acc = std::max(acc, row[k2 * win.d[2]]);
-              }
-            *dst++ = acc;
+              for (std::int64_t k1 = 0; k1 < win.k[1]; ++k1)
+                for (std::int64_t k2 = 0; k2 < win.k[2]; ++k2) {
+                  const double* e = src + ((b0 + k0 * win.d[0]) * win.in[1] + b1 + k1 * win.d[1]) * win.in[2] + b2 +
+                                    k2 * win.d[2];
+                  for (std::int64_t j = 0; j < n; ++j) dst[j] = std::max(dst[j], e[j * s2]);
+                }
+            dst += n;
+            o2 = in_hi - 1;
             continue;
           }
           double acc = is_max ? -std::numeric_limits<double>::infinity() : 0.0;
