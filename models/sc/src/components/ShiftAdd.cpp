@@ -39,13 +39,15 @@ bool ShiftAdd::execute(MvmExtension& ext, sc_core::sc_time& delay) {
     const std::uint64_t n = per_vector * static_cast<std::uint64_t>(ext.batch) * static_cast<std::uint64_t>(geo_.hpar());
     ops_ += n;
     ext.energy_pj = static_cast<double>(n) * energy_.shift_add_energy_pj;
-    // kb ascending: the same floating-point order as ProgrammedMatrix::multiply. Elementwise,
-    // so cut in row ranges over the engine's threads (a batch of conv1 is 50k rows): the same
-    // bits for any thread count.
+    // y = 0, then the row blocks added kb ascending: the same floating-point order as
+    // ProgrammedMatrix::multiply. Elementwise, so cut in row ranges over the engine's threads
+    // (a batch of conv1 is 50k rows), each range zeroed by its task: the same bits for any
+    // thread count.
     Eigen::MatrixXd& y = *ext.y;
     const Eigen::Index rows = y.rows(), tasks = (rows + kReduceRows - 1) / kReduceRows;
     core::parallel_for(core::resolve_threads(pm_.config().threads), static_cast<std::size_t>(tasks), [&](std::size_t t) {
       const Eigen::Index r0 = static_cast<Eigen::Index>(t) * kReduceRows, len = std::min(kReduceRows, rows - r0);
+      y.middleRows(r0, len).setZero();
       for (int kb = 0; kb < geo_.hpar(); ++kb)
         pm_.finish_block(y.middleRows(r0, len), kb, (*ext.parts)[kb].in, (*ext.parts)[kb].acc, r0);
     });

@@ -435,7 +435,7 @@ void Tile::run_batch(const Job& job) {
 
   // 2. Reduction and neuron, in multiply()'s order.
   for (int kb = 0; kb < geo_.hpar(); ++kb) pm_->count_reads(kb, B, parts_[kb].drive);
-  Eigen::MatrixXd y = Eigen::MatrixXd::Zero(B, geo_.out_features());
+  Eigen::MatrixXd y(B, geo_.out_features());  // the reducer writes every element (from zero)
   MvmExtension ext;
   ext.batch = B;
   ext.parts = &parts_;

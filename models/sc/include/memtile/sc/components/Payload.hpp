@@ -44,7 +44,7 @@ enum class MvmOp : std::uint8_t {
   ReadSoftware,  // Crossbar: part->acc = in.q * w_int (software form; no time, no energy)
   Convert,       // Adc: part->P = pm.convert(kb, j, i, part->I)     (adc_mux conversions)
   Accumulate,    // ShiftAdd: pm.shift_add(part->acc, j, i, part->P)
-  Reduce,        // ShiftAdd (tile reducer): finish_block for kb = 0..hpar-1 into *y
+  Reduce,        // ShiftAdd (tile reducer): *y = 0, then finish_block for kb = 0..hpar-1 into it
   Activate       // Neuron: *y = f(*y) element-wise
 };
 
