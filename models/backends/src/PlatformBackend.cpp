@@ -128,6 +128,7 @@ void PlatformBackend::program(const nn::WeightedLayer& layer, const Eigen::Matri
 }
 
 void PlatformBackend::elaborate() {
+  if (accel_) return;
   require(!layers_.empty(), "platform", "has no layers");
   // Memory: descriptor, every layer's weights, one input and one output buffer of kMaxBatch rows.
   desc_addr_ = kMemBase;
@@ -202,7 +203,7 @@ double PlatformBackend::run_job(const sc::LayerDescriptor& d, const std::string&
 
 Eigen::MatrixXd PlatformBackend::multiply(const nn::WeightedLayer& layer, const Eigen::MatrixXd& X) {
   require(layer.id >= 0 && layer.id < static_cast<int>(layers_.size()), "platform", "unknown layer");
-  if (!accel_) elaborate();
+  elaborate();
   const Layer& l = pending_[static_cast<std::size_t>(layer.id)];
   PlatformLayerStats& s = layers_[static_cast<std::size_t>(layer.id)];
   require(X.cols() == s.k, s.name, "input has " + std::to_string(X.cols()) + " features, the layer " + std::to_string(s.k));

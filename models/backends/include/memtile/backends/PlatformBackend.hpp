@@ -63,6 +63,7 @@ class PlatformBackend : public nn::MatMulBackend, public AcceleratorRun {
 
   // Simulated START -> IRQ time of every inference job so far (ns); the boot's programming jobs
   // are programming_ns().
+  void elaborate() override;  // the SoC, booted: its arrays programmed
   double simulated_ns() const override { return simulated_ns_; }
   double programming_ns() const { return program_ns_; }
   const std::vector<PlatformLayerStats>& layers() const { return layers_; }
@@ -81,7 +82,6 @@ class PlatformBackend : public nn::MatMulBackend, public AcceleratorRun {
 
  private:
   class Driver;
-  void elaborate();
   double run_job(const sc::LayerDescriptor& d, const std::string& layer);  // START -> IRQ, ns; throws on error
 
   core::EngineConfig engine_;

@@ -43,6 +43,11 @@ struct RunReport {
 class AcceleratorRun {
  public:
   virtual ~AcceleratorRun() = default;
+  // Builds the simulated hardware and simulates its programming now, once all layers are
+  // programmed (else the first batch does it). `memtile run` calls it before its timed loop:
+  // the images/s figure times the images, as the engine's programming stays outside it too.
+  // Changes no result: the hardware is elaborated once either way, before the first image.
+  virtual void elaborate() {}
   // Simulated inference time so far (ns).
   virtual double simulated_ns() const = 0;
   // Hook for the raw per-layer summary before it becomes a report (the MPI data-parallel
