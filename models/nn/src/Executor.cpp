@@ -140,10 +140,14 @@ void Executor::reset_stats() {
   for (auto& s : node_stats_) s.calls = s.output_elements = 0, s.seconds = 0.0;
 }
 
-const Tensor& Executor::run(const Tensor& input) {
+void Executor::require_one_input() const {
   if (graph_.inputs.size() != 1)
     throw core::InputError(graph_.source + ": the model has " + std::to_string(graph_.inputs.size()) +
                            " runtime inputs; use run_all");
+}
+
+const Tensor& Executor::run(const Tensor& input) {
+  require_one_input();
   execute({&input});
   return *view_[graph_.outputs[0]];
 }
@@ -164,23 +168,31 @@ void Executor::execute(const std::vector<const Tensor*>& inputs) {
   for (std::size_t v = 0; v < graph_.values.size(); ++v)
     view_[v] = graph_.values[v].constant ? &graph_.values[v].data : &slot(static_cast<int>(v));
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const Value& v = graph_.values[graph_.inputs[i]];
-    const Tensor& t = *inputs[i];
-    if (static_cast<std::int64_t>(t.data.size()) != shape_numel(t.shape))
-      throw core::InputError(graph_.source + ": input '" + v.name + "' has " + std::to_string(t.data.size()) +
-                             " values for shape " + shape_str(t.shape));
-    if (v.has_declared_shape) {
-      // Dim 0 is the batch and may differ; every other declared dim must match.
-      bool ok = t.shape.size() == v.declared_shape.size();
-      for (std::size_t d = 1; ok && d < t.shape.size(); ++d)
-        ok = v.declared_shape[d] < 0 || v.declared_shape[d] == t.shape[d];
-      if (!ok)
-        throw core::InputError(graph_.source + ": input '" + v.name + "' has shape " + shape_str(t.shape) +
-                               ", the model declares " + shape_str(v.declared_shape) + " (-1: any)");
-    }
-    view_[graph_.inputs[i]] = &t;
+    check_one_input(graph_.inputs[i], *inputs[i]);
+    view_[graph_.inputs[i]] = inputs[i];
   }
   for (std::size_t i = 0; i < graph_.nodes.size(); ++i) run_node(i);
+}
+
+void Executor::check_one_input(int value, const Tensor& t) const {
+  const Value& v = graph_.values[static_cast<std::size_t>(value)];
+  if (static_cast<std::int64_t>(t.data.size()) != shape_numel(t.shape))
+    throw core::InputError(graph_.source + ": input '" + v.name + "' has " + std::to_string(t.data.size()) +
+                           " values for shape " + shape_str(t.shape));
+  if (v.has_declared_shape) {
+    // Dim 0 is the batch and may differ; every other declared dim must match.
+    bool ok = t.shape.size() == v.declared_shape.size();
+    for (std::size_t d = 1; ok && d < t.shape.size(); ++d)
+      ok = v.declared_shape[d] < 0 || v.declared_shape[d] == t.shape[d];
+    if (!ok)
+      throw core::InputError(graph_.source + ": input '" + v.name + "' has shape " + shape_str(t.shape) +
+                             ", the model declares " + shape_str(v.declared_shape) + " (-1: any)");
+  }
+}
+
+void Executor::check_input(const Tensor& input) const {
+  require_one_input();
+  check_one_input(graph_.inputs[0], input);
 }
 
 void Executor::run_node(std::size_t index) {

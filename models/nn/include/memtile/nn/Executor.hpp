@@ -53,6 +53,10 @@ class Executor {
   // buffer, valid until the next run). Dim 0 of the input is the batch: it may differ from the
   // declared one; the other declared dims must match.
   const Tensor& run(const Tensor& input);
+  // The checks run() makes of its input before any layer (one runtime input; its size and
+  // the declared dims): throws the same InputError, runs nothing. Lets a caller refuse a
+  // dataset before it starts a simulation.
+  void check_input(const Tensor& input) const;
   // General form: one tensor per runtime input (Graph::inputs order); copies of all outputs.
   std::vector<Tensor> run_all(const std::vector<Tensor>& inputs);
 
@@ -69,6 +73,8 @@ class Executor {
 
  private:
   void execute(const std::vector<const Tensor*>& inputs);
+  void check_one_input(int value, const Tensor& t) const;
+  void require_one_input() const;
   void offer_fusion();
   void run_node(std::size_t index);
   void run_weighted(const Node& node, const WeightedNode& wn, std::size_t node_index);
