@@ -20,7 +20,11 @@ void copy_patches(const Window& win, const Tensor& x, std::int64_t group, std::i
   struct Column {
     std::int64_t offset, dk0, dk1, lo, hi;
   };
-  std::vector<Column> cols;
+  // Per-thread, reused: this runs once per 32-row task of the engine (1700 times a LeNet-5
+  // batch), and an allocation per call went to glibc's shared arena (conv2's 150 columns are
+  // past its per-thread cache), whose lock the threads then contended for.
+  thread_local std::vector<Column> cols;
+  cols.clear();
   cols.reserve(static_cast<std::size_t>(Cg * win.k_size()));
   for (std::int64_t c = 0; c < Cg; ++c)
     for (std::int64_t k0 = 0; k0 < win.k[0]; ++k0)
@@ -35,7 +39,8 @@ void copy_patches(const Window& win, const Tensor& x, std::int64_t group, std::i
   // second convolution, the inner rows of the first) takes the short loop below: one contiguous
   // or strided copy per column, no bounds.
   std::int64_t lo_max = 0, hi_min = n2;
-  std::vector<std::int64_t> offsets;
+  thread_local std::vector<std::int64_t> offsets;
+  offsets.clear();
   offsets.reserve(cols.size());
   for (const Column& col : cols) {
     lo_max = std::max(lo_max, col.lo);
