@@ -803,9 +803,14 @@ void ProgrammedMatrix::encode_accumulate_rows(Eigen::Index B, Rows&& rows, std::
   parallel_for(resolve_threads(cfg_.threads), groups, [&](std::size_t g) {
     // Per-vector scales and noise keyed by the vector's index: a chunk encodes to the same
     // bits as the whole batch (multiply() relies on the same).
-    thread_local EncodedInput part;
+    // One encoding and V^2 buffer per row block (their sizes differ with the block's used
+    // rows): one shared buffer was reallocated at every change of block, twice a chunk for
+    // conv2, each time from glibc's shared arena and its lock.
+    thread_local std::vector<EncodedInput> parts;
+    thread_local std::vector<Eigen::MatrixXd> chunk_v2s;
+    if (parts.size() < static_cast<std::size_t>(kbs)) parts.resize(static_cast<std::size_t>(kbs));
+    if (chunk_v2s.size() < static_cast<std::size_t>(kbs)) chunk_v2s.resize(static_cast<std::size_t>(kbs));
     thread_local Eigen::MatrixXd part_acc;  // contiguous: the batch's acc has columns B apart
-    thread_local Eigen::MatrixXd chunk_v2;
     for (std::size_t c = g * group; c < std::min(chunks, (g + 1) * group); ++c) {
       const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
       const Eigen::Index len = std::min<Eigen::Index>(kVectorChunk, B - b0);
@@ -813,6 +818,8 @@ void ProgrammedMatrix::encode_accumulate_rows(Eigen::Index B, Rows&& rows, std::
       for (int kb = 0; kb < kbs; ++kb) {
         BlockBatch* o = out[static_cast<std::size_t>(kb)];
         if (!o) continue;
+        EncodedInput& part = parts[static_cast<std::size_t>(kb)];
+        Eigen::MatrixXd& chunk_v2 = chunk_v2s[static_cast<std::size_t>(kb)];
         encode_for_reads(X, kb, part);
         o->in.scale.segment(b0, len) = part.scale;
         if (o->in.q.rows() > 0) o->in.q.middleRows(b0, len) = part.q;
@@ -952,11 +959,15 @@ Eigen::MatrixXd ProgrammedMatrix::multiply_rows(Eigen::Index B, Rows&& rows) {
     const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
     const Eigen::Index len = std::min<Eigen::Index>(kVectorChunk, B - b0);
     thread_local Eigen::MatrixXd Yc, acc;  // reused: no allocation per chunk once warm
-    thread_local EncodedInput in;
+    // One encoding buffer per row block (sizes differ with the block's used rows): a shared
+    // one was reallocated at every change of block.
+    thread_local std::vector<EncodedInput> ins;
+    if (ins.size() < static_cast<std::size_t>(kbs)) ins.resize(static_cast<std::size_t>(kbs));
     const auto& X = rows(b0, len);
     Yc.setZero(len, n_);
     acc.resize(len, n_);
     for (int kb = 0; kb < kbs; ++kb) {
+      EncodedInput& in = ins[static_cast<std::size_t>(kb)];
       encode_for_reads(X, kb, in);
       accumulate_vectors(kb, in, 0, len, first + static_cast<std::uint64_t>(b0), acc);
       if (!cfg_.software)
