@@ -39,13 +39,9 @@ void copy_patches(const Window& win, const Tensor& x, std::int64_t group, std::i
   // second convolution, the inner rows of the first) takes the short loop below: one contiguous
   // or strided copy per column, no bounds.
   std::int64_t lo_max = 0, hi_min = n2;
-  thread_local std::vector<std::int64_t> offsets;
-  offsets.clear();
-  offsets.reserve(cols.size());
   for (const Column& col : cols) {
     lo_max = std::max(lo_max, col.lo);
     hi_min = std::min(hi_min, col.hi);
-    offsets.push_back(col.offset);
   }
   const std::int64_t dk0_max = (win.k[0] - 1) * win.d[0], dk1_max = (win.k[1] - 1) * win.d[1];
   // Runs of consecutive rows along the last output axis (at most one output row each); for each
@@ -61,8 +57,8 @@ void copy_patches(const Window& win, const Tensor& x, std::int64_t group, std::i
     if (i0b >= 0 && i0b + dk0_max < win.in[0] && i1b >= 0 && i1b + dk1_max < win.in[1] && o2 >= lo_max &&
         o_end <= hi_min) {
       const double* xb = x.data.data() + base + o2 * s2;
-      for (const std::int64_t off : offsets) {
-        const double* s = xb + off;
+      for (const Column& col : cols) {
+        const double* s = xb + col.offset;
         if (s2 == 1)
           for (std::int64_t o = 0; o < run; ++o) dst[o] = s[o];
         else

@@ -28,8 +28,8 @@ class AcceleratorBackend : public nn::MatMulBackend, public AcceleratorRun {
 
   sc::AcceleratorModel& model() { return model_; }
   const sc::AcceleratorModel& model() const { return model_; }
-  // Simulated time spent in layer runs so far (ns): the layers run one after the other.
   void elaborate() override { model_.elaborate(); }
+  // Simulated time spent in layer runs so far (ns): the layers run one after the other.
   double simulated_ns() const override { return simulated_ns_; }
   // Sets the image count (pipeline section), closes the traces, reports from summary() (after
   // `reduce`): per-image breakdown summed over the layers' components, programming energy.
