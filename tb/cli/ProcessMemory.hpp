@@ -50,8 +50,8 @@ inline void use_huge_pages(int argc, char** argv) {
 // page over the first batches, while the main heap holds the megabytes that loading and
 // programming freed, already faulted in. With one arena the first 64-image LeNet-5 batches
 // fault about 15 pages instead of ~2000, and take 12 ms instead of 24, 17 and 12 (steady
-// batches: 10 ms); the hot loops allocate nothing per element (thread-local scratch), so the
-// shared arena's lock is not contended.
+// batches: 10 ms). The arena has one lock: the engine's tasks must not allocate (they keep
+// per-thread scratch, per row block), or the threads contend for it.
 inline void keep_heap_memory() {
   ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
   ::mallopt(M_TRIM_THRESHOLD, 128 << 20);

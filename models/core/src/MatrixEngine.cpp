@@ -16,6 +16,15 @@
 namespace memtile::core {
 namespace {
 
+// Per-thread scratch of row block kb, one per block: the blocks' buffers differ in size (their
+// used rows), and one buffer shared by the blocks was reallocated at every change of block,
+// each time from glibc's shared arena and its lock (memtile's CLI runs with one arena).
+template <typename T>
+T& block_scratch(std::vector<T>& per_block, int kb, int blocks) {
+  if (per_block.size() < static_cast<std::size_t>(blocks)) per_block.resize(static_cast<std::size_t>(blocks));
+  return per_block[static_cast<std::size_t>(kb)];
+}
+
 // Keys of the random streams (programming draws and read noise never share a key).
 constexpr std::uint64_t kReadNoiseStream = 0x7265616400000000ULL;
 
@@ -803,13 +812,8 @@ void ProgrammedMatrix::encode_accumulate_rows(Eigen::Index B, Rows&& rows, std::
   parallel_for(resolve_threads(cfg_.threads), groups, [&](std::size_t g) {
     // Per-vector scales and noise keyed by the vector's index: a chunk encodes to the same
     // bits as the whole batch (multiply() relies on the same).
-    // One encoding and V^2 buffer per row block (their sizes differ with the block's used
-    // rows): one shared buffer was reallocated at every change of block, twice a chunk for
-    // conv2, each time from glibc's shared arena and its lock.
-    thread_local std::vector<EncodedInput> parts;
-    thread_local std::vector<Eigen::MatrixXd> chunk_v2s;
-    if (parts.size() < static_cast<std::size_t>(kbs)) parts.resize(static_cast<std::size_t>(kbs));
-    if (chunk_v2s.size() < static_cast<std::size_t>(kbs)) chunk_v2s.resize(static_cast<std::size_t>(kbs));
+    thread_local std::vector<EncodedInput> parts;        // per row block (block_scratch)
+    thread_local std::vector<Eigen::MatrixXd> chunk_v2s;  // per row block
     thread_local Eigen::MatrixXd part_acc;  // contiguous: the batch's acc has columns B apart
     for (std::size_t c = g * group; c < std::min(chunks, (g + 1) * group); ++c) {
       const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
@@ -818,8 +822,8 @@ void ProgrammedMatrix::encode_accumulate_rows(Eigen::Index B, Rows&& rows, std::
       for (int kb = 0; kb < kbs; ++kb) {
         BlockBatch* o = out[static_cast<std::size_t>(kb)];
         if (!o) continue;
-        EncodedInput& part = parts[static_cast<std::size_t>(kb)];
-        Eigen::MatrixXd& chunk_v2 = chunk_v2s[static_cast<std::size_t>(kb)];
+        EncodedInput& part = block_scratch(parts, kb, kbs);
+        Eigen::MatrixXd& chunk_v2 = block_scratch(chunk_v2s, kb, kbs);
         encode_for_reads(X, kb, part);
         o->in.scale.segment(b0, len) = part.scale;
         if (o->in.q.rows() > 0) o->in.q.middleRows(b0, len) = part.q;
@@ -959,15 +963,12 @@ Eigen::MatrixXd ProgrammedMatrix::multiply_rows(Eigen::Index B, Rows&& rows) {
     const Eigen::Index b0 = static_cast<Eigen::Index>(c) * kVectorChunk;
     const Eigen::Index len = std::min<Eigen::Index>(kVectorChunk, B - b0);
     thread_local Eigen::MatrixXd Yc, acc;  // reused: no allocation per chunk once warm
-    // One encoding buffer per row block (sizes differ with the block's used rows): a shared
-    // one was reallocated at every change of block.
-    thread_local std::vector<EncodedInput> ins;
-    if (ins.size() < static_cast<std::size_t>(kbs)) ins.resize(static_cast<std::size_t>(kbs));
+    thread_local std::vector<EncodedInput> ins;  // per row block (block_scratch)
     const auto& X = rows(b0, len);
     Yc.setZero(len, n_);
     acc.resize(len, n_);
     for (int kb = 0; kb < kbs; ++kb) {
-      EncodedInput& in = ins[static_cast<std::size_t>(kb)];
+      EncodedInput& in = block_scratch(ins, kb, kbs);
       encode_for_reads(X, kb, in);
       accumulate_vectors(kb, in, 0, len, first + static_cast<std::uint64_t>(b0), acc);
       if (!cfg_.software)

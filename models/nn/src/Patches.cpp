@@ -26,6 +26,9 @@ void copy_patches(const Window& win, const Tensor& x, std::int64_t group, std::i
   thread_local std::vector<Column> cols;
   cols.clear();
   cols.reserve(static_cast<std::size_t>(Cg * win.k_size()));
+  // A run whose outputs o2 lie in [lo_max, hi_min) reads inside the input along the last axis
+  // in every column.
+  std::int64_t lo_max = 0, hi_min = n2;
   for (std::int64_t c = 0; c < Cg; ++c)
     for (std::int64_t k0 = 0; k0 < win.k[0]; ++k0)
       for (std::int64_t k1 = 0; k1 < win.k[1]; ++k1)
@@ -34,15 +37,12 @@ void copy_patches(const Window& win, const Tensor& x, std::int64_t group, std::i
           const std::int64_t lo = std::min(n2, i2_0 >= 0 ? 0 : (-i2_0 + s2 - 1) / s2);
           const std::int64_t hi = std::max(lo, std::min(n2, win.in[2] - i2_0 <= 0 ? 0 : (win.in[2] - i2_0 + s2 - 1) / s2));
           cols.push_back({c * isz + (dk0 * win.in[1] + dk1) * win.in[2] + i2_0, dk0, dk1, lo, hi});
+          lo_max = std::max(lo_max, lo);
+          hi_min = std::min(hi_min, hi);
         }
   // A run whose outputs read inside the input in every column (no padding: all of LeNet-5's
   // second convolution, the inner rows of the first) takes the short loop below: one contiguous
   // or strided copy per column, no bounds.
-  std::int64_t lo_max = 0, hi_min = n2;
-  for (const Column& col : cols) {
-    lo_max = std::max(lo_max, col.lo);
-    hi_min = std::min(hi_min, col.hi);
-  }
   const std::int64_t dk0_max = (win.k[0] - 1) * win.d[0], dk1_max = (win.k[1] - 1) * win.d[1];
   // Runs of consecutive rows along the last output axis (at most one output row each); for each
   // run, every column of the patch matrix.
